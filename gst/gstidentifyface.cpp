@@ -1,0 +1,870 @@
+/**
+ * SECTION:element-identifyface
+ * @title: identifyface
+ *
+ * Tells the pipeline which faces of the clip flowing through it can be
+ * lip-synced, and when. The element is a passthrough: buffers go through
+ * unchanged. It observes the clip (caps, duration, container, upstream URI,
+ * file size), checks it against the service's documented limits, asks the
+ * face-identification service (or, with provider=local, this machine) and
+ * announces the answer.
+ *
+ * ## Element message "identify-face"
+ * - provider (string): "kling", "kirin" or "local"
+ * - session-id (string): the service's session id, valid for 24 hours
+ * - request-id (string): the service's request id, for support
+ * - task-id (string): the asynchronous task id, "" for a synchronous answer
+ * - final-unit-deduction (string): credits charged
+ * - video-url or video-id (string): what the request named
+ * - stream-id (string): the stream the answer is about
+ * - cost (string, kirin only): usage.cost in USD
+ * - discount (double, kirin only): usage.discount
+ * - faces (list of structures "face"):
+ *   - face-id (string), face-image (string URL)
+ *   - start-time, end-time (guint64): nanoseconds of stream time, clip start = 0
+ *   - lipsync-ready (boolean): the interval lasts at least 2 s
+ *
+ * ## Element message "identify-face-error"
+ * provider, kind, code, message, http-status (guint), request-id, task-id,
+ * stream-id. The error or warning (see on-error) carries the same details.
+ *
+ * ## Stream tags
+ * "lipsync-session-id" (string) and "lipsync-face" (one "face" structure per
+ * face), pushed downstream in a STREAM-scope tag event merged with upstream's
+ * stream tags.
+ *
+ * ## Example launch line
+ * |[
+ * IDENTIFYFACE_API_KEY=... gst-launch-1.0 -m filesrc location=clip.mp4 ! qtdemux ! h264parse ! \
+ *     identifyface video-url=https://example.com/clip.mp4 ! fakesink
+ * ]|
+ */
+#include "gstidentifyface.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "identifyface_enums.h"
+#include "identifyface_result.h"
+#include "job.h"
+#include "kirin_dialect.h"
+#include "jwt.h"
+#include "local_engine.h"
+
+GST_DEBUG_CATEGORY_STATIC(gst_identify_face_debug);
+#define GST_CAT_DEFAULT gst_identify_face_debug
+
+#define DEFAULT_PROVIDER IDF_PROVIDER_KLING
+#define DEFAULT_VALIDATION IDF_VALIDATION_STRICT
+#define DEFAULT_ON_ERROR IDF_ON_ERROR_ERROR
+#define DEFAULT_REQUEST_TIMEOUT 30
+#define DEFAULT_TIMEOUT 300
+#define DEFAULT_POLL_INTERVAL 1000
+#define DEFAULT_POLL_INTERVAL_MAX 5000
+#define DEFAULT_MAX_RETRIES 3
+#define DEFAULT_HOLD_EOS TRUE
+#define DEFAULT_WAIT_FOR_RESULT FALSE
+#define API_KEY_ENV "IDENTIFYFACE_API_KEY"
+
+enum {
+  PROP_0,
+  PROP_PROVIDER,
+  PROP_API_URL,
+  PROP_POLL_URL,
+  PROP_API_KEY,
+  PROP_ACCESS_KEY,
+  PROP_SECRET_KEY,
+  PROP_MODEL,
+  PROP_VIDEO_URL,
+  PROP_VIDEO_ID,
+  PROP_VALIDATION,
+  PROP_REQUEST_TIMEOUT,
+  PROP_TIMEOUT,
+  PROP_POLL_INTERVAL,
+  PROP_POLL_INTERVAL_MAX,
+  PROP_MAX_RETRIES,
+  PROP_ON_ERROR,
+  PROP_HOLD_EOS,
+  PROP_WAIT_FOR_RESULT,
+  PROP_FACE_IMAGE_DIR,
+  PROP_SESSION_ID,
+  PROP_RESULT,
+};
+
+namespace {
+
+struct Settings {
+  IdfProviderEnum provider = DEFAULT_PROVIDER;
+  std::string api_url, poll_url, api_key, access_key, secret_key;
+  std::string model = idf::kKirinDefaultModel;
+  std::string video_url, video_id, face_image_dir;
+  IdfValidationEnum validation = DEFAULT_VALIDATION;
+  guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
+  guint timeout = DEFAULT_TIMEOUT;
+  guint poll_interval = DEFAULT_POLL_INTERVAL;
+  guint poll_interval_max = DEFAULT_POLL_INTERVAL_MAX;
+  guint max_retries = DEFAULT_MAX_RETRIES;
+  IdfOnErrorEnum on_error = DEFAULT_ON_ERROR;
+  bool hold_eos = DEFAULT_HOLD_EOS;
+  bool wait_for_result = DEFAULT_WAIT_FOR_RESULT;
+};
+
+// Lets the worker thread reach the element without keeping it alive: the
+// element clears it when it is disposed.
+struct ElementLink {
+  std::mutex lock;
+  GstIdentifyFace *element;
+  explicit ElementLink(GstIdentifyFace *e) : element(e) {}
+  // A reference to the element, or nullptr once it is gone.
+  GstIdentifyFace *ref() {
+    std::lock_guard<std::mutex> g(lock);
+    return element ? (GstIdentifyFace *)gst_object_ref(element) : nullptr;
+  }
+  void detach() {
+    std::lock_guard<std::mutex> g(lock);
+    element = nullptr;
+  }
+};
+
+enum class JobState { None, Running, Done, Abandoned };
+
+}  // namespace
+
+struct GstIdentifyFacePrivate {
+  std::mutex settings_lock;
+  Settings settings;
+
+  // Streaming-thread state (caps, tags and buffers arrive there).
+  idf::ClipInfo clip;
+  std::string stream_id;
+
+  // Shared with the worker and application threads.
+  std::mutex state_lock;
+  std::condition_variable state_cond;
+  JobState job_state = JobState::None;
+  std::shared_ptr<idf::Job> job;
+  std::shared_ptr<ElementLink> link;
+  bool unblock = false;  // flushing or stopping: release held buffers/EOS
+  bool failed = false;   // the last job failed and on-error=error
+  GstTagList *result_tags = nullptr;  // ours, once known
+  bool tags_pending = false;          // result_tags not pushed yet
+  GstTagList *upstream_tags = nullptr;  // upstream's last STREAM tags
+  GstStructure *result = nullptr;
+  std::string session_id;
+  std::shared_ptr<idf::JwtIssuer> jwt;
+};
+
+struct _GstIdentifyFace {
+  GstBaseTransform parent;
+  GstIdentifyFacePrivate *priv;
+};
+
+#define gst_identify_face_parent_class parent_class
+G_DEFINE_TYPE(GstIdentifyFace, gst_identify_face, GST_TYPE_BASE_TRANSFORM);
+
+static gboolean identifyface_element_init(GstPlugin *plugin) {
+  idf_register_tags();
+  return gst_element_register(plugin, "identifyface", GST_RANK_NONE, GST_TYPE_IDENTIFY_FACE);
+}
+GST_ELEMENT_REGISTER_DEFINE_CUSTOM(identifyface, identifyface_element_init);
+
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+/* ---- job lifecycle ---- */
+
+// Cancels the running job, if any. Synchronous: nothing is sent afterwards.
+// A job cancelled after its submission is not restarted for the same stream:
+// the service may already have billed it.
+static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  std::shared_ptr<idf::Job> job;
+  std::shared_ptr<ElementLink> link;
+  bool was_running;
+  {
+    std::lock_guard<std::mutex> g(priv->state_lock);
+    job = std::move(priv->job);
+    link = std::move(priv->link);
+    was_running = priv->job_state == JobState::Running;
+    if (was_running)
+      priv->job_state = job && job->submitted() ? JobState::Abandoned : JobState::None;
+    priv->state_cond.notify_all();
+  }
+  if (link)
+    link->detach();
+  if (job)
+    job->cancel();  // never with state_lock held: the worker may be waiting for it
+  if (was_running && post_canceled)
+    gst_element_post_message(GST_ELEMENT(self),
+                             gst_message_new_progress(GST_OBJECT(self), GST_PROGRESS_TYPE_CANCELED, "identify",
+                                                      "identification cancelled"));
+}
+
+// Forgets everything about the previous stream.
+static void reset_stream_state(GstIdentifyFace *self) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  std::lock_guard<std::mutex> g(priv->state_lock);
+  priv->job_state = JobState::None;
+  priv->failed = false;
+  priv->tags_pending = false;
+  g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
+  g_clear_pointer(&priv->upstream_tags, gst_tag_list_unref);
+  priv->clip = idf::ClipInfo();
+}
+
+static GstResourceError resource_error_for(const idf::Failure &f) {
+  switch (f.kind) {
+    case idf::Failure::Kind::Config: return GST_RESOURCE_ERROR_SETTINGS;
+    case idf::Failure::Kind::Auth: return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    case idf::Failure::Kind::Validation: return GST_RESOURCE_ERROR_SETTINGS;
+    case idf::Failure::Kind::Transport: return GST_RESOURCE_ERROR_OPEN_READ;
+    default: return GST_RESOURCE_ERROR_FAILED;
+  }
+}
+
+static void report_failure(GstIdentifyFace *self, const idf::Failure &f, const char *provider) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  bool as_error;
+  {
+    std::lock_guard<std::mutex> g(priv->settings_lock);
+    as_error = priv->settings.on_error == IDF_ON_ERROR_ERROR;
+  }
+  std::string stream_id;
+  {
+    std::lock_guard<std::mutex> g(priv->state_lock);
+    stream_id = priv->stream_id;
+  }
+  GstStructure *s = idf_failure_to_structure(f, provider, stream_id.c_str());
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+
+  GST_WARNING_OBJECT(self, "identification failed: %s", f.message.c_str());
+  GstResourceError code = resource_error_for(f);
+  if (as_error) {
+    GST_ELEMENT_ERROR_WITH_DETAILS(
+        self, RESOURCE, FAILED, ("Face identification failed: %s", f.message.c_str()), (nullptr),
+        ("kind", G_TYPE_STRING, idf::failure_kind_name(f.kind), "code", G_TYPE_STRING, f.code.c_str(), "message",
+         G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status, "request-id", G_TYPE_STRING,
+         f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(), nullptr));
+  } else {
+    GST_ELEMENT_WARNING_WITH_DETAILS(
+        self, RESOURCE, FAILED, ("Face identification failed: %s", f.message.c_str()), (nullptr),
+        ("kind", G_TYPE_STRING, idf::failure_kind_name(f.kind), "code", G_TYPE_STRING, f.code.c_str(), "message",
+         G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status, "request-id", G_TYPE_STRING,
+         f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(), nullptr));
+  }
+  (void)code;
+}
+
+// Runs on the worker thread.
+static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, const char *provider) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  if (const auto *r = std::get_if<idf::Result>(&outcome)) {
+    GstStructure *s = idf_result_to_structure(*r);
+    {
+      std::lock_guard<std::mutex> g(priv->state_lock);
+      if (priv->result)
+        gst_structure_free(priv->result);
+      priv->result = gst_structure_copy(s);
+      priv->session_id = r->session_id;
+      g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
+      priv->result_tags = idf_result_to_tags(*r);
+      priv->tags_pending = true;
+      priv->job_state = JobState::Done;
+      priv->state_cond.notify_all();
+    }
+    GST_INFO_OBJECT(self, "identified %zu face(s), session %s", r->faces.size(), r->session_id.c_str());
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+    g_object_notify(G_OBJECT(self), "session-id");
+  } else {
+    const auto &f = std::get<idf::Failure>(outcome);
+    bool as_error;
+    {
+      std::lock_guard<std::mutex> g(priv->settings_lock);
+      as_error = priv->settings.on_error == IDF_ON_ERROR_ERROR;
+    }
+    report_failure(self, f, provider);
+    std::lock_guard<std::mutex> g(priv->state_lock);
+    priv->failed = as_error;
+    priv->job_state = JobState::Done;
+    priv->state_cond.notify_all();
+  }
+}
+
+static void post_progress(GstIdentifyFace *self, idf::ProgressKind kind, const std::string &code,
+                          const std::string &text) {
+  GstProgressType type = GST_PROGRESS_TYPE_CONTINUE;
+  switch (kind) {
+    case idf::ProgressKind::Start: type = GST_PROGRESS_TYPE_START; break;
+    case idf::ProgressKind::Continue: type = GST_PROGRESS_TYPE_CONTINUE; break;
+    case idf::ProgressKind::Complete: type = GST_PROGRESS_TYPE_COMPLETE; break;
+    case idf::ProgressKind::Error: type = GST_PROGRESS_TYPE_ERROR; break;
+  }
+  gst_element_post_message(GST_ELEMENT(self),
+                           gst_message_new_progress(GST_OBJECT(self), type, code.c_str(), text.c_str()));
+}
+
+// Learns what upstream can tell about the clip: duration, URI, byte size.
+static void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
+  GstPad *sinkpad = GST_BASE_TRANSFORM_SINK_PAD(self);
+  gint64 value = -1;
+  if (gst_pad_peer_query_duration(sinkpad, GST_FORMAT_TIME, &value) && value > 0)
+    clip.duration_ns = (uint64_t)value;
+  value = -1;
+  if (gst_pad_peer_query_duration(sinkpad, GST_FORMAT_BYTES, &value) && value > 0)
+    clip.size_bytes = (uint64_t)value;
+  GstQuery *q = gst_query_new_uri();
+  if (gst_pad_peer_query(sinkpad, q)) {
+    gchar *uri = nullptr;
+    gst_query_parse_uri(q, &uri);
+    if (uri)
+      clip.uri = uri;
+    g_free(uri);
+  }
+  gst_query_unref(q);
+}
+
+static std::string authorization_value(const std::shared_ptr<idf::JwtIssuer> &jwt, const Settings &s) {
+  if (!s.api_key.empty())
+    return "Bearer " + s.api_key;
+  if (jwt)
+    return "Bearer " + jwt->token(g_get_real_time() / G_USEC_PER_SEC);
+  const char *env = g_getenv(API_KEY_ENV);
+  return env ? std::string("Bearer ") + env : std::string();
+}
+
+// Streaming thread, first buffer of a stream.
+static void start_job(GstIdentifyFace *self) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  Settings s;
+  {
+    std::lock_guard<std::mutex> g(priv->settings_lock);
+    s = priv->settings;
+  }
+  idf::ClipInfo clip = priv->clip;
+  query_upstream(self, clip);
+  GST_DEBUG_OBJECT(self, "clip: %dx%d, duration %" G_GUINT64_FORMAT " ns, container \"%s\", size %" G_GUINT64_FORMAT,
+                   clip.width.value_or(-1), clip.height.value_or(-1), clip.duration_ns.value_or(0),
+                   clip.container.c_str(), clip.size_bytes.value_or(0));
+
+  idf::JobConfig cfg;
+  cfg.provider = (idf::Provider)s.provider;
+  const char *provider = idf::provider_name(cfg.provider);
+  auto target = idf::resolve_target(cfg.provider, s.video_url, s.video_id, clip.uri);
+  if (auto *f = std::get_if<idf::Failure>(&target)) {
+    {
+      std::lock_guard<std::mutex> g(priv->state_lock);
+      priv->job_state = JobState::Done;
+      priv->failed = s.on_error == IDF_ON_ERROR_ERROR;
+    }
+    report_failure(self, *f, provider);
+    return;
+  }
+  cfg.target = std::get<idf::VideoTarget>(target);
+  cfg.api_url = s.api_url;
+  cfg.poll_url = s.poll_url;
+  cfg.model = s.model;
+  cfg.clip = clip;
+  cfg.validation = (idf::ValidationMode)s.validation;
+  cfg.stream_id = priv->stream_id;
+  cfg.request_timeout_s = s.request_timeout;
+  cfg.timeout_s = s.timeout;
+  cfg.poll_interval_ms = s.poll_interval;
+  cfg.poll_interval_max_ms = s.poll_interval_max;
+  cfg.max_retries = s.max_retries;
+  cfg.face_image_dir = s.face_image_dir.empty() ? idf::LocalEngine::default_face_image_dir() : s.face_image_dir;
+  cfg.authorization = [jwt = priv->jwt, s] { return authorization_value(jwt, s); };
+
+  auto link = std::make_shared<ElementLink>(self);
+  idf::JobListener listener;
+  listener.progress = [link](idf::ProgressKind kind, const std::string &code, const std::string &text) {
+    if (GstIdentifyFace *e = link->ref()) {
+      post_progress(e, kind, code, text);
+      gst_object_unref(e);
+    }
+  };
+  listener.warning = [link](const std::string &text) {
+    if (GstIdentifyFace *e = link->ref()) {
+      GST_ELEMENT_WARNING(e, STREAM, FORMAT, ("%s", text.c_str()), ("validation=warn: sending anyway"));
+      gst_object_unref(e);
+    }
+  };
+  listener.done = [link, provider](const idf::Outcome &outcome) {
+    if (GstIdentifyFace *e = link->ref()) {
+      on_job_done(e, outcome, provider);
+      gst_object_unref(e);
+    }
+  };
+
+  std::lock_guard<std::mutex> g(priv->state_lock);
+  if (priv->unblock)  // a flush or stop raced with us: don't start
+    return;
+  priv->link = link;
+  priv->job_state = JobState::Running;
+  priv->job = idf::Job::start(std::move(cfg), std::move(listener));
+}
+
+// Streaming thread: waits for the job, released by flush and stop.
+static void wait_for_job(GstIdentifyFace *self) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  std::unique_lock<std::mutex> lk(priv->state_lock);
+  GST_DEBUG_OBJECT(self, "waiting for the identification");
+  priv->state_cond.wait(lk, [priv] { return priv->job_state != JobState::Running || priv->unblock; });
+}
+
+// Streaming thread: pushes our tags (merged with upstream's) once.
+static void push_pending_tags(GstIdentifyFace *self) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  GstTagList *tags = nullptr;
+  {
+    std::lock_guard<std::mutex> g(priv->state_lock);
+    if (!priv->tags_pending || !priv->result_tags)
+      return;
+    priv->tags_pending = false;
+    tags = priv->upstream_tags ? gst_tag_list_merge(priv->upstream_tags, priv->result_tags, GST_TAG_MERGE_REPLACE)
+                               : gst_tag_list_copy(priv->result_tags);
+  }
+  gst_tag_list_set_scope(tags, GST_TAG_SCOPE_STREAM);
+  GST_DEBUG_OBJECT(self, "pushing tags %" GST_PTR_FORMAT, tags);
+  gst_pad_push_event(GST_BASE_TRANSFORM_SRC_PAD(self), gst_event_new_tag(tags));
+}
+
+/* ---- GstBaseTransform ---- */
+
+static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, GstBuffer *) {
+  auto *self = GST_IDENTIFY_FACE(trans);
+  GstIdentifyFacePrivate *priv = self->priv;
+  JobState state;
+  {
+    std::lock_guard<std::mutex> g(priv->state_lock);
+    state = priv->job_state;
+  }
+  if (state == JobState::None)
+    start_job(self);
+
+  bool wait;
+  {
+    std::lock_guard<std::mutex> g(priv->settings_lock);
+    wait = priv->settings.wait_for_result;
+  }
+  if (wait)
+    wait_for_job(self);
+  push_pending_tags(self);
+
+  std::lock_guard<std::mutex> g(priv->state_lock);
+  if (priv->unblock)
+    return GST_FLOW_FLUSHING;
+  return priv->failed ? GST_FLOW_ERROR : GST_FLOW_OK;
+}
+
+static void update_clip_from_caps(GstIdentifyFace *self, GstCaps *caps) {
+  GstStructure *s = gst_caps_get_structure(caps, 0);
+  if (!s)
+    return;
+  idf::ClipInfo &clip = self->priv->clip;
+  gint w, h, n, d;
+  if (gst_structure_get_int(s, "width", &w) && gst_structure_get_int(s, "height", &h)) {
+    clip.width = w;
+    clip.height = h;
+  }
+  if (gst_structure_get_fraction(s, "framerate", &n, &d)) {
+    clip.fps_n = n;
+    clip.fps_d = d;
+  }
+  std::string container = idf::container_from_caps(gst_structure_get_name(s),
+                                                   gst_structure_get_string(s, "variant") ?: "");
+  if (!container.empty())
+    clip.container = container;
+}
+
+static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *event) {
+  auto *self = GST_IDENTIFY_FACE(trans);
+  GstIdentifyFacePrivate *priv = self->priv;
+
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_STREAM_START: {
+      const gchar *sid = nullptr;
+      gst_event_parse_stream_start(event, &sid);
+      std::string new_id = sid ? sid : "";
+      std::string old_id;
+      {
+        std::lock_guard<std::mutex> g(priv->state_lock);
+        old_id = priv->stream_id;
+      }
+      if (new_id != old_id) {
+        GST_DEBUG_OBJECT(self, "new stream %s", new_id.c_str());
+        cancel_job(self, true);
+        reset_stream_state(self);
+        std::lock_guard<std::mutex> g(priv->state_lock);
+        priv->stream_id = new_id;
+      }
+      break;
+    }
+    case GST_EVENT_CAPS: {
+      GstCaps *caps;
+      gst_event_parse_caps(event, &caps);
+      update_clip_from_caps(self, caps);
+      break;
+    }
+    case GST_EVENT_TAG: {
+      GstTagList *tags;
+      gst_event_parse_tag(event, &tags);
+      gchar *container = nullptr;
+      if (gst_tag_list_get_string(tags, GST_TAG_CONTAINER_FORMAT, &container)) {
+        priv->clip.container = idf::container_from_tag(container);
+        g_free(container);
+      }
+      if (gst_tag_list_get_scope(tags) == GST_TAG_SCOPE_STREAM) {
+        std::lock_guard<std::mutex> g(priv->state_lock);
+        g_clear_pointer(&priv->upstream_tags, gst_tag_list_unref);
+        priv->upstream_tags = gst_tag_list_copy(tags);
+        // A new STREAM tag event replaces the previous one downstream:
+        // keep ours in it (the taginject pattern).
+        if (priv->result_tags && !priv->tags_pending) {
+          GstTagList *merged = gst_tag_list_merge(tags, priv->result_tags, GST_TAG_MERGE_REPLACE);
+          gst_tag_list_set_scope(merged, GST_TAG_SCOPE_STREAM);
+          gst_event_unref(event);
+          event = gst_event_new_tag(merged);
+        }
+      }
+      break;
+    }
+    case GST_EVENT_FLUSH_START: {
+      {
+        std::lock_guard<std::mutex> g(priv->state_lock);
+        priv->unblock = true;
+        priv->state_cond.notify_all();
+      }
+      cancel_job(self, true);
+      break;
+    }
+    case GST_EVENT_FLUSH_STOP: {
+      std::lock_guard<std::mutex> g(priv->state_lock);
+      priv->unblock = false;
+      break;
+    }
+    case GST_EVENT_EOS: {
+      bool hold;
+      {
+        std::lock_guard<std::mutex> g(priv->settings_lock);
+        hold = priv->settings.hold_eos;
+      }
+      if (hold)
+        wait_for_job(self);
+      push_pending_tags(self);
+      break;
+    }
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS(parent_class)->sink_event(trans, event);
+}
+
+static gboolean gst_identify_face_start(GstBaseTransform *trans) {
+  auto *self = GST_IDENTIFY_FACE(trans);
+  GstIdentifyFacePrivate *priv = self->priv;
+  Settings s;
+  {
+    std::lock_guard<std::mutex> g(priv->settings_lock);
+    s = priv->settings;
+  }
+  if (!s.video_url.empty() && !s.video_id.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                      ("Both video-url (\"%s\") and video-id (\"%s\") are set; set at most one", s.video_url.c_str(),
+                       s.video_id.c_str()),
+                      (nullptr));
+    return FALSE;
+  }
+  priv->jwt.reset();
+  if (s.provider == IDF_PROVIDER_LOCAL) {
+    if (!s.video_id.empty()) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("video-id (\"%s\") cannot be used with provider=local: only the service resolves video ids",
+                         s.video_id.c_str()),
+                        (nullptr));
+      return FALSE;
+    }
+    if (!idf::LocalEngine::available()) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("provider=local is not available: the plugin was built without the local-engine option "
+                         "(OpenCV objdetect)"),
+                        (nullptr));
+      return FALSE;
+    }
+  } else {
+    if (s.access_key.empty() != s.secret_key.empty()) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("%s is set but %s is not: the access-key/secret-key scheme needs both",
+                         s.access_key.empty() ? "secret-key" : "access-key",
+                         s.access_key.empty() ? "access-key" : "secret-key"),
+                        (nullptr));
+      return FALSE;
+    }
+    if (!s.access_key.empty() && s.api_key.empty())
+      priv->jwt = std::make_shared<idf::JwtIssuer>(s.access_key, s.secret_key);
+    const char *env = g_getenv(API_KEY_ENV);
+    if (s.api_key.empty() && !priv->jwt && (!env || !*env)) {
+      GST_ELEMENT_ERROR(self, RESOURCE, NOT_AUTHORIZED,
+                        ("No API key for provider=%s: set the api-key property (or access-key and secret-key), "
+                         "or the " API_KEY_ENV " environment variable",
+                         s.provider == IDF_PROVIDER_KIRIN ? "kirin" : "kling"),
+                        (nullptr));
+      return FALSE;
+    }
+  }
+  std::lock_guard<std::mutex> g(priv->state_lock);
+  priv->unblock = false;
+  return TRUE;
+}
+
+static gboolean gst_identify_face_stop(GstBaseTransform *trans) {
+  auto *self = GST_IDENTIFY_FACE(trans);
+  cancel_job(self, true);
+  reset_stream_state(self);
+  std::lock_guard<std::mutex> g(self->priv->state_lock);
+  self->priv->stream_id.clear();
+  return TRUE;
+}
+
+static GstStateChangeReturn gst_identify_face_change_state(GstElement *element, GstStateChange transition) {
+  auto *self = GST_IDENTIFY_FACE(element);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    // Release a streaming thread held in wait_for_job() before the pads are
+    // deactivated (which takes the stream lock).
+    {
+      std::lock_guard<std::mutex> g(self->priv->state_lock);
+      self->priv->unblock = true;
+      self->priv->state_cond.notify_all();
+    }
+    cancel_job(self, true);
+  }
+  return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
+}
+
+/* ---- GObject ---- */
+
+static void set_string(GstIdentifyFacePrivate *priv, std::string Settings::*field, const GValue *value) {
+  const gchar *s = g_value_get_string(value);
+  std::lock_guard<std::mutex> g(priv->settings_lock);
+  priv->settings.*field = s ? s : "";
+}
+
+static void get_string(GstIdentifyFacePrivate *priv, std::string Settings::*field, GValue *value) {
+  std::lock_guard<std::mutex> g(priv->settings_lock);
+  const std::string &s = priv->settings.*field;
+  g_value_set_string(value, s.empty() ? nullptr : s.c_str());
+}
+
+static void gst_identify_face_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
+  auto *self = GST_IDENTIFY_FACE(object);
+  GstIdentifyFacePrivate *priv = self->priv;
+  switch (prop_id) {
+    case PROP_API_URL: set_string(priv, &Settings::api_url, value); return;
+    case PROP_POLL_URL: set_string(priv, &Settings::poll_url, value); return;
+    case PROP_API_KEY: set_string(priv, &Settings::api_key, value); return;
+    case PROP_ACCESS_KEY: set_string(priv, &Settings::access_key, value); return;
+    case PROP_SECRET_KEY: set_string(priv, &Settings::secret_key, value); return;
+    case PROP_MODEL: set_string(priv, &Settings::model, value); return;
+    case PROP_VIDEO_URL: set_string(priv, &Settings::video_url, value); return;
+    case PROP_VIDEO_ID: set_string(priv, &Settings::video_id, value); return;
+    case PROP_FACE_IMAGE_DIR: set_string(priv, &Settings::face_image_dir, value); return;
+    default: break;
+  }
+  std::lock_guard<std::mutex> g(priv->settings_lock);
+  Settings &s = priv->settings;
+  switch (prop_id) {
+    case PROP_PROVIDER: s.provider = (IdfProviderEnum)g_value_get_enum(value); break;
+    case PROP_VALIDATION: s.validation = (IdfValidationEnum)g_value_get_enum(value); break;
+    case PROP_REQUEST_TIMEOUT: s.request_timeout = g_value_get_uint(value); break;
+    case PROP_TIMEOUT: s.timeout = g_value_get_uint(value); break;
+    case PROP_POLL_INTERVAL: s.poll_interval = g_value_get_uint(value); break;
+    case PROP_POLL_INTERVAL_MAX: s.poll_interval_max = g_value_get_uint(value); break;
+    case PROP_MAX_RETRIES: s.max_retries = g_value_get_uint(value); break;
+    case PROP_ON_ERROR: s.on_error = (IdfOnErrorEnum)g_value_get_enum(value); break;
+    case PROP_HOLD_EOS: s.hold_eos = g_value_get_boolean(value); break;
+    case PROP_WAIT_FOR_RESULT: s.wait_for_result = g_value_get_boolean(value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  }
+}
+
+static void gst_identify_face_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
+  auto *self = GST_IDENTIFY_FACE(object);
+  GstIdentifyFacePrivate *priv = self->priv;
+  switch (prop_id) {
+    case PROP_API_URL: get_string(priv, &Settings::api_url, value); return;
+    case PROP_POLL_URL: get_string(priv, &Settings::poll_url, value); return;
+    case PROP_MODEL: get_string(priv, &Settings::model, value); return;
+    case PROP_VIDEO_URL: get_string(priv, &Settings::video_url, value); return;
+    case PROP_VIDEO_ID: get_string(priv, &Settings::video_id, value); return;
+    case PROP_FACE_IMAGE_DIR: get_string(priv, &Settings::face_image_dir, value); return;
+    case PROP_SESSION_ID: {
+      std::lock_guard<std::mutex> g(priv->state_lock);
+      g_value_set_string(value, priv->session_id.empty() ? nullptr : priv->session_id.c_str());
+      return;
+    }
+    case PROP_RESULT: {
+      std::lock_guard<std::mutex> g(priv->state_lock);
+      g_value_set_boxed(value, priv->result);
+      return;
+    }
+    default: break;
+  }
+  std::lock_guard<std::mutex> g(priv->settings_lock);
+  const Settings &s = priv->settings;
+  switch (prop_id) {
+    case PROP_PROVIDER: g_value_set_enum(value, s.provider); break;
+    case PROP_VALIDATION: g_value_set_enum(value, s.validation); break;
+    case PROP_REQUEST_TIMEOUT: g_value_set_uint(value, s.request_timeout); break;
+    case PROP_TIMEOUT: g_value_set_uint(value, s.timeout); break;
+    case PROP_POLL_INTERVAL: g_value_set_uint(value, s.poll_interval); break;
+    case PROP_POLL_INTERVAL_MAX: g_value_set_uint(value, s.poll_interval_max); break;
+    case PROP_MAX_RETRIES: g_value_set_uint(value, s.max_retries); break;
+    case PROP_ON_ERROR: g_value_set_enum(value, s.on_error); break;
+    case PROP_HOLD_EOS: g_value_set_boolean(value, s.hold_eos); break;
+    case PROP_WAIT_FOR_RESULT: g_value_set_boolean(value, s.wait_for_result); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  }
+}
+
+static void gst_identify_face_dispose(GObject *object) {
+  auto *self = GST_IDENTIFY_FACE(object);
+  cancel_job(self, false);
+  G_OBJECT_CLASS(parent_class)->dispose(object);
+}
+
+static void gst_identify_face_finalize(GObject *object) {
+  auto *self = GST_IDENTIFY_FACE(object);
+  GstIdentifyFacePrivate *priv = self->priv;
+  g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
+  g_clear_pointer(&priv->upstream_tags, gst_tag_list_unref);
+  g_clear_pointer(&priv->result, gst_structure_free);
+  delete priv;
+  G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+static void gst_identify_face_init(GstIdentifyFace *self) {
+  self->priv = new GstIdentifyFacePrivate();
+  gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
+  gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+}
+
+static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
+
+  GST_DEBUG_CATEGORY_INIT(gst_identify_face_debug, "identifyface", 0, "identifyface element");
+
+  gobject_class->set_property = gst_identify_face_set_property;
+  gobject_class->get_property = gst_identify_face_get_property;
+  gobject_class->dispose = gst_identify_face_dispose;
+  gobject_class->finalize = gst_identify_face_finalize;
+
+  const auto rw = (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  // Secrets are write-only: no get_property, no notify::, nothing to print.
+  const auto wo = (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  const auto ro = (GParamFlags)(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_property(gobject_class, PROP_PROVIDER,
+      g_param_spec_enum("provider", "Provider", "Which service identifies the faces", idf_provider_get_type(),
+                        DEFAULT_PROVIDER, rw));
+  g_object_class_install_property(gobject_class, PROP_API_URL,
+      g_param_spec_string("api-url", "API URL",
+                          "Endpoint to POST to (NULL: the provider's default, kling: "
+                          "https://api.chainhub.tech/kling/v1/videos/identify-face, kirin: "
+                          "https://cloud.vtrix.ai/model/v1/generation)",
+                          nullptr, rw));
+  g_object_class_install_property(gobject_class, PROP_POLL_URL,
+      g_param_spec_string("poll-url", "Poll URL",
+                          "kirin: task status URL template, {task_id} is replaced (NULL: api-url/task/{task_id})",
+                          nullptr, rw));
+  g_object_class_install_property(gobject_class, PROP_API_KEY,
+      g_param_spec_string("api-key", "API key",
+                          "Bearer API key (write-only; falls back to the " API_KEY_ENV " environment variable)",
+                          nullptr, wo));
+  g_object_class_install_property(gobject_class, PROP_ACCESS_KEY,
+      g_param_spec_string("access-key", "Access key",
+                          "Kling access key (write-only): with secret-key, requests carry an HS256 JWT",
+                          nullptr, wo));
+  g_object_class_install_property(gobject_class, PROP_SECRET_KEY,
+      g_param_spec_string("secret-key", "Secret key", "Kling secret key that signs the JWT (write-only)", nullptr,
+                          wo));
+  g_object_class_install_property(gobject_class, PROP_MODEL,
+      g_param_spec_string("model", "Model", "kirin: the model id sent with the task", idf::kKirinDefaultModel, rw));
+  g_object_class_install_property(gobject_class, PROP_VIDEO_URL,
+      g_param_spec_string("video-url", "Video URL",
+                          "Public URL of this clip for the service to fetch (NULL: the upstream URI when it is "
+                          "http(s)); exclusive with video-id",
+                          nullptr, rw));
+  g_object_class_install_property(gobject_class, PROP_VIDEO_ID,
+      g_param_spec_string("video-id", "Video ID", "Id of a Kling-generated video; exclusive with video-url",
+                          nullptr, rw));
+  g_object_class_install_property(gobject_class, PROP_VALIDATION,
+      g_param_spec_enum("validation", "Validation", "Check the clip against the service's limits before sending",
+                        idf_validation_get_type(), DEFAULT_VALIDATION, rw));
+  g_object_class_install_property(gobject_class, PROP_REQUEST_TIMEOUT,
+      g_param_spec_uint("request-timeout", "Request timeout", "Seconds to wait for one HTTP answer", 1, 3600,
+                        DEFAULT_REQUEST_TIMEOUT, rw));
+  g_object_class_install_property(gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint("timeout", "Timeout", "Overall deadline of one identification, in seconds", 1, 86400,
+                        DEFAULT_TIMEOUT, rw));
+  g_object_class_install_property(gobject_class, PROP_POLL_INTERVAL,
+      g_param_spec_uint("poll-interval", "Poll interval",
+                        "kirin: milliseconds between status polls during the first 30 s", 10, 600000,
+                        DEFAULT_POLL_INTERVAL, rw));
+  g_object_class_install_property(gobject_class, PROP_POLL_INTERVAL_MAX,
+      g_param_spec_uint("poll-interval-max", "Maximum poll interval",
+                        "kirin: after 30 s the interval grows x1.5 per poll up to this many milliseconds", 10,
+                        600000, DEFAULT_POLL_INTERVAL_MAX, rw));
+  g_object_class_install_property(gobject_class, PROP_MAX_RETRIES,
+      g_param_spec_uint("max-retries", "Maximum retries",
+                        "Retries of a transient failure (refused connection, 429, 502-504, codes 1302, 1303, 5000, "
+                        "5001); a submission that may have been billed is never resent",
+                        0, 100, DEFAULT_MAX_RETRIES, rw));
+  g_object_class_install_property(gobject_class, PROP_ON_ERROR,
+      g_param_spec_enum("on-error", "On error", "What a failed identification posts", idf_on_error_get_type(),
+                        DEFAULT_ON_ERROR, rw));
+  g_object_class_install_property(gobject_class, PROP_HOLD_EOS,
+      g_param_spec_boolean("hold-eos", "Hold EOS", "Hold EOS until the result or failure is known",
+                           DEFAULT_HOLD_EOS, rw));
+  g_object_class_install_property(gobject_class, PROP_WAIT_FOR_RESULT,
+      g_param_spec_boolean("wait-for-result", "Wait for result",
+                           "Hold buffers until the result tags are pushed, so downstream sees the faces before "
+                           "the first frame",
+                           DEFAULT_WAIT_FOR_RESULT, rw));
+  g_object_class_install_property(gobject_class, PROP_FACE_IMAGE_DIR,
+      g_param_spec_string("face-image-dir", "Face image folder",
+                          "local: folder for the JPEG face crops (NULL: gst-identify-face/faces in the user's cache "
+                          "dir)",
+                          nullptr, rw));
+  g_object_class_install_property(gobject_class, PROP_SESSION_ID,
+      g_param_spec_string("session-id", "Session ID", "Session id of the last result (NULL until known)", nullptr,
+                          ro));
+  g_object_class_install_property(gobject_class, PROP_RESULT,
+      g_param_spec_boxed("result", "Result",
+                         "The last result: the \"identify-face\" structure of the message (NULL until known)",
+                         GST_TYPE_STRUCTURE, ro));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(element_class, "Lip-sync face identification", "Filter/Analyzer/Video",
+                                        "Identifies the faces of a clip that can be lip-synced, and when",
+                                        "gst-identify-face engineers");
+
+  element_class->change_state = gst_identify_face_change_state;
+  trans_class->transform_ip = gst_identify_face_transform_ip;
+  trans_class->sink_event = gst_identify_face_sink_event;
+  trans_class->start = gst_identify_face_start;
+  trans_class->stop = gst_identify_face_stop;
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_ip_on_passthrough = TRUE;
+
+  gst_type_mark_as_plugin_api(idf_provider_get_type(), (GstPluginAPIFlags)0);
+  gst_type_mark_as_plugin_api(idf_validation_get_type(), (GstPluginAPIFlags)0);
+  gst_type_mark_as_plugin_api(idf_on_error_get_type(), (GstPluginAPIFlags)0);
+}

@@ -1,0 +1,20 @@
+// Turns the core's result model into what users see: the bus messages'
+// structures and the stream tags.
+#pragma once
+
+#include <gst/gst.h>
+
+#include "result.h"
+
+#define IDF_TAG_SESSION_ID "lipsync-session-id"
+#define IDF_TAG_FACE "lipsync-face"
+
+// Registers the plugin's tags (once; at plugin load).
+void idf_register_tags(void);
+
+// "identify-face" structure: the message body and the `result` property.
+GstStructure *idf_result_to_structure(const idf::Result &result);
+// "identify-face-error" structure; also the error's details.
+GstStructure *idf_failure_to_structure(const idf::Failure &failure, const char *provider, const char *stream_id);
+// STREAM-scope tags: lipsync-session-id and one lipsync-face per face.
+GstTagList *idf_result_to_tags(const idf::Result &result);

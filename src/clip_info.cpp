@@ -1,0 +1,122 @@
+#include "clip_info.h"
+
+#include <glib.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace idf {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string format_seconds(uint64_t ns) {
+  char buf[64];
+  g_snprintf(buf, sizeof buf, "%.2f s", ns / 1e9);
+  return buf;
+}
+
+std::string format_bytes(uint64_t bytes) {
+  char buf[96];
+  g_snprintf(buf, sizeof buf, "%.1f MB (%" G_GUINT64_FORMAT " bytes)", bytes / (1024.0 * 1024.0), bytes);
+  return buf;
+}
+
+}  // namespace
+
+std::string Violation::describe() const { return limit + " " + measured + " (" + rule + ")"; }
+
+std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref) {
+  std::vector<Violation> out;
+  if (ref == VideoRef::Id) {
+    if (clip.duration_ns && *clip.duration_ns > kMaxDurationNs)
+      out.push_back({"duration", format_seconds(*clip.duration_ns), "must be at most 60 s for a video-id"});
+    return out;
+  }
+
+  if (!clip.container.empty() && clip.container != "mp4" && clip.container != "mov")
+    out.push_back({"container", "\"" + clip.container + "\"", "must be mp4 or mov"});
+  if (clip.size_bytes && *clip.size_bytes > kMaxSizeBytes)
+    out.push_back({"file size", format_bytes(*clip.size_bytes), "must be at most 100 MB"});
+  if (clip.duration_ns && (*clip.duration_ns < kMinDurationNs || *clip.duration_ns > kMaxDurationNs))
+    out.push_back({"duration", format_seconds(*clip.duration_ns), "must be 2 to 60 s"});
+  if (clip.width && (*clip.width < kMinSide || *clip.width > kMaxSide))
+    out.push_back({"width", std::to_string(*clip.width) + " px", "each side must be 512 to 2160 px"});
+  if (clip.height && (*clip.height < kMinSide || *clip.height > kMaxSide))
+    out.push_back({"height", std::to_string(*clip.height) + " px", "each side must be 512 to 2160 px"});
+  if (clip.width && clip.height) {
+    int short_side = std::min(*clip.width, *clip.height);
+    if (short_side != 720 && short_side != 1080)
+      out.push_back({"resolution",
+                     std::to_string(*clip.width) + "x" + std::to_string(*clip.height),
+                     "only 720p and 1080p: the short side must be 720 or 1080 px"});
+  }
+  return out;
+}
+
+std::string describe_violations(const std::vector<Violation> &violations) {
+  std::string text = "clip breaks the service's limits: ";
+  for (size_t i = 0; i < violations.size(); i++) {
+    if (i)
+      text += "; ";
+    text += violations[i].describe();
+  }
+  return text;
+}
+
+std::string container_from_tag(const std::string &tag) {
+  std::string t = lower(tag);
+  if (t.empty())
+    return "";
+  if (t.find("quicktime") != std::string::npos)
+    return "mov";
+  if (t.find("mp4") != std::string::npos || t.find("iso") != std::string::npos)
+    return "mp4";
+  if (t.find("matroska") != std::string::npos)
+    return "mkv";
+  if (t.find("webm") != std::string::npos)
+    return "webm";
+  if (t.find("avi") != std::string::npos)
+    return "avi";
+  if (t.find("mpeg-2 transport") != std::string::npos || t.find("mpeg-ts") != std::string::npos)
+    return "ts";
+  if (t.find("ogg") != std::string::npos)
+    return "ogg";
+  if (t.find("flv") != std::string::npos || t.find("flash") != std::string::npos)
+    return "flv";
+  return t;
+}
+
+std::string container_from_caps(const std::string &media_type, const std::string &variant) {
+  if (media_type == "video/quicktime") {
+    if (variant == "apple")
+      return "mov";
+    return "mp4";  // "iso", "iso-fragmented" or unset: ISO base media
+  }
+  if (media_type == "video/x-matroska")
+    return "mkv";
+  if (media_type == "video/webm")
+    return "webm";
+  if (media_type == "video/x-msvideo")
+    return "avi";
+  if (media_type == "video/mpegts")
+    return "ts";
+  if (media_type == "video/x-flv")
+    return "flv";
+  if (media_type == "application/ogg")
+    return "ogg";
+  return "";
+}
+
+bool uri_is_http(const std::string &uri) {
+  std::string l = lower(uri.substr(0, 8));
+  return l.rfind("http://", 0) == 0 || l.rfind("https://", 0) == 0;
+}
+
+bool uri_is_file(const std::string &uri) { return lower(uri.substr(0, 7)) == "file://"; }
+
+}  // namespace idf

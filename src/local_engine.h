@@ -1,0 +1,45 @@
+// provider=local: identifies faces on this machine, without network or key.
+// The engine decodes the clip itself on its own thread (never a streaming
+// thread), samples frames at a reduced size and rate, detects frontal faces
+// and tracks them with the service's rule (a face unseen for more than 1 s
+// comes back with a new id).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "result.h"
+
+namespace idf {
+
+struct LocalEngineOptions {
+  std::string uri;             // file:// or http(s):// clip to analyse
+  std::string face_image_dir;  // where the JPEG crops go ("" = default)
+  std::optional<uint64_t> duration_ns;  // hint, used for progress only
+};
+
+class LocalEngine {
+ public:
+  using ProgressFn = std::function<void(double fraction_analysed)>;
+  using DoneFn = std::function<void(Outcome)>;
+
+  // Starts the analysis on a thread of its own. `progress` and `done` are
+  // called from that thread; `done` exactly once unless cancel() ran first.
+  static std::shared_ptr<LocalEngine> start(LocalEngineOptions options, ProgressFn progress, DoneFn done);
+
+  // Stops the analysis promptly and synchronously: when this returns no
+  // thread of the engine is running, no callback will come, and no partial
+  // face image is left behind. Safe to call more than once, from any thread
+  // other than the engine's own.
+  virtual void cancel() = 0;
+  virtual ~LocalEngine() = default;
+
+  // True when the plugin was built with a face detector.
+  static bool available();
+  // Default for face-image-dir: a folder of the user's cache dir.
+  static std::string default_face_image_dir();
+};
+
+}  // namespace idf

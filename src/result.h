@@ -1,0 +1,69 @@
+// Result model shared by every provider: what a finished identification
+// produced (Result) or why it did not (Failure).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace idf {
+
+constexpr uint64_t kNsPerMs = 1000000ull;
+constexpr uint64_t kNsPerSecond = 1000000000ull;
+// Kling's advanced lip-sync needs an interval of at least 2 s.
+constexpr uint64_t kLipsyncMinInterval = 2 * kNsPerSecond;
+
+struct Face {
+  std::string id;     // "face-id": the service's string id
+  std::string image;  // "face-image": URL of a screenshot of the face
+  uint64_t start_ns = 0;  // stream time, clip start = 0
+  uint64_t end_ns = 0;
+  bool lipsync_ready() const { return end_ns >= start_ns && end_ns - start_ns >= kLipsyncMinInterval; }
+};
+
+struct Result {
+  std::string provider;  // "kling", "kirin", "local"
+  std::string session_id;
+  std::string request_id;
+  std::string task_id;  // "" when the answer was synchronous
+  std::string final_unit_deduction;
+  std::string video_url;
+  std::string video_id;
+  std::string stream_id;
+  std::optional<std::string> cost;   // kirin: usage.cost (USD, string)
+  std::optional<double> discount;    // kirin: usage.discount
+  std::vector<Face> faces;
+};
+
+struct Failure {
+  enum class Kind {
+    Config,      // the element's settings cannot work (missing key, both ids...)
+    Validation,  // the clip breaks the service's documented limits
+    Auth,        // the service refused the credentials
+    Service,     // the service answered with an error code
+    Http,        // an HTTP error without a service envelope
+    Transport,   // the connection failed
+    Ambiguous,   // a submission failed after it may have been billed
+    Timeout,     // the overall deadline passed
+    Parse,       // the answer could not be understood
+    Local,       // the local engine failed
+  };
+  Kind kind = Kind::Service;
+  std::string code;     // service error code, "" when there is none
+  std::string message;  // human readable, names the limit/value/code
+  unsigned http_status = 0;
+  std::string request_id;
+  std::string task_id;
+};
+
+const char *failure_kind_name(Failure::Kind kind);
+
+using Outcome = std::variant<Result, Failure>;
+
+// Clamp every face to [0, duration] (the service's end_time may overshoot
+// the clip by a few milliseconds). No-op when the duration is unknown.
+void clamp_faces_to_duration(std::vector<Face> &faces, std::optional<uint64_t> duration_ns);
+
+}  // namespace idf

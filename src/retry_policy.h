@@ -1,0 +1,47 @@
+// When to retry, how long to wait, and how often to poll.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace idf {
+
+enum class RequestKind {
+  Submission,  // POST that may create (and bill) work: never resent once it may have arrived
+  Poll,        // GET of a task: always safe to retry within the deadline
+  Probe,       // HEAD of the clip URL for its size
+};
+
+enum class Verdict { Retry, Permanent, Ambiguous };
+
+// A transport failure: `request_sent` is true once the body was written.
+Verdict classify_transport_failure(RequestKind kind, bool request_sent, bool timed_out);
+
+// An HTTP answer that is not a success. `service_code` is Kling's code when
+// the body carried one ("" otherwise).
+Verdict classify_http_failure(RequestKind kind, unsigned http_status, const std::string &service_code);
+
+// Exponential backoff with full jitter: attempt 0 → up to 1 s, doubling,
+// capped at 16 s; never less than half the step so retries stay spaced.
+unsigned backoff_ms(unsigned attempt, std::mt19937 &rng);
+
+// Retry-After: delta seconds or an HTTP date. nullopt when absent/invalid.
+std::optional<unsigned> parse_retry_after_ms(const char *header);
+
+// Poll every `interval` for the first 30 s, then ×1.5 per poll up to `max`.
+class PollSchedule {
+ public:
+  PollSchedule(unsigned interval_ms, unsigned max_ms);
+  unsigned next_ms(uint64_t elapsed_ms);
+
+ private:
+  unsigned interval_ms_;
+  unsigned max_ms_;
+  double current_ms_;
+};
+
+constexpr uint64_t kFastPollPhaseMs = 30000;
+
+}  // namespace idf

@@ -1,0 +1,78 @@
+// An in-process HTTP service for the tests: a SoupServer on 127.0.0.1 in a
+// thread and GMainContext of its own, answering from scripted responses and
+// recording every request it receives.
+#pragma once
+
+#include <glib.h>
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+struct RecordedRequest {
+  std::string method;
+  std::string path;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  gint64 received_us = 0;                      // g_get_monotonic_time()
+};
+
+struct CannedResponse {
+  enum class Action { Respond, Hang, Reset };
+  Action action = Action::Respond;
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  unsigned delay_ms = 0;
+
+  static CannedResponse json(unsigned status, std::string body, unsigned delay_ms = 0) {
+    CannedResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    r.delay_ms = delay_ms;
+    return r;
+  }
+  static CannedResponse hang() {
+    CannedResponse r;
+    r.action = Action::Hang;
+    return r;
+  }
+  // Closes the connection after the request was read, without answering.
+  static CannedResponse reset() {
+    CannedResponse r;
+    r.action = Action::Reset;
+    return r;
+  }
+};
+
+class FakeService {
+ public:
+  FakeService();
+  ~FakeService();
+
+  std::string url(const std::string &path) const;
+
+  // Responses for "METHOD /path", used in order; the last one repeats.
+  void script(const std::string &route, std::vector<CannedResponse> responses);
+  // A handler computing the response (runs on the service's thread).
+  void handle(const std::string &route, std::function<CannedResponse(const RecordedRequest &)> handler);
+  // Serves a local file's bytes at GET/HEAD `path`.
+  void serve_file(const std::string &path, const std::string &filename);
+
+  std::vector<RecordedRequest> requests() const;
+  size_t count(const std::string &route) const;
+  // Waits (up to timeout_ms) until `route` got at least n requests.
+  bool wait_for(const std::string &route, size_t n, unsigned timeout_ms) const;
+
+  struct Impl;
+
+ private:
+  Impl *impl_;
+};
+
+// A 127.0.0.1 URL on which nothing listens (connections are refused).
+std::string refused_url(const std::string &path);

@@ -1,0 +1,138 @@
+#include "test_util.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+std::string make_clip(const std::string &dir, const std::string &name, const ClipSpec &spec) {
+  std::string path = dir + "/" + name;
+  int frames = (int)(spec.seconds * spec.fps + 0.5);
+  std::string mux = spec.container == "mkv"   ? "matroskamux"
+                    : spec.container == "mov" ? "qtmux"
+                                              : "mp4mux faststart=true";
+  gchar *desc = g_strdup_printf(
+      "videotestsrc num-buffers=%d pattern=ball ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
+      "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=%d ! h264parse ! %s ! filesink location=\"%s\"",
+      frames, spec.width, spec.height, spec.fps, spec.fps, mux.c_str(), path.c_str());
+  GError *err = nullptr;
+  GstElement *p = gst_parse_launch(desc, &err);
+  g_assert_no_error(err);
+  g_free(desc);
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(p);
+  GstMessage *m = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, (GstMessageType)(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  g_assert_nonnull(m);
+  g_assert_cmpint(GST_MESSAGE_TYPE(m), ==, GST_MESSAGE_EOS);
+  gst_message_unref(m);
+  gst_object_unref(bus);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+  return path;
+}
+
+std::string file_uri(const std::string &path) {
+  gchar *uri = g_filename_to_uri(path.c_str(), nullptr, nullptr);
+  std::string out = uri;
+  g_free(uri);
+  return out;
+}
+
+BusLog::~BusLog() {
+  for (auto *m : messages)
+    gst_message_unref(m);
+}
+
+const GstStructure *BusLog::element_message(const char *name) const {
+  for (auto *m : messages)
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT && gst_message_has_name(m, name))
+      return gst_message_get_structure(m);
+  return nullptr;
+}
+
+int BusLog::index_of_element(const char *name) const {
+  for (size_t i = 0; i < messages.size(); i++)
+    if (GST_MESSAGE_TYPE(messages[i]) == GST_MESSAGE_ELEMENT && gst_message_has_name(messages[i], name))
+      return (int)i;
+  return -1;
+}
+
+int BusLog::index_of_type(GstMessageType type) const {
+  for (size_t i = 0; i < messages.size(); i++)
+    if (GST_MESSAGE_TYPE(messages[i]) == type)
+      return (int)i;
+  return -1;
+}
+
+GstMessage *BusLog::first(GstMessageType type) const {
+  int i = index_of_type(type);
+  return i < 0 ? nullptr : messages[i];
+}
+
+std::vector<GstMessage *> BusLog::all(GstMessageType type) const {
+  std::vector<GstMessage *> out;
+  for (auto *m : messages)
+    if (GST_MESSAGE_TYPE(m) == type)
+      out.push_back(m);
+  return out;
+}
+
+void run_until_done(GstElement *pipeline, BusLog &log, unsigned timeout_ms) {
+  GstBus *bus = gst_element_get_bus(pipeline);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (true) {
+    gint64 left = deadline - g_get_monotonic_time();
+    if (left <= 0) {
+      log.timed_out = true;
+      break;
+    }
+    GstMessage *m = gst_bus_timed_pop(bus, left * GST_USECOND);
+    if (!m) {
+      log.timed_out = true;
+      break;
+    }
+    log.messages.push_back(m);
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS) {
+      log.eos = true;
+      break;
+    }
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
+      log.error = true;
+      break;
+    }
+  }
+  gst_object_unref(bus);
+}
+
+std::string make_temp_dir() {
+  GError *err = nullptr;
+  gchar *dir = g_dir_make_tmp("identifyface-test-XXXXXX", &err);
+  g_assert_no_error(err);
+  std::string out = dir;
+  g_free(dir);
+  return out;
+}
+
+void remove_dir(const std::string &dir) {
+  GDir *d = g_dir_open(dir.c_str(), 0, nullptr);
+  if (!d)
+    return;
+  while (const gchar *name = g_dir_read_name(d)) {
+    std::string path = dir + "/" + name;
+    if (g_file_test(path.c_str(), G_FILE_TEST_IS_DIR))
+      remove_dir(path);
+    else
+      g_unlink(path.c_str());
+  }
+  g_dir_close(d);
+  g_rmdir(dir.c_str());
+}
+
+const GValue *faces_of(const GstStructure *s) { return gst_structure_get_value(s, "faces"); }
+
+const GstStructure *face_at(const GstStructure *s, guint i) {
+  const GValue *faces = faces_of(s);
+  g_assert_nonnull(faces);
+  g_assert_true(GST_VALUE_HOLDS_LIST(faces));
+  g_assert_cmpuint(i, <, gst_value_list_get_size(faces));
+  return gst_value_get_structure(gst_value_list_get_value(faces, i));
+}
