@@ -274,13 +274,16 @@ static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, cons
       priv->session_id = r->session_id;
       g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
       priv->result_tags = idf_result_to_tags(*r);
-      priv->tags_pending = true;
-      priv->job_state = JobState::Done;
-      priv->state_cond.notify_all();
     }
     GST_INFO_OBJECT(self, "identified %zu face(s), session %s", r->faces.size(), r->session_id.c_str());
+    // The message goes out before a held EOS or buffer is released, so the
+    // bus shows the answer before EOS.
     gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
     g_object_notify(G_OBJECT(self), "session-id");
+    std::lock_guard<std::mutex> g(priv->state_lock);
+    priv->tags_pending = true;
+    priv->job_state = JobState::Done;
+    priv->state_cond.notify_all();
   } else {
     const auto &f = std::get<idf::Failure>(outcome);
     bool as_error;
