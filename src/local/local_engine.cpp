@@ -474,15 +474,19 @@ std::optional<Failure> Session::failure_from_message(GstMessage *message) {
   gchar *debug = nullptr;
   gst_message_parse_error(message, &error, &debug);
   std::string text = "cannot analyse " + options_.uri + ": " + (error ? error->message : "unknown GStreamer error");
-  if (debug && *debug) {
-    // The first line names the element and the reason; the rest is noise.
-    std::string details(debug);
-    details = details.substr(0, details.find('\n'));
-    text += " (" + details + ")";
+  // The debug text starts with the source location and the element's path;
+  // what follows, if anything, is the useful detail (e.g. "No such file").
+  std::string details = debug ? debug : "";
+  const size_t newline = details.find('\n');
+  details = newline == std::string::npos ? "" : details.substr(newline + 1);
+  const std::string element = GST_MESSAGE_SRC_NAME(message) ? GST_MESSAGE_SRC_NAME(message) : "";
+  if (!details.empty() || !element.empty())
+    text += " (" + element + (details.empty() || element.empty() ? "" : ": ") + details + ")";
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!undecodable_video_.empty())
+      text += "; no decoder for its " + undecodable_video_ + " video is installed";
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!undecodable_video_.empty())
-    text += "; no decoder for its " + undecodable_video_ + " video is installed";
   if (error)
     g_error_free(error);
   g_free(debug);
@@ -560,7 +564,9 @@ void Session::detect(const SampledFrame &frame) {
   cv::equalizeHist(small, small);
 
   std::vector<cv::Rect> rects;
+  auto t0 = std::chrono::steady_clock::now();
   cascade_.detectMultiScale(small, rects, 1.1, 3, 0, cv::Size(20, 20));
+  if (getenv("IDF_TIMING")) g_printerr("detect %.1f ms t=%.3f n=%zu\n", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), frame.time_ns / 1e9, rects.size());
   std::vector<Box> boxes;
   for (const auto &rect : rects)
     boxes.push_back({static_cast<double>(rect.x), static_cast<double>(rect.y), static_cast<double>(rect.width),

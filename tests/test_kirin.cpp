@@ -1,0 +1,357 @@
+// provider=kirin: submit, poll, retries without double billing, deadline,
+// cancellation and progress, against an in-process fake task service.
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+#include <atomic>
+#include <string>
+
+#include "fake_service.h"
+#include "test_util.h"
+
+static std::string g_dir;
+static std::string g_clip;  // 1280x720, 3 s, mp4
+
+static const char *kSubmit = "POST /model/v1/generation";
+static const char *kKey = "kirin-key-5a5a5a5a";
+
+static std::string task(const char *id_field, const char *id, const char *status, const std::string &extra = "") {
+  return std::string("{\"") + id_field + "\":\"" + id + "\",\"status\":\"" + status + "\"" + extra + "}";
+}
+
+static std::string kling_text(const char *code = "0") {
+  return std::string("{\"code\":") + code +
+         ",\"message\":\"ok\",\"request_id\":\"kreq-7\",\"data\":{\"session_id\":\"ks-1\","
+         "\"final_unit_deduction\":\"2\",\"face_data\":[{\"face_id\":\"3\",\"face_image\":\"https://i/3.png\","
+         "\"start_time\":\"500\",\"end_time\":2900}]}}";
+}
+
+// A completed task carrying `text` (escaped into a JSON string).
+static std::string completed(const char *id, const std::string &text) {
+  gchar *escaped = g_strescape(text.c_str(), nullptr);
+  std::string out = task("id", id, "completed",
+                         std::string(",\"output\":[{\"content\":[{\"type\":\"text\",\"text\":\"") + escaped +
+                             "\",\"url\":\"\"}]}],\"usage\":{\"cost\":\"0.05\",\"discount\":0.5},\"metadata\":{}");
+  g_free(escaped);
+  return out;
+}
+
+static GstElement *kirin_pipeline(FakeService &svc, const std::string &extra) {
+  std::string desc = "filesrc location=\"" + g_clip +
+                     "\" ! qtdemux ! h264parse ! identifyface name=idf provider=kirin api-url=" +
+                     svc.url("/model/v1/generation") + " video-url=https://cdn.example/clip.mp4 api-key=" + kKey +
+                     " " + extra + " ! fakesink sync=false";
+  GError *err = nullptr;
+  GstElement *p = gst_parse_launch(desc.c_str(), &err);
+  g_assert_no_error(err);
+  return p;
+}
+
+static void stop(GstElement *p) {
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+}
+
+static std::string error_text(const BusLog &log, const GstStructure **details) {
+  GstMessage *m = log.first(GST_MESSAGE_ERROR);
+  g_assert_nonnull(m);
+  GError *err = nullptr;
+  gst_message_parse_error(m, &err, nullptr);
+  if (details)
+    gst_message_parse_error_details(m, details);
+  std::string text = err->message;
+  g_error_free(err);
+  return text;
+}
+
+static void test_status_sequence_and_progress() {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-1", "pending"))});
+  svc.script("GET /model/v1/generation/task/t-1",
+             {CannedResponse::json(200, task("task_id", "t-1", "queued")),
+              CannedResponse::json(200, task("task_id", "t-1", "processing")),
+              CannedResponse::json(200, task("task_id", "t-1", "in_progress")),
+              CannedResponse::json(200, task("task_id", "t-1", "warming_up")),  // unknown: keep polling
+              CannedResponse::json(200, completed("t-1", kling_text()))});
+  GstElement *p = kirin_pipeline(svc, "poll-interval=100");
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.eos);
+
+  // Submission body: model and the one video field.
+  auto reqs = svc.requests();
+  JsonParser *parser = json_parser_new();
+  g_assert_true(json_parser_load_from_data(parser, reqs.at(0).body.c_str(), -1, nullptr));
+  JsonObject *body = json_node_get_object(json_parser_get_root(parser));
+  g_assert_cmpuint(json_object_get_size(body), ==, 2);
+  g_assert_cmpstr(json_object_get_string_member(body, "model"), ==, "kirin_identify_face");
+  g_assert_cmpstr(json_object_get_string_member(body, "video_url"), ==, "https://cdn.example/clip.mp4");
+  g_object_unref(parser);
+  g_assert_cmpuint(svc.count(kSubmit), ==, 1);
+  g_assert_cmpuint(svc.count("GET /model/v1/generation/task/t-1"), ==, 5);
+  std::string auth = reqs.at(1).headers["authorization"];
+  std::string expected_auth = std::string("Bearer ") + kKey;
+  g_assert_cmpstr(auth.c_str(), ==, expected_auth.c_str());
+
+  const GstStructure *s = log.element_message("identify-face");
+  g_assert_nonnull(s);
+  g_assert_cmpstr(gst_structure_get_string(s, "provider"), ==, "kirin");
+  g_assert_cmpstr(gst_structure_get_string(s, "task-id"), ==, "t-1");
+  g_assert_cmpstr(gst_structure_get_string(s, "session-id"), ==, "ks-1");
+  g_assert_cmpstr(gst_structure_get_string(s, "request-id"), ==, "kreq-7");
+  g_assert_cmpstr(gst_structure_get_string(s, "final-unit-deduction"), ==, "2");
+  g_assert_cmpstr(gst_structure_get_string(s, "cost"), ==, "0.05");
+  gdouble discount = 0;
+  g_assert_true(gst_structure_get_double(s, "discount", &discount));
+  g_assert_cmpfloat(discount, ==, 0.5);
+  const GstStructure *face = face_at(s, 0);
+  guint64 start, end;
+  g_assert_true(gst_structure_get_uint64(face, "start-time", &start));
+  g_assert_true(gst_structure_get_uint64(face, "end-time", &end));
+  g_assert_cmpuint(start, ==, 500 * GST_MSECOND);
+  g_assert_cmpuint(end, ==, 2900 * GST_MSECOND);
+
+  // Progress: START, a CONTINUE per poll with the status, COMPLETE; then EOS.
+  std::vector<GstProgressType> types;
+  std::vector<std::string> texts;
+  for (auto *m : log.all(GST_MESSAGE_PROGRESS)) {
+    GstProgressType type;
+    gchar *code = nullptr, *text = nullptr;
+    gst_message_parse_progress(m, &type, &code, &text);
+    types.push_back(type);
+    texts.push_back(text);
+    g_free(code);
+    g_free(text);
+  }
+  g_assert_cmpuint(types.size(), ==, 6);  // the completing poll reports COMPLETE
+  g_assert_cmpint(types.front(), ==, GST_PROGRESS_TYPE_START);
+  for (size_t i = 1; i + 1 < types.size(); i++)
+    g_assert_cmpint(types[i], ==, GST_PROGRESS_TYPE_CONTINUE);
+  g_assert_nonnull(strstr(texts[1].c_str(), "queued"));
+  g_assert_nonnull(strstr(texts[3].c_str(), "in_progress"));
+  g_assert_cmpint(types.back(), ==, GST_PROGRESS_TYPE_COMPLETE);
+  g_assert_cmpint(log.index_of_element("identify-face"), <, log.index_of_type(GST_MESSAGE_EOS));
+  stop(p);
+}
+
+static void test_id_field_and_poll_url_template() {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("id", "abc-1", "processing"))});
+  svc.script("GET /tasks/abc-1/status", {CannedResponse::json(200, completed("abc-1", kling_text()))});
+  GstElement *p = kirin_pipeline(svc, "poll-interval=50 poll-url=" + svc.url("/tasks/{task_id}/status"));
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.eos);
+  g_assert_cmpuint(svc.count("GET /tasks/abc-1/status"), ==, 1);
+  g_assert_cmpstr(gst_structure_get_string(log.element_message("identify-face"), "task-id"), ==, "abc-1");
+  stop(p);
+}
+
+static void expect_task_failure(const std::string &poll_body, const char *code, const char *needle) {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-f", "pending"))});
+  svc.script("GET /model/v1/generation/task/t-f", {CannedResponse::json(200, poll_body)});
+  GstElement *p = kirin_pipeline(svc, "poll-interval=50");
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.error);
+  const GstStructure *details = nullptr;
+  std::string text = error_text(log, &details);
+  if (!strstr(text.c_str(), needle))
+    g_error("expected \"%s\" in \"%s\"", needle, text.c_str());
+  g_assert_cmpstr(gst_structure_get_string(details, "code"), ==, code);
+  g_assert_cmpstr(gst_structure_get_string(details, "task-id"), ==, "t-f");
+  const GstStructure *e = log.element_message("identify-face-error");
+  g_assert_cmpstr(gst_structure_get_string(e, "task-id"), ==, "t-f");
+  // Progress ends with ERROR.
+  auto progress = log.all(GST_MESSAGE_PROGRESS);
+  GstProgressType type;
+  gst_message_parse_progress(progress.back(), &type, nullptr, nullptr);
+  g_assert_cmpint(type, ==, GST_PROGRESS_TYPE_ERROR);
+  g_assert_cmpuint(svc.count(kSubmit), ==, 1);
+  stop(p);
+}
+
+static void test_failed_known_codes() {
+  struct {
+    const char *code, *description;
+  } codes[] = {{"014002095", "internal generation error"},
+               {"014002096", "result parsing exception"},
+               {"014002097", "HTTP error response"},
+               {"014002099", "sync generation exception"}};
+  for (auto &c : codes) {
+    std::string body = task("task_id", "t-f", "failed",
+                            std::string(",\"error\":{\"code\":\"") + c.code + "\",\"error_message\":\"boom\"}");
+    expect_task_failure(body, c.code, c.description);
+  }
+}
+
+static void test_failed_error_variants() {
+  expect_task_failure(task("task_id", "t-f", "failed", ",\"error\":{\"code\":\"014002097\",\"message\":\"upstream 500\"}"),
+                      "014002097", "upstream 500");
+  expect_task_failure(task("task_id", "t-f", "failed", ",\"error\":\"video could not be fetched\""), "",
+                      "video could not be fetched");
+}
+
+static void test_malformed_text_and_inner_code() {
+  expect_task_failure(completed("t-f", "{not json"), "", "not a JSON object");
+  expect_task_failure(completed("t-f", kling_text("1203")), "1203", "1203");
+}
+
+static void test_poll_retries_429_and_5xx() {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-r", "pending"))});
+  auto limited = CannedResponse::json(429, "{\"message\":\"slow down\"}");
+  limited.headers.push_back({"Retry-After", "1"});
+  auto bad_gateway = CannedResponse::json(502, "bad gateway");
+  bad_gateway.headers.push_back({"Retry-After", "0"});
+  auto internal = CannedResponse::json(500, "oops");
+  internal.headers.push_back({"Retry-After", "0"});
+  svc.script("GET /model/v1/generation/task/t-r",
+             {limited, bad_gateway, internal, CannedResponse::json(200, completed("t-r", kling_text()))});
+  GstElement *p = kirin_pipeline(svc, "poll-interval=50");
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.eos);
+  g_assert_nonnull(log.element_message("identify-face"));
+  auto reqs = svc.requests();
+  g_assert_cmpuint(reqs.size(), ==, 5);
+  // Retry-After: 1 was honoured between the 429 and the next poll.
+  g_assert_cmpint(reqs[2].received_us - reqs[1].received_us, >=, 900 * 1000);
+  stop(p);
+}
+
+static void test_submission_not_resent_after_reset() {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::reset(), CannedResponse::json(200, task("task_id", "t-x", "pending"))});
+  GstElement *p = kirin_pipeline(svc, "");
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.error);
+  std::string text = error_text(log, nullptr);
+  g_assert_nonnull(strstr(text.c_str(), "not resent"));
+  g_assert_nonnull(strstr(text.c_str(), "billed"));
+  g_usleep(300 * 1000);
+  g_assert_cmpuint(svc.count(kSubmit), ==, 1);
+  stop(p);
+}
+
+static void test_submission_retried_when_refused() {
+  // Nothing listens: the request never left, so retrying cannot double-bill.
+  std::string url = refused_url("/model/v1/generation");
+  std::string desc = "filesrc location=\"" + g_clip +
+                     "\" ! qtdemux ! h264parse ! identifyface provider=kirin max-retries=1 api-url=" + url +
+                     " video-url=https://cdn.example/clip.mp4 api-key=k ! fakesink sync=false";
+  GstElement *p = gst_parse_launch(desc.c_str(), nullptr);
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.error);
+  std::string text = error_text(log, nullptr);
+  if (!strstr(text.c_str(), "gave up after 2 attempt(s)"))
+    g_error("unexpected: %s", text.c_str());
+  stop(p);
+}
+
+static void test_deadline() {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-slow", "pending"))});
+  svc.script("GET /model/v1/generation/task/t-slow", {CannedResponse::json(200, task("task_id", "t-slow", "processing"))});
+  GstElement *p = kirin_pipeline(svc, "poll-interval=200 timeout=2");
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.error);
+  const GstStructure *details = nullptr;
+  std::string text = error_text(log, &details);
+  g_assert_nonnull(strstr(text.c_str(), "timed out after 2."));
+  g_assert_nonnull(strstr(text.c_str(), "t-slow"));
+  g_assert_cmpstr(gst_structure_get_string(details, "kind"), ==, "timeout");
+  size_t polls = svc.count("GET /model/v1/generation/task/t-slow");
+  g_usleep(600 * 1000);
+  g_assert_cmpuint(svc.count("GET /model/v1/generation/task/t-slow"), ==, polls);
+  stop(p);
+}
+
+static void test_poll_interval_first_30s() {
+  // The answer is announced within one poll interval: polls are 1 s apart.
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-i", "pending"))});
+  svc.script("GET /model/v1/generation/task/t-i", {CannedResponse::json(200, task("task_id", "t-i", "processing")),
+                                                   CannedResponse::json(200, task("task_id", "t-i", "processing")),
+                                                   CannedResponse::json(200, completed("t-i", kling_text()))});
+  GstElement *p = kirin_pipeline(svc, "");
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.eos);
+  auto reqs = svc.requests();
+  g_assert_cmpuint(reqs.size(), ==, 4);
+  for (size_t i = 1; i < reqs.size(); i++) {
+    gint64 gap_ms = (reqs[i].received_us - reqs[i - 1].received_us) / 1000;
+    g_assert_cmpint(gap_ms, >=, 900);
+    g_assert_cmpint(gap_ms, <=, 1900);
+  }
+  stop(p);
+}
+
+static void check_stop_is_final(FakeService &svc, GstElement *p, const char *route, size_t wait_n) {
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  g_assert_true(svc.wait_for(route, wait_n, 10000));
+  g_usleep(100 * 1000);
+  size_t before = svc.requests().size();
+  gint64 t0 = g_get_monotonic_time();
+  // READY first: the bus is flushed on the way to NULL.
+  gst_element_set_state(p, GST_STATE_READY);
+  g_assert_cmpint((g_get_monotonic_time() - t0) / 1000, <, 5000);
+  GstBus *bus = gst_element_get_bus(p);
+  bool canceled = false;
+  while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_PROGRESS)) {
+    GstProgressType type;
+    gst_message_parse_progress(m, &type, nullptr, nullptr);
+    canceled |= type == GST_PROGRESS_TYPE_CANCELED;
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  g_assert_true(canceled);
+  gst_element_set_state(p, GST_STATE_NULL);
+  g_usleep(1500 * 1000);
+  g_assert_cmpuint(svc.requests().size(), ==, before);
+  gst_object_unref(p);
+}
+
+static void test_cancel_mid_request() {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-c", "pending"))});
+  svc.script("GET /model/v1/generation/task/t-c", {CannedResponse::hang()});
+  check_stop_is_final(svc, kirin_pipeline(svc, "poll-interval=50"), "GET /model/v1/generation/task/t-c", 1);
+}
+
+static void test_cancel_mid_backoff() {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-b", "pending"))});
+  auto busy = CannedResponse::json(503, "busy");
+  busy.headers.push_back({"Retry-After", "1"});
+  svc.script("GET /model/v1/generation/task/t-b", {busy});
+  check_stop_is_final(svc, kirin_pipeline(svc, "poll-interval=50"), "GET /model/v1/generation/task/t-b", 1);
+}
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  g_test_init(&argc, &argv, nullptr);
+  g_dir = make_temp_dir();
+  g_clip = make_clip(g_dir, "clip.mp4", ClipSpec{});
+
+  g_test_add_func("/kirin/status-sequence-and-progress", test_status_sequence_and_progress);
+  g_test_add_func("/kirin/id-field-and-poll-url", test_id_field_and_poll_url_template);
+  g_test_add_func("/kirin/failed/known-codes", test_failed_known_codes);
+  g_test_add_func("/kirin/failed/error-variants", test_failed_error_variants);
+  g_test_add_func("/kirin/failed/malformed-text-and-inner-code", test_malformed_text_and_inner_code);
+  g_test_add_func("/kirin/retry/poll-429-and-5xx", test_poll_retries_429_and_5xx);
+  g_test_add_func("/kirin/retry/submission-not-resent-after-reset", test_submission_not_resent_after_reset);
+  g_test_add_func("/kirin/retry/submission-retried-when-refused", test_submission_retried_when_refused);
+  g_test_add_func("/kirin/deadline", test_deadline);
+  g_test_add_func("/kirin/poll-interval", test_poll_interval_first_30s);
+  g_test_add_func("/kirin/cancel/mid-request", test_cancel_mid_request);
+  g_test_add_func("/kirin/cancel/mid-backoff", test_cancel_mid_backoff);
+  int ret = g_test_run();
+  remove_dir(g_dir);
+  return ret;
+}
