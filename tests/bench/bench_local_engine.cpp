@@ -1,0 +1,175 @@
+// Benchmark of provider=local against the decoding floor.
+//
+//   bench-local-engine [--make-clip] [--runs N] CLIP.mp4
+//
+// Times, on the same H.264 clip,
+//   1. decode only: filesrc ! qtdemux ! h264parse ! avdec_h264 ! fakesink
+//   2. idf::LocalEngine (decode + sampling + face detection + tracking)
+// and prints both, their ratio and the faces found. --make-clip first encodes
+// a 60 s 1080p30 ~6 Mbit/s H.264 clip with a face in it to CLIP.mp4 (takes
+// minutes; reused when the file exists).
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <algorithm>
+#include <string>
+
+#include "local_engine.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char *const kPortrait = "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg";
+
+bool run_to_eos(const std::string &description) {
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
+  if (!pipeline || error) {
+    g_printerr("cannot build %s: %s\n", description.c_str(), error ? error->message : "?");
+    g_clear_error(&error);
+    return false;
+  }
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *message = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
+                                                   static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  const bool ok = message && GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS;
+  if (!ok && message) {
+    GError *failure = nullptr;
+    gst_message_parse_error(message, &failure, nullptr);
+    g_printerr("pipeline failed: %s\n", failure ? failure->message : "?");
+    g_clear_error(&failure);
+  }
+  if (message)
+    gst_message_unref(message);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  return ok;
+}
+
+// 60 s of 1080p30: a scrolling test pattern with some noise (so that the
+// encoder really spends ~6 Mbit/s) and the portrait composited on top.
+bool make_clip(const std::string &path) {
+  const std::string frames = "num-buffers=1800";
+  const std::string raw = "video/x-raw,width=1920,height=1080,framerate=30/1";
+  return run_to_eos(
+      "compositor name=mix background=black sink_1::alpha=0.12 sink_2::xpos=700 sink_2::ypos=240 ! " + raw +
+      " ! videoconvert ! video/x-raw,format=I420 ! x264enc bitrate=6000 speed-preset=veryfast key-int-max=60 "
+      "! video/x-h264,profile=high ! mp4mux ! filesink location=\"" + path + "\" "
+      "videotestsrc " + frames + " pattern=smpte horizontal-speed=3 ! " + raw + " ! mix.sink_0 "
+      "videotestsrc " + frames + " pattern=snow ! " + raw + " ! mix.sink_1 "
+      "filesrc location=" + kPortrait + " ! jpegdec ! videoconvert ! imagefreeze " + frames +
+      " ! video/x-raw,framerate=30/1 ! mix.sink_2");
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  gboolean make = FALSE;
+  gint runs = 1;
+  GOptionEntry entries[] = {
+      {"make-clip", 0, 0, G_OPTION_ARG_NONE, &make, "Encode the benchmark clip first if it does not exist", nullptr},
+      {"runs", 0, 0, G_OPTION_ARG_INT, &runs, "Repetitions of each measurement (best is kept)", "N"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  GOptionContext *context = g_option_context_new("CLIP.mp4 - time provider=local against decoding");
+  g_option_context_add_main_entries(context, entries, nullptr);
+  g_option_context_add_group(context, gst_init_get_option_group());
+  GError *error = nullptr;
+  if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2) {
+    g_printerr("%s\n", error ? error->message : "usage: bench-local-engine [--make-clip] [--runs N] CLIP.mp4");
+    return 2;
+  }
+  g_option_context_free(context);
+  gchar *absolute = g_canonicalize_filename(argv[1], nullptr);
+  const std::string clip = absolute;
+  g_free(absolute);
+
+  if (!g_file_test(clip.c_str(), G_FILE_TEST_EXISTS)) {
+    if (!make) {
+      g_printerr("%s does not exist (use --make-clip)\n", clip.c_str());
+      return 2;
+    }
+    g_print("encoding %s (60 s 1080p30, ~6 Mbit/s)...\n", clip.c_str());
+    const auto start = Clock::now();
+    if (!make_clip(clip))
+      return 1;
+    g_print("encoded in %.1f s\n", seconds_since(start));
+  }
+  if (!idf::LocalEngine::available()) {
+    g_printerr("provider=local is not available in this build\n");
+    return 1;
+  }
+
+  double decode_best = 1e9, engine_best = 1e9;
+  for (int run = 0; run < runs; run++) {
+    const auto start = Clock::now();
+    if (!run_to_eos("filesrc location=\"" + clip + "\" ! qtdemux ! h264parse ! avdec_h264 ! fakesink sync=false"))
+      return 1;
+    const double took = seconds_since(start);
+    g_print("decode only: %.2f s\n", took);
+    decode_best = std::min(decode_best, took);
+  }
+
+  gchar *image_dir = g_dir_make_tmp("bench-local-XXXXXX", nullptr);
+  gchar *uri = g_filename_to_uri(clip.c_str(), nullptr, nullptr);
+  for (int run = 0; run < runs; run++) {
+    std::mutex mutex;
+    std::condition_variable finished;
+    std::optional<idf::Outcome> outcome;
+    idf::LocalEngineOptions options;
+    options.uri = uri;
+    options.face_image_dir = image_dir;
+    const auto start = Clock::now();
+    auto engine = idf::LocalEngine::start(options, nullptr, [&](idf::Outcome result) {
+      std::lock_guard<std::mutex> lock(mutex);
+      outcome = std::move(result);
+      finished.notify_all();
+    });
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      finished.wait(lock, [&] { return outcome.has_value(); });
+    }
+    const double took = seconds_since(start);
+    engine.reset();
+    if (const auto *failure = std::get_if<idf::Failure>(&*outcome)) {
+      g_printerr("engine failed: %s\n", failure->message.c_str());
+      return 1;
+    }
+    const auto &result = std::get<idf::Result>(*outcome);
+    g_print("engine: %.2f s, %zu face(s):", took, result.faces.size());
+    for (const auto &face : result.faces)
+      g_print(" [%s %.2f-%.2f s]", face.id.c_str(), face.start_ns / 1e9, face.end_ns / 1e9);
+    g_print("\n");
+    engine_best = std::min(engine_best, took);
+    // Drop this run's images.
+    for (const auto &face : result.faces) {
+      gchar *path = g_filename_from_uri(face.image.c_str(), nullptr, nullptr);
+      if (path) {
+        gchar *dir = g_path_get_dirname(path);
+        g_remove(path);
+        g_rmdir(dir);
+        g_free(dir);
+      }
+      g_free(path);
+    }
+  }
+  g_rmdir(image_dir);
+  g_free(image_dir);
+  g_free(uri);
+
+  g_print("best of %d: decode only %.2f s, engine %.2f s, ratio %.2f\n", runs, decode_best, engine_best,
+          engine_best / decode_best);
+  return 0;
+}
