@@ -186,14 +186,16 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
   GstIdentifyFacePrivate *priv = self->priv;
   std::shared_ptr<idf::Job> job;
   std::shared_ptr<ElementLink> link;
-  bool was_running;
+  bool was_running, abandoned = false;
   {
     std::lock_guard<std::mutex> g(priv->state_lock);
     job = std::move(priv->job);
     link = std::move(priv->link);
     was_running = priv->job_state == JobState::Running;
-    if (was_running)
-      priv->job_state = job && job->submitted() ? JobState::Abandoned : JobState::None;
+    if (was_running) {
+      abandoned = job && job->submitted();
+      priv->job_state = abandoned ? JobState::Abandoned : JobState::None;
+    }
     priv->state_cond.notify_all();
   }
   if (link)
@@ -203,7 +205,9 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
   if (was_running && post_canceled)
     gst_element_post_message(GST_ELEMENT(self),
                              gst_message_new_progress(GST_OBJECT(self), GST_PROGRESS_TYPE_CANCELED, "identify",
-                                                      "identification cancelled"));
+                                                      abandoned ? "identification cancelled after the clip was "
+                                                                  "submitted: not resubmitted for this stream"
+                                                                : "identification cancelled"));
 }
 
 // Forgets everything about the previous stream.
