@@ -1,0 +1,150 @@
+// identifyface provider=local: the same message and tags as the services,
+// offline, with validation, and cancellation that leaves nothing behind.
+#include <gst/gst.h>
+
+#include "local/local_test_util.h"
+#include "test_util.h"
+
+static std::string g_dir;
+static std::string g_face_clip;  // 1280x720, 3 s, one face all along
+
+static GstElement *local_pipeline(const std::string &clip, const std::string &props) {
+  std::string desc = "filesrc location=\"" + clip + "\" ! qtdemux ! h264parse ! identifyface provider=local " +
+                     props + " ! fakesink sync=false";
+  GError *err = nullptr;
+  GstElement *p = gst_parse_launch(desc.c_str(), &err);
+  g_assert_no_error(err);
+  return p;
+}
+
+static void test_message_like_the_services() {
+  std::string images = g_dir + "/faces-ok";
+  GstElement *p = local_pipeline(g_face_clip, "face-image-dir=" + images);
+  BusLog log;
+  run_until_done(p, log, 60000);
+  g_assert_true(log.eos);
+  const GstStructure *s = log.element_message("identify-face");
+  g_assert_nonnull(s);
+  g_assert_cmpstr(gst_structure_get_string(s, "provider"), ==, "local");
+  g_assert_true(g_uuid_string_is_valid(gst_structure_get_string(s, "session-id")));
+  g_assert_cmpstr(gst_structure_get_string(s, "final-unit-deduction"), ==, "0");
+  std::string clip_uri = file_uri(g_face_clip);
+  g_assert_cmpstr(gst_structure_get_string(s, "video-url"), ==, clip_uri.c_str());
+  g_assert_cmpuint(gst_value_list_get_size(faces_of(s)), ==, 1);
+  const GstStructure *face = face_at(s, 0);
+  g_assert_cmpstr(gst_structure_get_string(face, "face-id"), ==, "0");
+  guint64 start, end;
+  gboolean ready;
+  gst_structure_get(face, "start-time", G_TYPE_UINT64, &start, "end-time", G_TYPE_UINT64, &end, "lipsync-ready",
+                    G_TYPE_BOOLEAN, &ready, nullptr);
+  g_assert_cmpuint(start, <=, 250 * GST_MSECOND);
+  g_assert_cmpuint(end, >=, 2750 * GST_MSECOND);
+  g_assert_cmpuint(end, <=, 3 * GST_SECOND);
+  g_assert_true(ready);
+  const gchar *image = gst_structure_get_string(face, "face-image");
+  g_assert_true(g_str_has_prefix(image, "file://"));
+  gchar *path = g_filename_from_uri(image, nullptr, nullptr);
+  g_assert_nonnull(path);
+  g_assert_true(g_str_has_prefix(path, images.c_str()));
+  g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+  g_free(path);
+  // Progress: START, CONTINUE (share analysed), COMPLETE.
+  auto progress = log.all(GST_MESSAGE_PROGRESS);
+  g_assert_cmpuint(progress.size(), >=, 3);
+  GstProgressType first, last;
+  gst_message_parse_progress(progress.front(), &first, nullptr, nullptr);
+  gst_message_parse_progress(progress.back(), &last, nullptr, nullptr);
+  g_assert_cmpint(first, ==, GST_PROGRESS_TYPE_START);
+  g_assert_cmpint(last, ==, GST_PROGRESS_TYPE_COMPLETE);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+}
+
+static void test_validation_applies_offline() {
+  idf::test::FaceClipSpec spec;
+  spec.width = 640;
+  spec.height = 360;
+  spec.seconds = 2.5;
+  spec.fps = 10;
+  spec.appearances = {{0, 2.5, 200, 40, false}};
+  std::string clip = idf::test::make_face_clip(g_dir, "small-face.mp4", spec);
+  std::string images = g_dir + "/faces-small";
+  GstElement *p = local_pipeline(clip, "face-image-dir=" + images);
+  BusLog strict;
+  run_until_done(p, strict, 30000);
+  g_assert_true(strict.error);
+  const GstStructure *e = strict.element_message("identify-face-error");
+  g_assert_nonnull(e);
+  g_assert_cmpstr(gst_structure_get_string(e, "kind"), ==, "validation");
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+
+  p = local_pipeline(clip, "validation=off face-image-dir=" + images);
+  BusLog off;
+  run_until_done(p, off, 30000);
+  g_assert_true(off.eos);
+  g_assert_nonnull(off.element_message("identify-face"));
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+}
+
+static void test_video_id_is_an_error() {
+  GstElement *p = local_pipeline(g_face_clip, "video-id=123");
+  BusLog log;
+  run_until_done(p, log, 10000);
+  g_assert_true(log.error);
+  GError *err = nullptr;
+  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
+  g_assert_nonnull(strstr(err->message, "video-id"));
+  g_error_free(err);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+}
+
+static void test_stop_mid_analysis_leaves_nothing() {
+  idf::test::FaceClipSpec spec;
+  spec.seconds = 30;
+  spec.fps = 25;
+  spec.appearances = {{0, 30, 100, 60, false}};
+  std::string clip = idf::test::make_face_clip(g_dir, "long-face.mp4", spec);
+  std::string images = g_dir + "/faces-cancel";
+  GstElement *p = local_pipeline(clip, "face-image-dir=" + images);
+  GstBus *bus = gst_element_get_bus(p);
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  // Wait until the analysis is under way (a CONTINUE progress message).
+  bool analysing = false;
+  while (!analysing) {
+    GstMessage *m = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND,
+                                               (GstMessageType)(GST_MESSAGE_PROGRESS | GST_MESSAGE_ERROR));
+    g_assert_nonnull(m);
+    g_assert_cmpint(GST_MESSAGE_TYPE(m), ==, GST_MESSAGE_PROGRESS);
+    GstProgressType type;
+    gst_message_parse_progress(m, &type, nullptr, nullptr);
+    analysing = type == GST_PROGRESS_TYPE_CONTINUE;
+    gst_message_unref(m);
+  }
+  gint64 t0 = g_get_monotonic_time();
+  gst_element_set_state(p, GST_STATE_NULL);
+  g_assert_cmpint((g_get_monotonic_time() - t0) / 1000, <, 5000);
+  gst_object_unref(bus);
+  gst_object_unref(p);
+  g_assert_true(idf::test::files_under(images).empty());
+}
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  g_test_init(&argc, &argv, nullptr);
+  g_dir = make_temp_dir();
+  idf::test::FaceClipSpec spec;
+  spec.seconds = 3;
+  spec.fps = 10;
+  spec.appearances = {{0, 3, 400, 60, false}};
+  g_face_clip = idf::test::make_face_clip(g_dir, "face.mp4", spec);
+  g_test_add_func("/local-element/message-like-the-services", test_message_like_the_services);
+  g_test_add_func("/local-element/validation-applies", test_validation_applies_offline);
+  g_test_add_func("/local-element/video-id-is-an-error", test_video_id_is_an_error);
+  g_test_add_func("/local-element/stop-mid-analysis", test_stop_mid_analysis_leaves_nothing);
+  int ret = g_test_run();
+  remove_dir(g_dir);
+  return ret;
+}
