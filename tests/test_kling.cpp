@@ -533,8 +533,9 @@ static GstHarness *make_harness(FakeService &svc) {
 
 static void push_stream(GstHarness *h, const char *stream_id) {
   gst_harness_push_event(h, gst_event_new_stream_start(stream_id));
-  gst_harness_push_event(h, gst_event_new_caps(gst_caps_from_string(
-                                "video/x-raw,format=I420,width=1280,height=720,framerate=10/1")));
+  GstCaps *caps = gst_caps_from_string("video/x-raw,format=I420,width=1280,height=720,framerate=10/1");
+  gst_harness_push_event(h, gst_event_new_caps(caps));
+  gst_caps_unref(caps);
   GstSegment seg;
   gst_segment_init(&seg, GST_FORMAT_TIME);
   gst_harness_push_event(h, gst_event_new_segment(&seg));

@@ -39,22 +39,17 @@ double relative_centre_distance(const Box &a, const Box &b) {
 
 FaceTracker::FaceTracker(TrackerConfig config) : config_(config) {}
 
-bool FaceTracker::continues(const Track &track, const Box &detection) const {
-  if (!track.open)
-    return false;
+bool FaceTracker::continues(const Box &previous, const Box &detection) const {
   // Both boxes must be of a similar size: a face does not double in size
   // between two samples a fraction of a second apart.
-  const double ratio = detection.area() / std::max(track.box.area(), 1e-9);
+  const double ratio = detection.area() / std::max(previous.area(), 1e-9);
   if (ratio > 4.0 || ratio < 0.25)
     return false;
-  return intersection_over_union(track.box, detection) >= config_.min_iou ||
-         relative_centre_distance(track.box, detection) <= config_.max_centre_distance;
+  return intersection_over_union(previous, detection) >= config_.min_iou ||
+         relative_centre_distance(previous, detection) <= config_.max_centre_distance;
 }
 
-std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<Box> &detections) {
-  std::vector<size_t> keys(detections.size(), kSuppressed);
-
-  // 1. Drop a detection that repeats a larger one of the same frame.
+std::vector<size_t> FaceTracker::distinct(const std::vector<Box> &detections) const {
   std::vector<size_t> by_area(detections.size());
   std::iota(by_area.begin(), by_area.end(), 0);
   std::stable_sort(by_area.begin(), by_area.end(),
@@ -72,6 +67,36 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     if (!duplicate)
       kept.push_back(candidate);
   }
+  return kept;
+}
+
+bool FaceTracker::same_faces(const std::vector<Box> &a, const std::vector<Box> &b) const {
+  const std::vector<size_t> kept_a = distinct(a), kept_b = distinct(b);
+  if (kept_a.size() != kept_b.size())
+    return false;
+  // Greedy one-to-one matching, closest first, as in add_sample().
+  std::vector<std::tuple<double, size_t, size_t>> pairs;
+  for (size_t i : kept_a)
+    for (size_t j : kept_b)
+      if (continues(a[i], b[j]))
+        pairs.emplace_back(relative_centre_distance(a[i], b[j]), i, j);
+  std::sort(pairs.begin(), pairs.end());
+  std::vector<bool> used_a(a.size(), false), used_b(b.size(), false);
+  size_t matched = 0;
+  for (const auto &[distance, i, j] : pairs) {
+    if (used_a[i] || used_b[j])
+      continue;
+    used_a[i] = used_b[j] = true;
+    matched++;
+  }
+  return matched == kept_a.size();
+}
+
+std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<Box> &detections) {
+  std::vector<size_t> keys(detections.size(), kSuppressed);
+
+  // 1. Drop a detection that repeats a larger one of the same frame.
+  const std::vector<size_t> kept = distinct(detections);
 
   // 2. Tracks unseen for longer than the allowed gap are over for good.
   for (size_t key = 0; key < tracks_.size(); key++) {
@@ -93,7 +118,7 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
   std::vector<Pair> pairs;
   for (size_t t = 0; t < tracks_.size(); t++) {
     for (size_t d : kept) {
-      if (continues(tracks_[t], detections[d]))
+      if (tracks_[t].open && continues(tracks_[t].box, detections[d]))
         pairs.push_back({relative_centre_distance(tracks_[t].box, detections[d]),
                          intersection_over_union(tracks_[t].box, detections[d]), t, d});
     }

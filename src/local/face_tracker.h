@@ -70,6 +70,11 @@ class FaceTracker {
   // `clip_end_ns`.
   std::vector<TrackedFace> faces(uint64_t clip_end_ns) const;
 
+  // Whether two samples show the same faces at the same places (one to one,
+  // by the rule that continues a track), duplicates aside. Lets a caller
+  // skip detection in the samples between two that agree.
+  bool same_faces(const std::vector<Box> &a, const std::vector<Box> &b) const;
+
   // Whether the track `key` has been seen often enough to count.
   bool is_confirmed(size_t key) const;
   // Keys of tracks that ended without being confirmed since the last call,
@@ -89,7 +94,9 @@ class FaceTracker {
     bool open = true;  // may still be continued
   };
 
-  bool continues(const Track &track, const Box &detection) const;
+  bool continues(const Box &previous, const Box &detection) const;
+  // Indices of the detections that are not a duplicate of a larger one.
+  std::vector<size_t> distinct(const std::vector<Box> &detections) const;
 
   TrackerConfig config_;
   std::vector<Track> tracks_;  // index == track key
