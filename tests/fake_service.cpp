@@ -19,7 +19,7 @@ struct FakeService::Impl {
   std::map<std::string, std::vector<CannedResponse>> scripts;
   std::map<std::string, size_t> served;
   std::map<std::string, std::function<CannedResponse(const RecordedRequest &)>> handlers;
-  std::map<std::string, std::string> files;
+  std::map<std::string, std::pair<std::string, uint64_t>> files;
   std::vector<SoupServerMessage *> hanging;
 
   CannedResponse next_response(const std::string &route, const RecordedRequest &req) {
@@ -87,13 +87,16 @@ void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTab
   std::string route = req.method + " " + req.path;
 
   std::string file;
+  uint64_t head_length = 0;
   {
     std::lock_guard<std::mutex> g(impl->lock);
     impl->requests.push_back(req);
     impl->cond.notify_all();
     auto f = impl->files.find(req.path);
-    if (f != impl->files.end())
-      file = f->second;
+    if (f != impl->files.end()) {
+      file = f->second.first;
+      head_length = f->second.second;
+    }
   }
   if (!file.empty()) {
     gchar *contents = nullptr;
@@ -101,7 +104,8 @@ void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTab
     if (g_file_get_contents(file.c_str(), &contents, &len, nullptr)) {
       soup_server_message_set_status(msg, 200, nullptr);
       if (req.method == "HEAD") {
-        soup_message_headers_set_content_length(soup_server_message_get_response_headers(msg), len);
+        soup_message_headers_set_content_length(soup_server_message_get_response_headers(msg),
+                                                head_length ? (goffset)head_length : (goffset)len);
         g_free(contents);
       } else {
         soup_server_message_set_response(msg, "video/mp4", SOUP_MEMORY_TAKE, contents, len);
@@ -239,9 +243,9 @@ void FakeService::handle(const std::string &route, std::function<CannedResponse(
   impl_->handlers[route] = std::move(handler);
 }
 
-void FakeService::serve_file(const std::string &path, const std::string &filename) {
+void FakeService::serve_file(const std::string &path, const std::string &filename, uint64_t head_length) {
   std::lock_guard<std::mutex> g(impl_->lock);
-  impl_->files[path] = filename;
+  impl_->files[path] = {filename, head_length};
 }
 
 std::vector<RecordedRequest> FakeService::requests() const {

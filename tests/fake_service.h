@@ -60,8 +60,9 @@ class FakeService {
   void script(const std::string &route, std::vector<CannedResponse> responses);
   // A handler computing the response (runs on the service's thread).
   void handle(const std::string &route, std::function<CannedResponse(const RecordedRequest &)> handler);
-  // Serves a local file's bytes at GET/HEAD `path`.
-  void serve_file(const std::string &path, const std::string &filename);
+  // Serves a local file's bytes at GET/HEAD `path`. A non-zero
+  // `head_length` is what HEAD claims as Content-Length instead of the size.
+  void serve_file(const std::string &path, const std::string &filename, uint64_t head_length = 0);
 
   std::vector<RecordedRequest> requests() const;
   size_t count(const std::string &route) const;

@@ -214,6 +214,52 @@ static void test_env_api_key() {
   stop(p);
 }
 
+/* ---- an http(s) source: its URI is the video_url, its size comes from HEAD ---- */
+
+static GstElement *http_pipeline(FakeService &svc, const std::string &props) {
+  std::string desc = "souphttpsrc location=" + svc.url("/media/clip.mp4") +
+                     " ! qtdemux ! h264parse ! identifyface " + props + " ! fakesink sync=false";
+  GError *err = nullptr;
+  GstElement *p = gst_parse_launch(desc.c_str(), &err);
+  g_assert_no_error(err);
+  return p;
+}
+
+static void test_http_source_uri_is_the_video_url() {
+  FakeService svc;
+  svc.serve_file("/media/clip.mp4", g_clip);
+  svc.script(kRoute, {CannedResponse::json(200, kling_ok())});
+  GstElement *p = http_pipeline(svc, "api-url=" + api_url(svc) + " api-key=" + kKey);
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.eos);
+  g_assert_cmpuint(svc.count(kRoute), ==, 1);
+  g_assert_cmpuint(svc.count("HEAD /media/clip.mp4"), ==, 1);  // the size, asked on the worker
+  std::string body;
+  for (auto &r : svc.requests())
+    if (r.method == "POST")
+      body = r.body;
+  std::string expected = "{\"video_url\":\"" + svc.url("/media/clip.mp4") + "\"}";
+  g_assert_cmpstr(body.c_str(), ==, expected.c_str());
+  stop(p);
+}
+
+static void test_http_source_too_big_by_head() {
+  FakeService svc;
+  svc.serve_file("/media/clip.mp4", g_clip, 150ull * 1024 * 1024);
+  svc.script(kRoute, {CannedResponse::json(200, kling_ok())});
+  GstElement *p = http_pipeline(svc, "api-url=" + api_url(svc) + " api-key=" + kKey);
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.error);
+  GError *err = nullptr;
+  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
+  g_assert_nonnull(strstr(err->message, "file size 150.0 MB"));
+  g_error_free(err);
+  g_assert_cmpuint(svc.count(kRoute), ==, 0);
+  stop(p);
+}
+
 /* ---- errors at start: nothing sent ---- */
 
 static void expect_start_failure(const std::string &props, const char *needle) {
@@ -592,6 +638,56 @@ static void test_flush_cancels_without_resubmitting() {
   gst_harness_teardown(h);
 }
 
+// After the result, a new upstream STREAM tag event must not wipe our tags
+// downstream: it goes out merged with them (the taginject pattern).
+static void test_later_upstream_tags_keep_ours() {
+  FakeService svc;
+  svc.script(kRoute, {CannedResponse::json(200, kling_ok("sess-t"))});
+  std::string desc = "identifyface validation=off wait-for-result=true " + standard_props(svc);
+  GstHarness *h = gst_harness_new_parse(desc.c_str());
+  push_stream(h, "stream-t");  // waits for the answer, then pushes our tags
+  GstTagList *upstream = gst_tag_list_new(GST_TAG_TITLE, "a title", nullptr);
+  gst_tag_list_set_scope(upstream, GST_TAG_SCOPE_STREAM);
+  gst_harness_push_event(h, gst_event_new_tag(upstream));
+  GstTagList *last = nullptr;
+  GstEvent *ev;
+  while ((ev = gst_harness_try_pull_event(h))) {
+    if (GST_EVENT_TYPE(ev) == GST_EVENT_TAG) {
+      GstTagList *tags;
+      gst_event_parse_tag(ev, &tags);
+      if (last)
+        gst_tag_list_unref(last);
+      last = gst_tag_list_ref(tags);
+    }
+    gst_event_unref(ev);
+  }
+  g_assert_nonnull(last);
+  gchar *title = nullptr, *sid = nullptr;
+  g_assert_true(gst_tag_list_get_string(last, GST_TAG_TITLE, &title));
+  g_assert_true(gst_tag_list_get_string(last, "lipsync-session-id", &sid));
+  g_assert_cmpstr(sid, ==, "sess-t");
+  g_assert_cmpuint(gst_tag_list_get_tag_size(last, "lipsync-face"), ==, 2);
+  g_assert_cmpint(gst_tag_list_get_scope(last), ==, GST_TAG_SCOPE_STREAM);
+  g_free(title);
+  g_free(sid);
+  gst_tag_list_unref(last);
+  gst_harness_teardown(h);
+}
+
+// Kling's legacy scheme: access-key + secret-key sign an HS256 JWT.
+static void test_access_key_jwt() {
+  FakeService svc;
+  svc.script(kRoute, {CannedResponse::json(200, kling_ok())});
+  GstElement *p = clip_pipeline(g_clip, "api-url=" + api_url(svc) +
+                                            " video-url=https://cdn.example/clip.mp4 access-key=ak-1 secret-key=sk-1");
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.eos);
+  std::string auth = svc.requests().at(0).headers["authorization"];
+  g_assert_true(g_str_has_prefix(auth.c_str(), "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
+  stop(p);
+}
+
 static void test_finalize_while_in_flight() {
   FakeService svc;
   svc.script(kRoute, {CannedResponse::json(200, kling_ok(), 400)});
@@ -636,6 +732,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/kling/success-message-tags-request", test_success_message_tags_and_request);
   g_test_add_func("/kling/video-id-body", test_video_id_body);
   g_test_add_func("/kling/env-api-key", test_env_api_key);
+  g_test_add_func("/kling/http-source/uri-is-video-url", test_http_source_uri_is_the_video_url);
+  g_test_add_func("/kling/http-source/too-big-by-head", test_http_source_too_big_by_head);
   g_test_add_func("/kling/start/missing-key", test_missing_key_is_error_at_start);
   g_test_add_func("/kling/start/both-url-and-id", test_both_url_and_id_is_error);
   g_test_add_func("/kling/start/local-clip-needs-video-url", test_local_clip_needs_video_url);
@@ -656,6 +754,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/kling/flow/wait-for-result-released-by-stop", test_wait_for_result_released_by_stop);
   g_test_add_func("/kling/harness/new-stream", test_new_stream_cancels_and_restarts);
   g_test_add_func("/kling/harness/flush", test_flush_cancels_without_resubmitting);
+  g_test_add_func("/kling/harness/later-upstream-tags-keep-ours", test_later_upstream_tags_keep_ours);
+  g_test_add_func("/kling/access-key-jwt", test_access_key_jwt);
   g_test_add_func("/kling/harness/finalize-in-flight", test_finalize_while_in_flight);
   g_test_add_func("/kling/playbin-video-filter", test_playbin_video_filter);
   int ret = g_test_run();

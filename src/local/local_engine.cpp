@@ -69,6 +69,7 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <opencv2/core.hpp>
@@ -186,6 +187,8 @@ class Session {
       : options_(std::move(options)), progress_(std::move(progress)), done_(std::move(done)) {
     if (options_.face_image_dir.empty())
       options_.face_image_dir = LocalEngine::default_face_image_dir();
+    // Image URLs need an absolute path.
+    options_.face_image_dir = take_string(g_canonicalize_filename(options_.face_image_dir.c_str(), nullptr));
     session_id_ = take_string(g_uuid_string_random());
   }
 
@@ -222,7 +225,7 @@ class Session {
   void report_progress(uint64_t time_ns);
   void emit_progress(double fraction);
   std::optional<uint64_t> query_duration();
-  Outcome write_result(Result result);
+  Outcome write_result(Result result, const std::vector<size_t> &track_keys);
   void remove_written_images();
   bool cancelled() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -242,7 +245,7 @@ class Session {
   std::deque<SampledFrame> frames_;
   bool cancelled_ = false;
   bool queue_closed_ = false;  // streaming threads must not wait any more
-  bool bus_pending_ = false;
+  std::deque<GstMessagePtr> messages_;  // taken off the bus for the worker
   bool video_linked_ = false;
   std::string undecodable_video_;  // caps of a video stream without decoder
   std::optional<Failure> stream_failure_;  // found by a streaming thread
@@ -328,6 +331,7 @@ void Session::teardown_pipeline() {
   converter_ = nullptr;
   std::lock_guard<std::mutex> lock(mutex_);
   frames_.clear();
+  messages_.clear();
 }
 
 // Only video matters: other streams are exposed undecoded and discarded.
@@ -489,12 +493,14 @@ GstBusSyncReply Session::on_bus_message(GstBus *, GstMessage *message, gpointer 
     default:
       break;
   }
-  if (!keep)
-    return GST_BUS_DROP;  // nobody reads the others: don't let them pile up
-  std::lock_guard<std::mutex> lock(self->mutex_);
-  self->bus_pending_ = true;
-  self->wake_worker_.notify_all();
-  return GST_BUS_PASS;
+  // Handed straight to the worker (no race with the bus's own queue); the
+  // others are dropped so that they don't pile up.
+  if (keep) {
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->messages_.emplace_back(gst_message_ref(message));
+    self->wake_worker_.notify_all();
+  }
+  return GST_BUS_DROP;
 }
 
 std::optional<Failure> Session::failure_from_message(GstMessage *message) {
@@ -507,6 +513,12 @@ std::optional<Failure> Session::failure_from_message(GstMessage *message) {
   std::string details = debug ? debug : "";
   const size_t newline = details.find('\n');
   details = newline == std::string::npos ? "" : details.substr(newline + 1);
+  // Keep it on one line.
+  for (char &c : details)
+    if (c == '\n' || c == '\r')
+      c = ' ';
+  while (!details.empty() && details.back() == ' ')
+    details.pop_back();
   const std::string element = GST_MESSAGE_SRC_NAME(message) ? GST_MESSAGE_SRC_NAME(message) : "";
   if (!details.empty() || !element.empty())
     text += " (" + element + (details.empty() || element.empty() ? "" : ": ") + details + ")";
@@ -679,19 +691,19 @@ Outcome Session::analyse() {
   bool end_of_stream = false;
   bool was_cancelled = false;
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    // The reason, if any, is on the bus.
+    // The reason is among the messages; if not, say so.
     std::lock_guard<std::mutex> lock(mutex_);
-    bus_pending_ = true;
+    if (messages_.empty())
+      failure = local_failure("cannot analyse " + options_.uri + ": the decoding pipeline refused to start");
   }
 
-  GstObjectPtr<GstBus> bus(gst_element_get_bus(pipeline_));
   while (!failure && !was_cancelled) {
     std::optional<SampledFrame> frame;
-    bool check_bus = false;
+    std::deque<GstMessagePtr> messages;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_worker_.wait_for(lock, kWorkerPollInterval,
-                            [&] { return cancelled_ || bus_pending_ || stream_failure_ || !frames_.empty(); });
+                            [&] { return cancelled_ || !messages_.empty() || stream_failure_ || !frames_.empty(); });
       if (cancelled_) {
         was_cancelled = true;
         break;
@@ -700,8 +712,7 @@ Outcome Session::analyse() {
         failure = stream_failure_;
         break;
       }
-      check_bus = bus_pending_;
-      bus_pending_ = false;
+      messages.swap(messages_);
       if (!frames_.empty()) {
         frame = std::move(frames_.front());
         frames_.pop_front();
@@ -713,24 +724,22 @@ Outcome Session::analyse() {
       analyse_sample(std::move(*frame), false);
       report_progress(time_ns);
     }
-    if (check_bus) {
-      while (GstMessagePtr message{gst_bus_pop(bus.get())}) {
-        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
-          failure = failure_from_message(message.get());
-          break;
-        }
-        if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_EOS)
-          end_of_stream = true;
-        else if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ELEMENT) {
-          // missing-plugin: remember what could not be decoded.
-          const GstStructure *details = gst_message_get_structure(message.get());
-          const GstCaps *caps = nullptr;
-          if (gst_structure_has_field_typed(details, "detail", GST_TYPE_CAPS))
-            caps = gst_value_get_caps(gst_structure_get_value(details, "detail"));
-          std::lock_guard<std::mutex> lock(mutex_);
-          if (caps && undecodable_video_.empty() && caps_description(caps).rfind("video/", 0) == 0)
-            undecodable_video_ = caps_description(caps);
-        }
+    for (auto &message : messages) {
+      if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
+        failure = failure_from_message(message.get());
+        break;
+      }
+      if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_EOS) {
+        end_of_stream = true;
+      } else if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ELEMENT) {
+        // missing-plugin: remember what could not be decoded.
+        const GstStructure *details = gst_message_get_structure(message.get());
+        const GstCaps *caps = nullptr;
+        if (gst_structure_has_field_typed(details, "detail", GST_TYPE_CAPS))
+          caps = gst_value_get_caps(gst_structure_get_value(details, "detail"));
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (caps && undecodable_video_.empty() && caps_description(caps).rfind("video/", 0) == 0)
+          undecodable_video_ = caps_description(caps);
       }
     }
     if (end_of_stream && !failure) {
@@ -738,7 +747,6 @@ Outcome Session::analyse() {
       std::lock_guard<std::mutex> lock(mutex_);
       if (frames_.empty())
         break;
-      bus_pending_ = true;  // come back here once the queue is drained
     }
   }
 
@@ -771,7 +779,9 @@ Outcome Session::analyse() {
   result.task_id = "";
   result.final_unit_deduction = "0";
   result.video_url = options_.uri;
+  std::vector<size_t> track_keys;  // of each face, for its screenshot
   for (const auto &tracked : tracker_.faces(clip_end_ns)) {
+    track_keys.push_back(tracked.track_key);
     Face face;
     face.id = tracked.id;
     face.start_ns = tracked.start_ns;
@@ -779,14 +789,13 @@ Outcome Session::analyse() {
     result.faces.push_back(face);
   }
   clamp_faces_to_duration(result.faces, duration ? duration : std::optional<uint64_t>(clip_end_ns));
-  return write_result(std::move(result));
+  return write_result(std::move(result), track_keys);
 }
 
 // Writes one JPEG per face into <face_image_dir>/<session id>/.
-Outcome Session::write_result(Result result) {
+Outcome Session::write_result(Result result, const std::vector<size_t> &track_keys) {
   if (result.faces.empty())
     return result;
-  const std::vector<local::TrackedFace> tracked = tracker_.faces(0);
   session_dir_ = take_string(g_build_filename(options_.face_image_dir.c_str(), session_id_.c_str(), nullptr));
   if (g_mkdir_with_parents(session_dir_.c_str(), 0700) != 0) {
     const std::string reason = g_strerror(errno);
@@ -799,7 +808,7 @@ Outcome Session::write_result(Result result) {
     Face &face = result.faces[i];
     const std::string path =
         take_string(g_build_filename(session_dir_.c_str(), ("face-" + face.id + ".jpg").c_str(), nullptr));
-    const auto crop = crops_.find(tracked[i].track_key);
+    const auto crop = crops_.find(track_keys[i]);
     bool written = false;
     std::string reason = "no picture of the face was kept";
     if (crop != crops_.end() && !crop->second.bgr.empty()) {
@@ -833,7 +842,15 @@ void Session::remove_written_images() {
 }
 
 void Session::run() {
-  Outcome outcome = analyse();
+  Outcome outcome;
+  try {
+    outcome = analyse();
+  } catch (const std::exception &error) {
+    // OpenCV reports trouble (e.g. memory) with exceptions.
+    teardown_pipeline();
+    remove_written_images();
+    outcome = local_failure("cannot analyse " + options_.uri + ": " + error.what());
+  }
   if (std::holds_alternative<Result>(outcome) && last_progress_ < 1.0)
     emit_progress(1.0);
   bool report;

@@ -20,6 +20,8 @@
 #include <mutex>
 #include <optional>
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <string>
 
 #include "local_engine.h"
@@ -179,6 +181,32 @@ int main(int argc, char **argv) {
       g_free(path);
     }
   }
+  // Cancellation in the middle of the clip: how long cancel() blocks.
+  {
+    idf::LocalEngineOptions options;
+    options.uri = uri;
+    options.face_image_dir = image_dir;
+    std::atomic<int> callbacks_after_cancel{0};
+    std::atomic<bool> cancelled{false};
+    auto engine = idf::LocalEngine::start(
+        options, [&](double) { callbacks_after_cancel += cancelled.load() ? 1 : 0; },
+        [&](idf::Outcome) { callbacks_after_cancel += cancelled.load() ? 1 : 0; });
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    const auto start = Clock::now();
+    engine->cancel();
+    cancelled = true;
+    const double took = seconds_since(start);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    int left = 0;
+    if (GDir *dir = g_dir_open(image_dir, 0, nullptr)) {
+      while (g_dir_read_name(dir))
+        left++;
+      g_dir_close(dir);
+    }
+    g_print("cancel after 3 s: returned in %.1f ms, %d callback(s) after it, %d file(s) left\n", took * 1000,
+            callbacks_after_cancel.load(), left);
+  }
+
   g_rmdir(image_dir);
   g_free(image_dir);
   g_free(uri);

@@ -64,8 +64,10 @@ void test_ids_in_order_of_first_appearance() {
   g_assert_cmpuint(faces[0].start_ns, ==, 0);
   g_assert_cmpuint(faces[1].start_ns, ==, kNsPerSecond - kStep / 2);
   g_assert_cmpuint(faces[2].start_ns, ==, faces[3].start_ns);
-  for (size_t i = 0; i < faces.size(); i++)
-    g_assert_cmpstr(faces[i].id.c_str(), ==, std::to_string(i).c_str());
+  for (size_t i = 0; i < faces.size(); i++) {
+    const std::string expected_id = std::to_string(i);
+    g_assert_cmpstr(faces[i].id.c_str(), ==, expected_id.c_str());
+  }
   const uint64_t left_key = faces[1].track_key;
   g_assert_true(tracker.is_confirmed(left_key));
 }
@@ -125,6 +127,18 @@ void test_flicker_within_gap_keeps_id() {
   g_assert_cmpuint(faces[0].samples, ==, 14);
 }
 
+void test_same_faces() {
+  FaceTracker tracker;
+  const Box left_moved{110, 104, 82, 82};
+  g_assert_true(tracker.same_faces({}, {}));
+  g_assert_true(tracker.same_faces({kLeft, kRight}, {kRight, left_moved}));
+  g_assert_false(tracker.same_faces({kLeft}, {kLeft, kRight}));   // one appeared
+  g_assert_false(tracker.same_faces({kLeft, kRight}, {kRight}));  // one left
+  g_assert_false(tracker.same_faces({kLeft}, {kRight}));          // one replaced another
+  // A duplicate of the same face does not count as another face.
+  g_assert_true(tracker.same_faces({kLeft}, {kLeft, Box{110, 110, 60, 60}}));
+}
+
 void test_iou() {
   g_assert_cmpfloat_with_epsilon(idf::local::intersection_over_union(kLeft, kLeft), 1.0, 1e-9);
   g_assert_cmpfloat(idf::local::intersection_over_union(kLeft, kRight), ==, 0.0);
@@ -144,6 +158,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/local/tracker/single-sample-ignored", test_single_sample_detections_are_ignored);
   g_test_add_func("/local/tracker/duplicates", test_duplicate_detections_are_one_face);
   g_test_add_func("/local/tracker/flicker", test_flicker_within_gap_keeps_id);
+  g_test_add_func("/local/tracker/same-faces", test_same_faces);
   g_test_add_func("/local/tracker/iou", test_iou);
   return g_test_run();
 }

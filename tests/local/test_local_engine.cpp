@@ -133,7 +133,8 @@ void test_ground_truth() {
   const double truth[3][2] = {{0.0, 3.0}, {2.0, 6.0}, {4.5, 8.0}};
   for (size_t i = 0; i < 3; i++) {
     const Face &face = result.faces[i];
-    g_assert_cmpstr(face.id.c_str(), ==, std::to_string(i).c_str());
+    const std::string expected_id = std::to_string(i);
+    g_assert_cmpstr(face.id.c_str(), ==, expected_id.c_str());
     const std::string label = "face " + face.id;
     expect_near(face.start_ns, truth[i][0], (label + " start").c_str());
     expect_near(face.end_ns, truth[i][1], (label + " end").c_str());
