@@ -12,8 +12,7 @@ double intersection_over_union(const Box &a, const Box &b) {
   const double top = std::max(a.y, b.y);
   const double right = std::min(a.x + a.width, b.x + b.width);
   const double bottom = std::min(a.y + a.height, b.y + b.height);
-  if (right <= left || bottom <= top)
-    return 0.0;
+  if (right <= left || bottom <= top) return 0.0;
   const double intersection = (right - left) * (bottom - top);
   const double united = a.area() + b.area() - intersection;
   return united > 0 ? intersection / united : 0.0;
@@ -30,8 +29,7 @@ double intersection_area(const Box &a, const Box &b) {
 // Distance between the centres in units of the boxes' mean size.
 double relative_centre_distance(const Box &a, const Box &b) {
   const double size = (a.width + a.height + b.width + b.height) / 4;
-  if (size <= 0)
-    return INFINITY;
+  if (size <= 0) return INFINITY;
   return std::hypot(a.centre_x() - b.centre_x(), a.centre_y() - b.centre_y()) / size;
 }
 
@@ -43,8 +41,7 @@ bool FaceTracker::continues(const Box &previous, const Box &detection) const {
   // Both boxes must be of a similar size: a face does not double in size
   // between two samples a fraction of a second apart.
   const double ratio = detection.area() / std::max(previous.area(), 1e-9);
-  if (ratio > 4.0 || ratio < 0.25)
-    return false;
+  if (ratio > 4.0 || ratio < 0.25) return false;
   return intersection_over_union(previous, detection) >= config_.min_iou ||
          relative_centre_distance(previous, detection) <= config_.max_centre_distance;
 }
@@ -57,35 +54,30 @@ std::vector<size_t> FaceTracker::distinct(const std::vector<Box> &detections) co
   std::vector<size_t> kept;
   for (size_t candidate : by_area) {
     const Box &box = detections[candidate];
-    if (box.width <= 0 || box.height <= 0)
-      continue;
+    if (box.width <= 0 || box.height <= 0) continue;
     const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](size_t larger) {
       const Box &other = detections[larger];
       return intersection_over_union(box, other) >= config_.duplicate_iou ||
              intersection_area(box, other) >= config_.duplicate_containment * box.area();
     });
-    if (!duplicate)
-      kept.push_back(candidate);
+    if (!duplicate) kept.push_back(candidate);
   }
   return kept;
 }
 
 bool FaceTracker::same_faces(const std::vector<Box> &a, const std::vector<Box> &b) const {
   const std::vector<size_t> kept_a = distinct(a), kept_b = distinct(b);
-  if (kept_a.size() != kept_b.size())
-    return false;
+  if (kept_a.size() != kept_b.size()) return false;
   // Greedy one-to-one matching, closest first, as in add_sample().
   std::vector<std::tuple<double, size_t, size_t>> pairs;
   for (size_t i : kept_a)
     for (size_t j : kept_b)
-      if (continues(a[i], b[j]))
-        pairs.emplace_back(relative_centre_distance(a[i], b[j]), i, j);
+      if (continues(a[i], b[j])) pairs.emplace_back(relative_centre_distance(a[i], b[j]), i, j);
   std::sort(pairs.begin(), pairs.end());
   std::vector<bool> used_a(a.size(), false), used_b(b.size(), false);
   size_t matched = 0;
   for (const auto &[distance, i, j] : pairs) {
-    if (used_a[i] || used_b[j])
-      continue;
+    if (used_a[i] || used_b[j]) continue;
     used_a[i] = used_b[j] = true;
     matched++;
   }
@@ -103,8 +95,7 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     Track &track = tracks_[key];
     if (track.open && time_ns > track.last_seen_ns && time_ns - track.last_seen_ns > config_.max_gap_ns) {
       track.open = false;
-      if (track.samples < config_.min_samples)
-        discarded_.push_back(key);
+      if (track.samples < config_.min_samples) discarded_.push_back(key);
     }
   }
 
@@ -128,8 +119,7 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
   });
   std::vector<bool> track_matched(tracks_.size(), false);
   for (const auto &pair : pairs) {
-    if (track_matched[pair.track] || keys[pair.detection] != kSuppressed)
-      continue;
+    if (track_matched[pair.track] || keys[pair.detection] != kSuppressed) continue;
     track_matched[pair.track] = true;
     keys[pair.detection] = pair.track;
     Track &track = tracks_[pair.track];
@@ -148,8 +138,7 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
 
   // 5. Every other detection starts a new track.
   for (size_t d : kept) {
-    if (keys[d] != kSuppressed)
-      continue;
+    if (keys[d] != kSuppressed) continue;
     Track track;
     track.first_box = track.box = detections[d];
     track.first_seen_ns = track.last_seen_ns = time_ns;
@@ -177,8 +166,7 @@ std::vector<size_t> FaceTracker::take_discarded() {
 std::vector<TrackedFace> FaceTracker::faces(uint64_t clip_end_ns) const {
   std::vector<size_t> confirmed;
   for (size_t key = 0; key < tracks_.size(); key++) {
-    if (is_confirmed(key))
-      confirmed.push_back(key);
+    if (is_confirmed(key)) confirmed.push_back(key);
   }
   // Ids follow the order of first appearance; faces appearing together are
   // numbered left to right, then top to bottom.
@@ -195,7 +183,8 @@ std::vector<TrackedFace> FaceTracker::faces(uint64_t clip_end_ns) const {
     face.id = std::to_string(faces.size());
     face.track_key = key;
     face.samples = track.samples;
-    face.start_ns = track.sample_before_ns ? *track.sample_before_ns + (track.first_seen_ns - *track.sample_before_ns) / 2 : 0;
+    face.start_ns =
+        track.sample_before_ns ? *track.sample_before_ns + (track.first_seen_ns - *track.sample_before_ns) / 2 : 0;
     face.end_ns = track.first_miss_ns ? track.last_seen_ns + (*track.first_miss_ns - track.last_seen_ns) / 2
                                       : std::max(clip_end_ns, track.last_seen_ns);
     faces.push_back(face);

@@ -6,10 +6,15 @@
 //  - the engine's worker thread builds and owns the pipeline, runs face
 //    detection and tracking, writes the face images and calls the callbacks;
 //  - GStreamer's streaming threads decode. A pad probe behind the decoder lets
-//    through only one frame per kSampleInterval, the appsink callback copies
-//    that frame's planes into a small bounded queue (blocking when detection
-//    is behind: no frame is ever dropped for lack of time) and returns the
-//    decoder's buffer at once.
+//    through only one frame per kSampleIntervalNs (8 a second), the appsink
+//    callback copies that frame's planes into a small bounded queue (blocking
+//    when detection is behind: no frame is ever dropped for lack of time) and
+//    returns the decoder's buffer at once.
+// Detection runs on every 4th sample; the samples in between are detected
+// only when the faces changed from one such key sample to the next.
+//
+// The callbacks must not be blocked on a lock that the caller of cancel()
+// holds: cancel() waits for a callback that is already running.
 #include "local_engine.h"
 
 #include <glib.h>
@@ -41,7 +46,9 @@ class UnavailableLocalEngine : public LocalEngine {
 };
 }  // namespace
 
-bool LocalEngine::available() { return false; }
+bool LocalEngine::available() {
+  return false;
+}
 
 // Without OpenCV the failure is reported synchronously, from start() itself.
 std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, ProgressFn, DoneFn done) {
@@ -50,8 +57,7 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
   failure.message = "provider=local cannot analyse " + options.uri +
                     ": the plugin was built without the local engine (it needs OpenCV objdetect and the "
                     "Haar cascades of opencv-data at build time)";
-  if (done)
-    done(std::move(failure));
+  if (done) done(std::move(failure));
   return std::make_shared<UnavailableLocalEngine>();
 }
 
@@ -71,11 +77,11 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
+#include <thread>
 
 #include "face_tracker.h"
 
@@ -145,8 +151,7 @@ std::string take_string(gchar *text) {
 }
 
 std::string caps_description(const GstCaps *caps) {
-  if (!caps || gst_caps_is_empty(caps) || gst_caps_is_any(caps))
-    return "unknown";
+  if (!caps || gst_caps_is_empty(caps) || gst_caps_is_any(caps)) return "unknown";
   return gst_structure_get_name(gst_caps_get_structure(caps, 0));
 }
 
@@ -185,8 +190,7 @@ class Session {
  public:
   Session(LocalEngineOptions options, LocalEngine::ProgressFn progress, LocalEngine::DoneFn done)
       : options_(std::move(options)), progress_(std::move(progress)), done_(std::move(done)) {
-    if (options_.face_image_dir.empty())
-      options_.face_image_dir = LocalEngine::default_face_image_dir();
+    if (options_.face_image_dir.empty()) options_.face_image_dir = LocalEngine::default_face_image_dir();
     // Image URLs need an absolute path.
     options_.face_image_dir = take_string(g_canonicalize_filename(options_.face_image_dir.c_str(), nullptr));
     session_id_ = take_string(g_uuid_string_random());
@@ -208,7 +212,7 @@ class Session {
   static void on_pad_added(GstElement *decodebin, GstPad *pad, Session *self);
   static void on_no_more_pads(GstElement *decodebin, Session *self);
   static gboolean on_autoplug_continue(GstElement *decodebin, GstPad *pad, GstCaps *caps, Session *self);
-  static GstPadProbeReturn on_decoded_buffer(GstPad *pad, GstPadProbeInfo *info, Session *self);
+  static GstPadProbeReturn on_decoded_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer self);
   static GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer self);
   static GstBusSyncReply on_bus_message(GstBus *bus, GstMessage *message, gpointer self);
   void link_to_fakesink(GstPad *pad);
@@ -244,17 +248,17 @@ class Session {
   std::condition_variable space_available_;
   std::deque<SampledFrame> frames_;
   bool cancelled_ = false;
-  bool queue_closed_ = false;  // streaming threads must not wait any more
+  bool queue_closed_ = false;           // streaming threads must not wait any more
   std::deque<GstMessagePtr> messages_;  // taken off the bus for the worker
   bool video_linked_ = false;
-  std::string undecodable_video_;  // caps of a video stream without decoder
+  std::string undecodable_video_;          // caps of a video stream without decoder
   std::optional<Failure> stream_failure_;  // found by a streaming thread
 
   // Owned by the worker thread (and streaming threads, where noted).
   GstElement *pipeline_ = nullptr;
   GstElement *converter_ = nullptr;
-  std::atomic<uint64_t> next_sample_ns_{0};   // decoder probe only
-  std::atomic<bool> sampled_any_{false};      // decoder probe only
+  std::atomic<uint64_t> next_sample_ns_{0};     // decoder probe only
+  std::atomic<bool> sampled_any_{false};        // decoder probe only
   std::atomic<uint64_t> last_frame_end_ns_{0};  // decoder probe only
   cv::CascadeClassifier cascade_;
   FaceTracker tracker_;
@@ -278,8 +282,7 @@ std::optional<Failure> Session::build_pipeline() {
   GstElement *appsink = gst_element_factory_make("appsink", nullptr);
   if (!decodebin || !converter_ || !appsink) {
     for (GstElement *element : {decodebin, converter_, appsink})
-      if (element)
-        gst_object_unref(gst_object_ref_sink(element));
+      if (element) gst_object_unref(gst_object_ref_sink(element));
     converter_ = nullptr;
     return local_failure("cannot analyse " + options_.uri +
                          ": GStreamer elements uridecodebin, videoconvert or appsink are missing "
@@ -296,16 +299,14 @@ std::optional<Failure> Session::build_pipeline() {
   // usually passes buffers through untouched; other formats are converted,
   // but only for the frames that are sampled.
   GstCapsPtr i420(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", nullptr));
-  g_object_set(appsink, "caps", i420.get(), "sync", FALSE, "max-buffers", 1u, "enable-last-sample", FALSE,
-               nullptr);
+  g_object_set(appsink, "caps", i420.get(), "sync", FALSE, "max-buffers", 1u, "enable-last-sample", FALSE, nullptr);
   GstAppSinkCallbacks callbacks = {};
   callbacks.new_sample = &Session::on_new_sample;
   gst_app_sink_set_callbacks(GST_APP_SINK(appsink), &callbacks, this, nullptr);
   gst_element_link(converter_, appsink);
 
   GstObjectPtr<GstPad> converter_sink(gst_element_get_static_pad(converter_, "sink"));
-  gst_pad_add_probe(converter_sink.get(), GST_PAD_PROBE_TYPE_BUFFER,
-                    reinterpret_cast<GstPadProbeCallback>(&Session::on_decoded_buffer), this, nullptr);
+  gst_pad_add_probe(converter_sink.get(), GST_PAD_PROBE_TYPE_BUFFER, &Session::on_decoded_buffer, this, nullptr);
 
   GstObjectPtr<GstBus> bus(gst_element_get_bus(pipeline_));
   gst_bus_set_sync_handler(bus.get(), &Session::on_bus_message, this, nullptr);
@@ -313,8 +314,7 @@ std::optional<Failure> Session::build_pipeline() {
 }
 
 void Session::teardown_pipeline() {
-  if (!pipeline_)
-    return;
+  if (!pipeline_) return;
   {
     // A streaming thread waiting for room in the queue must return before
     // the pipeline can stop.
@@ -338,16 +338,14 @@ void Session::teardown_pipeline() {
 gboolean Session::on_autoplug_continue(GstElement *, GstPad *, GstCaps *caps, Session *) {
   const std::string name = caps_description(caps);
   for (const char *prefix : {"audio/", "text/", "subpicture/", "closedcaption/", "application/x-subtitle"}) {
-    if (name.rfind(prefix, 0) == 0)
-      return FALSE;
+    if (name.rfind(prefix, 0) == 0) return FALSE;
   }
   return TRUE;
 }
 
 void Session::link_to_fakesink(GstPad *pad) {
   GstElement *fakesink = gst_element_factory_make("fakesink", nullptr);
-  if (!fakesink)
-    return;
+  if (!fakesink) return;
   g_object_set(fakesink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, nullptr);
   gst_bin_add(GST_BIN(pipeline_), fakesink);
   gst_element_sync_state_with_parent(fakesink);
@@ -357,8 +355,7 @@ void Session::link_to_fakesink(GstPad *pad) {
 
 void Session::on_pad_added(GstElement *, GstPad *pad, Session *self) {
   GstCapsPtr caps(gst_pad_get_current_caps(pad));
-  if (!caps)
-    caps.reset(gst_pad_query_caps(pad, nullptr));
+  if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
   const std::string name = caps_description(caps.get());
 
   if (name == "video/x-raw") {
@@ -373,17 +370,16 @@ void Session::on_pad_added(GstElement *, GstPad *pad, Session *self) {
       const GstPadLinkReturn linked = gst_pad_link(pad, sink.get());
       if (linked != GST_PAD_LINK_OK) {
         std::lock_guard<std::mutex> lock(self->mutex_);
-        self->stream_failure_ = local_failure("cannot analyse " + self->options_.uri +
-                                              ": the decoded video cannot be converted (" +
-                                              gst_pad_link_get_name(linked) + ")");
+        self->stream_failure_ =
+            local_failure("cannot analyse " + self->options_.uri + ": the decoded video cannot be converted (" +
+                          gst_pad_link_get_name(linked) + ")");
         self->wake_worker_.notify_all();
       }
       return;
     }
   } else if (name.rfind("video/", 0) == 0 || name.rfind("image/", 0) == 0) {
     std::lock_guard<std::mutex> lock(self->mutex_);
-    if (self->undecodable_video_.empty())
-      self->undecodable_video_ = name;
+    if (self->undecodable_video_.empty()) self->undecodable_video_ = name;
   }
   // Further video streams, audio, subtitles: not analysed.
   self->link_to_fakesink(pad);
@@ -391,8 +387,7 @@ void Session::on_pad_added(GstElement *, GstPad *pad, Session *self) {
 
 void Session::on_no_more_pads(GstElement *, Session *self) {
   std::lock_guard<std::mutex> lock(self->mutex_);
-  if (self->video_linked_ || self->stream_failure_)
-    return;
+  if (self->video_linked_ || self->stream_failure_) return;
   if (!self->undecodable_video_.empty())
     self->stream_failure_ = local_failure("cannot analyse " + self->options_.uri + ": no decoder for its " +
                                           self->undecodable_video_ + " video is installed");
@@ -403,27 +398,23 @@ void Session::on_no_more_pads(GstElement *, Session *self) {
 
 // Runs right behind the decoder: lets through the first frame at or after
 // each sampling point and drops the others before any conversion.
-GstPadProbeReturn Session::on_decoded_buffer(GstPad *pad, GstPadProbeInfo *info, Session *self) {
+GstPadProbeReturn Session::on_decoded_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+  auto *self = static_cast<Session *>(data);
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   GstClockTime timestamp = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
-  if (!GST_CLOCK_TIME_IS_VALID(timestamp))
-    return GST_PAD_PROBE_OK;  // cannot place it in time: analyse it anyway
+  if (!GST_CLOCK_TIME_IS_VALID(timestamp)) return GST_PAD_PROBE_OK;  // cannot place it in time: analyse it anyway
   GstEvent *segment_event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
-  if (!segment_event)
-    return GST_PAD_PROBE_OK;
+  if (!segment_event) return GST_PAD_PROBE_OK;
   const GstSegment *segment = nullptr;
   gst_event_parse_segment(segment_event, &segment);
   const guint64 time_ns = gst_segment_to_stream_time(segment, GST_FORMAT_TIME, timestamp);
   gst_event_unref(segment_event);
-  if (!GST_CLOCK_TIME_IS_VALID(time_ns))
-    return GST_PAD_PROBE_DROP;  // outside the segment
+  if (!GST_CLOCK_TIME_IS_VALID(time_ns)) return GST_PAD_PROBE_DROP;  // outside the segment
 
   const uint64_t end_ns = time_ns + (GST_BUFFER_DURATION_IS_VALID(buffer) ? GST_BUFFER_DURATION(buffer) : 0);
-  if (end_ns > self->last_frame_end_ns_.load())
-    self->last_frame_end_ns_.store(end_ns);
+  if (end_ns > self->last_frame_end_ns_.load()) self->last_frame_end_ns_.store(end_ns);
 
-  if (self->sampled_any_.load() && time_ns < self->next_sample_ns_.load())
-    return GST_PAD_PROBE_DROP;
+  if (self->sampled_any_.load() && time_ns < self->next_sample_ns_.load()) return GST_PAD_PROBE_DROP;
   self->sampled_any_.store(true);
   self->next_sample_ns_.store((time_ns / kSampleIntervalNs + 1) * kSampleIntervalNs);
   return GST_PAD_PROBE_OK;
@@ -432,11 +423,11 @@ GstPadProbeReturn Session::on_decoded_buffer(GstPad *pad, GstPadProbeInfo *info,
 GstFlowReturn Session::on_new_sample(GstAppSink *appsink, gpointer data) {
   auto *self = static_cast<Session *>(data);
   GstSamplePtr sample(gst_app_sink_pull_sample(appsink));
-  if (!sample)
-    return GST_FLOW_FLUSHING;
+  if (!sample) return GST_FLOW_FLUSHING;
   GstBuffer *buffer = gst_sample_get_buffer(sample.get());
   GstVideoInfo info;
-  if (!buffer || !gst_sample_get_caps(sample.get()) || !gst_video_info_from_caps(&info, gst_sample_get_caps(sample.get())))
+  if (!buffer || !gst_sample_get_caps(sample.get()) ||
+      !gst_video_info_from_caps(&info, gst_sample_get_caps(sample.get())))
     return GST_FLOW_OK;
 
   SampledFrame frame;
@@ -451,8 +442,7 @@ GstFlowReturn Session::on_new_sample(GstAppSink *appsink, gpointer data) {
     frame.pixel_aspect = static_cast<double>(GST_VIDEO_INFO_PAR_N(&info)) / GST_VIDEO_INFO_PAR_D(&info);
 
   GstVideoFrame mapped;
-  if (!gst_video_frame_map(&mapped, &info, buffer, GST_MAP_READ))
-    return GST_FLOW_OK;
+  if (!gst_video_frame_map(&mapped, &info, buffer, GST_MAP_READ)) return GST_FLOW_OK;
   auto copy_plane = [&](int plane) {
     return cv::Mat(GST_VIDEO_FRAME_COMP_HEIGHT(&mapped, plane), GST_VIDEO_FRAME_COMP_WIDTH(&mapped, plane), CV_8UC1,
                    GST_VIDEO_FRAME_PLANE_DATA(&mapped, plane), GST_VIDEO_FRAME_PLANE_STRIDE(&mapped, plane))
@@ -472,8 +462,7 @@ GstFlowReturn Session::on_new_sample(GstAppSink *appsink, gpointer data) {
 bool Session::queue_frame(SampledFrame frame) {
   std::unique_lock<std::mutex> lock(mutex_);
   space_available_.wait(lock, [&] { return queue_closed_ || cancelled_ || frames_.size() < kMaxQueuedFrames; });
-  if (queue_closed_ || cancelled_)
-    return false;
+  if (queue_closed_ || cancelled_) return false;
   frames_.push_back(std::move(frame));
   wake_worker_.notify_all();
   return true;
@@ -484,21 +473,19 @@ GstBusSyncReply Session::on_bus_message(GstBus *, GstMessage *message, gpointer 
   bool keep = false;
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR:
-    case GST_MESSAGE_EOS:
-      keep = true;
-      break;
-    case GST_MESSAGE_ELEMENT:
-      keep = gst_message_has_name(message, "missing-plugin");
-      break;
-    default:
-      break;
+    case GST_MESSAGE_EOS: keep = true; break;
+    case GST_MESSAGE_ELEMENT: keep = gst_message_has_name(message, "missing-plugin"); break;
+    default: break;
   }
-  // Handed straight to the worker (no race with the bus's own queue); the
-  // others are dropped so that they don't pile up.
+  // Returning GST_BUS_DROP hands the message to this handler. The ones
+  // that matter go straight to the worker (no race with the bus's own
+  // queue); the others are released so that they don't pile up.
   if (keep) {
     std::lock_guard<std::mutex> lock(self->mutex_);
-    self->messages_.emplace_back(gst_message_ref(message));
+    self->messages_.emplace_back(message);
     self->wake_worker_.notify_all();
+  } else {
+    gst_message_unref(message);
   }
   return GST_BUS_DROP;
 }
@@ -515,20 +502,16 @@ std::optional<Failure> Session::failure_from_message(GstMessage *message) {
   details = newline == std::string::npos ? "" : details.substr(newline + 1);
   // Keep it on one line.
   for (char &c : details)
-    if (c == '\n' || c == '\r')
-      c = ' ';
-  while (!details.empty() && details.back() == ' ')
-    details.pop_back();
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!details.empty() && details.back() == ' ') details.pop_back();
   const std::string element = GST_MESSAGE_SRC_NAME(message) ? GST_MESSAGE_SRC_NAME(message) : "";
   if (!details.empty() || !element.empty())
     text += " (" + element + (details.empty() || element.empty() ? "" : ": ") + details + ")";
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!undecodable_video_.empty())
-      text += "; no decoder for its " + undecodable_video_ + " video is installed";
+    if (!undecodable_video_.empty()) text += "; no decoder for its " + undecodable_video_ + " video is installed";
   }
-  if (error)
-    g_error_free(error);
+  if (error) g_error_free(error);
   g_free(debug);
   return local_failure(text);
 }
@@ -539,11 +522,9 @@ std::optional<Failure> Session::load_cascade() {
   std::string tried;
   for (const char *file : kCascadeFiles) {
     const std::string path = std::string(IDF_CASCADE_DIR) + "/" + file;
-    if (!g_file_test(path.c_str(), G_FILE_TEST_EXISTS))
-      continue;
+    if (!g_file_test(path.c_str(), G_FILE_TEST_EXISTS)) continue;
     try {
-      if (cascade_.load(path))
-        return std::nullopt;
+      if (cascade_.load(path)) return std::nullopt;
     } catch (const cv::Exception &) {
     }
     tried += (tried.empty() ? "" : ", ") + path;
@@ -553,8 +534,7 @@ std::optional<Failure> Session::load_cascade() {
 }
 
 std::optional<uint64_t> Session::query_duration() {
-  if (duration_ns_)
-    return duration_ns_;
+  if (duration_ns_) return duration_ns_;
   gint64 duration = -1;
   if (pipeline_ && gst_element_query_duration(pipeline_, GST_FORMAT_TIME, &duration) && duration > 0)
     duration_ns_ = static_cast<uint64_t>(duration);
@@ -562,13 +542,10 @@ std::optional<uint64_t> Session::query_duration() {
 }
 
 void Session::report_progress(uint64_t time_ns) {
-  if (!progress_)
-    return;
+  if (!progress_) return;
   std::optional<uint64_t> duration = options_.duration_ns;
-  if (!duration || *duration == 0)
-    duration = query_duration();
-  if (!duration || *duration == 0)
-    return;
+  if (!duration || *duration == 0) duration = query_duration();
+  if (!duration || *duration == 0) return;
   const double fraction = std::min(1.0, static_cast<double>(time_ns) / static_cast<double>(*duration));
   const auto now = std::chrono::steady_clock::now();
   if (fraction <= last_progress_ ||
@@ -583,17 +560,16 @@ void Session::emit_progress(double fraction) {
   {
     // Checked right before the call: once cancel() returned, none comes.
     std::lock_guard<std::mutex> lock(mutex_);
-    if (cancelled_)
-      return;
+    if (cancelled_) return;
   }
-  if (progress_)
-    progress_(fraction);
+  if (progress_) progress_(fraction);
 }
 
 // Key samples are detected at once; the samples between two key samples
 // only when the faces changed from one key sample to the next.
 void Session::analyse_sample(SampledFrame frame, bool force_key) {
-  const bool key = force_key || !last_key_ns_ || frame.time_ns + kSampleIntervalNs / 2 >= *last_key_ns_ + kKeySampleIntervalNs ||
+  const bool key = force_key || !last_key_ns_ ||
+                   frame.time_ns + kSampleIntervalNs / 2 >= *last_key_ns_ + kKeySampleIntervalNs ||
                    since_key_.size() >= kMaxSamplesBetweenKeys;
   if (!key) {
     since_key_.push_back(std::move(frame));
@@ -601,8 +577,7 @@ void Session::analyse_sample(SampledFrame frame, bool force_key) {
   }
   const Detections detections = detect(frame);
   if (!since_key_.empty() && !tracker_.same_faces(last_key_boxes_, detections.boxes)) {
-    for (const auto &between : since_key_)
-      track(between, detect(between));
+    for (const auto &between : since_key_) track(between, detect(between));
   }
   since_key_.clear();
   track(frame, detections);
@@ -613,8 +588,7 @@ void Session::analyse_sample(SampledFrame frame, bool force_key) {
 Detections Session::detect(const SampledFrame &frame) {
   Detections detections;
   const int width = frame.y.cols, height = frame.y.rows;
-  if (width < 2 || height < 2)
-    return detections;
+  if (width < 2 || height < 2) return detections;
   // Undo non-square pixels while shrinking, so that faces keep their shape.
   const double display_width = width * frame.pixel_aspect;
   const double scale = std::min(1.0, kDetectionLongSide / std::max(display_width, static_cast<double>(height)));
@@ -635,11 +609,9 @@ Detections Session::detect(const SampledFrame &frame) {
 
 void Session::track(const SampledFrame &frame, const Detections &detections) {
   const std::vector<size_t> keys = tracker_.add_sample(frame.time_ns, detections.boxes);
-  for (size_t key : tracker_.take_discarded())
-    crops_.erase(key);
+  for (size_t key : tracker_.take_discarded()) crops_.erase(key);
   for (size_t i = 0; i < keys.size(); i++) {
-    if (keys[i] != FaceTracker::kSuppressed)
-      keep_crop(frame, detections, i, keys[i]);
+    if (keys[i] != FaceTracker::kSuppressed) keep_crop(frame, detections, i, keys[i]);
   }
 }
 
@@ -647,8 +619,7 @@ void Session::track(const SampledFrame &frame, const Detections &detections) {
 void Session::keep_crop(const SampledFrame &frame, const Detections &detections, size_t index, size_t key) {
   const Box &box = detections.boxes[index];
   BestCrop &best = crops_[key];
-  if (!best.bgr.empty() && box.area() <= best.area)
-    return;
+  if (!best.bgr.empty() && box.area() <= best.area) return;
   const int width = frame.y.cols, height = frame.y.rows;
   const double to_full_x = static_cast<double>(width) / detections.picture_width;
   const double to_full_y = static_cast<double>(height) / detections.picture_height;
@@ -658,8 +629,7 @@ void Session::keep_crop(const SampledFrame &frame, const Detections &detections,
   const int top = std::max(0, static_cast<int>((box.y - margin_y) * to_full_y)) & ~1;
   const int right = std::min(width, static_cast<int>(std::ceil((box.x + box.width + margin_x) * to_full_x))) & ~1;
   const int bottom = std::min(height, static_cast<int>(std::ceil((box.y + box.height + margin_y) * to_full_y))) & ~1;
-  if (right - left < 2 || bottom - top < 2)
-    return;
+  if (right - left < 2 || bottom - top < 2) return;
   const int crop_width = right - left, crop_height = bottom - top;
   // Reassemble a small I420 picture (Y, then U, then V, each contiguous)
   // so that OpenCV converts only the face's region to colour.
@@ -674,14 +644,14 @@ void Session::keep_crop(const SampledFrame &frame, const Detections &detections,
   cv::Mat bgr;
   cv::cvtColor(i420, bgr, cv::COLOR_YUV2BGR_I420);
   if (frame.pixel_aspect != 1.0)
-    cv::resize(bgr, bgr, cv::Size(std::max(1, static_cast<int>(std::lround(crop_width * frame.pixel_aspect))), crop_height));
+    cv::resize(bgr, bgr,
+               cv::Size(std::max(1, static_cast<int>(std::lround(crop_width * frame.pixel_aspect))), crop_height));
   best.area = box.area();
   best.bgr = std::move(bgr);
 }
 
 Outcome Session::analyse() {
-  if (auto failure = load_cascade())
-    return *failure;
+  if (auto failure = load_cascade()) return *failure;
   if (auto failure = build_pipeline()) {
     teardown_pipeline();
     return *failure;
@@ -745,17 +715,14 @@ Outcome Session::analyse() {
     if (end_of_stream && !failure) {
       // Every sample reached the queue before the appsink saw EOS.
       std::lock_guard<std::mutex> lock(mutex_);
-      if (frames_.empty())
-        break;
+      if (frames_.empty()) break;
     }
   }
 
   const std::optional<uint64_t> duration = query_duration();
   teardown_pipeline();
-  if (was_cancelled)
-    return local_failure("cancelled");
-  if (failure)
-    return *failure;
+  if (was_cancelled) return local_failure("cancelled");
+  if (failure) return *failure;
   // The last sample closes the clip: analyse what waits for a key sample.
   if (!since_key_.empty()) {
     SampledFrame last = std::move(since_key_.back());
@@ -765,8 +732,7 @@ Outcome Session::analyse() {
 
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!video_linked_)
-      return local_failure("cannot analyse " + options_.uri + ": it has no video stream");
+    if (!video_linked_) return local_failure("cannot analyse " + options_.uri + ": it has no video stream");
   }
   if (tracker_.sample_count() == 0)
     return local_failure("cannot analyse " + options_.uri + ": no video frame could be decoded");
@@ -794,8 +760,7 @@ Outcome Session::analyse() {
 
 // Writes one JPEG per face into <face_image_dir>/<session id>/.
 Outcome Session::write_result(Result result, const std::vector<size_t> &track_keys) {
-  if (result.faces.empty())
-    return result;
+  if (result.faces.empty()) return result;
   session_dir_ = take_string(g_build_filename(options_.face_image_dir.c_str(), session_id_.c_str(), nullptr));
   if (g_mkdir_with_parents(session_dir_.c_str(), 0700) != 0) {
     const std::string reason = g_strerror(errno);
@@ -803,8 +768,7 @@ Outcome Session::write_result(Result result, const std::vector<size_t> &track_ke
     return local_failure("cannot write face images to " + options_.face_image_dir + "/" + session_id_ + ": " + reason);
   }
   for (size_t i = 0; i < result.faces.size(); i++) {
-    if (cancelled())
-      return local_failure("cancelled");
+    if (cancelled()) return local_failure("cancelled");
     Face &face = result.faces[i];
     const std::string path =
         take_string(g_build_filename(session_dir_.c_str(), ("face-" + face.id + ".jpg").c_str(), nullptr));
@@ -833,11 +797,9 @@ Outcome Session::write_result(Result result, const std::vector<size_t> &track_ke
 }
 
 void Session::remove_written_images() {
-  for (const auto &path : written_files_)
-    g_remove(path.c_str());
+  for (const auto &path : written_files_) g_remove(path.c_str());
   written_files_.clear();
-  if (!session_dir_.empty())
-    g_rmdir(session_dir_.c_str());
+  if (!session_dir_.empty()) g_rmdir(session_dir_.c_str());
   session_dir_.clear();
 }
 
@@ -851,8 +813,7 @@ void Session::run() {
     remove_written_images();
     outcome = local_failure("cannot analyse " + options_.uri + ": " + error.what());
   }
-  if (std::holds_alternative<Result>(outcome) && last_progress_ < 1.0)
-    emit_progress(1.0);
+  if (std::holds_alternative<Result>(outcome) && last_progress_ < 1.0) emit_progress(1.0);
   bool report;
   {
     // Decided under the lock: either cancel() came first and nothing is
@@ -866,8 +827,7 @@ void Session::run() {
   }
   // The last thing this thread does with the session's callbacks: done()
   // may well drop the engine handle.
-  if (done_)
-    done_(std::move(outcome));
+  if (done_) done_(std::move(outcome));
 }
 
 // The handle given to the caller: owns the worker thread.
@@ -881,8 +841,7 @@ class LocalEngineImpl : public LocalEngine {
   void cancel() override {
     session_->request_cancel();
     std::lock_guard<std::mutex> lock(join_mutex_);
-    if (!worker_.joinable())
-      return;
+    if (!worker_.joinable()) return;
     if (worker_.get_id() == std::this_thread::get_id())
       worker_.detach();  // from a callback: the thread ends on its own
     else
@@ -900,8 +859,7 @@ class LocalEngineImpl : public LocalEngine {
 bool LocalEngine::available() {
   for (const char *file : kCascadeFiles) {
     const std::string path = std::string(IDF_CASCADE_DIR) + "/" + file;
-    if (g_file_test(path.c_str(), G_FILE_TEST_EXISTS))
-      return true;
+    if (g_file_test(path.c_str(), G_FILE_TEST_EXISTS)) return true;
   }
   return false;
 }

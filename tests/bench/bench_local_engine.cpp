@@ -11,18 +11,17 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
-
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <optional>
-#include <algorithm>
-#include <atomic>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "local_engine.h"
 
@@ -51,8 +50,7 @@ bool run_to_eos(const std::string &description) {
     g_printerr("pipeline failed: %s\n", failure ? failure->message : "?");
     g_clear_error(&failure);
   }
-  if (message)
-    gst_message_unref(message);
+  if (message) gst_message_unref(message);
   gst_object_unref(bus);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
@@ -67,11 +65,17 @@ bool make_clip(const std::string &path) {
   return run_to_eos(
       "compositor name=mix background=black sink_1::alpha=0.12 sink_2::xpos=700 sink_2::ypos=240 ! " + raw +
       " ! videoconvert ! video/x-raw,format=I420 ! x264enc bitrate=6000 speed-preset=veryfast key-int-max=60 "
-      "! video/x-h264,profile=high ! mp4mux ! filesink location=\"" + path + "\" "
-      "videotestsrc " + frames + " pattern=smpte horizontal-speed=3 ! " + raw + " ! mix.sink_0 "
-      "videotestsrc " + frames + " pattern=snow ! " + raw + " ! mix.sink_1 "
-      "filesrc location=" + kPortrait + " ! jpegdec ! videoconvert ! imagefreeze " + frames +
-      " ! video/x-raw,framerate=30/1 ! mix.sink_2");
+      "! video/x-h264,profile=high ! mp4mux ! filesink location=\"" +
+      path +
+      "\" "
+      "videotestsrc " +
+      frames + " pattern=smpte horizontal-speed=3 ! " + raw +
+      " ! mix.sink_0 "
+      "videotestsrc " +
+      frames + " pattern=snow ! " + raw +
+      " ! mix.sink_1 "
+      "filesrc location=" +
+      kPortrait + " ! jpegdec ! videoconvert ! imagefreeze " + frames + " ! video/x-raw,framerate=30/1 ! mix.sink_2");
 }
 
 double seconds_since(Clock::time_point start) {
@@ -115,8 +119,7 @@ int main(int argc, char **argv) {
     }
     g_print("encoding %s (60 s 1080p30, ~6 Mbit/s)...\n", clip.c_str());
     const auto start = Clock::now();
-    if (!make_clip(clip))
-      return 1;
+    if (!make_clip(clip)) return 1;
     g_print("encoded in %.1f s\n", seconds_since(start));
   }
   if (!idf::LocalEngine::available()) {
@@ -199,8 +202,7 @@ int main(int argc, char **argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     int left = 0;
     if (GDir *dir = g_dir_open(image_dir, 0, nullptr)) {
-      while (g_dir_read_name(dir))
-        left++;
+      while (g_dir_read_name(dir)) left++;
       g_dir_close(dir);
     }
     g_print("cancel after 3 s: returned in %.1f ms, %d callback(s) after it, %d file(s) left\n", took * 1000,

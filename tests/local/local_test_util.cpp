@@ -61,8 +61,7 @@ bool wait_for_eos(GstElement *pipeline, unsigned timeout_s) {
   } else if (!message) {
     g_test_message("pipeline timed out");
   }
-  if (message)
-    gst_message_unref(message);
+  if (message) gst_message_unref(message);
   gst_object_unref(bus);
   return ok;
 }
@@ -75,8 +74,7 @@ bool run_pipeline(const std::string &description, unsigned timeout_s) {
   if (!pipeline || error) {
     g_test_message("cannot build '%s': %s", description.c_str(), error ? error->message : "?");
     g_clear_error(&error);
-    if (pipeline)
-      gst_object_unref(pipeline);
+    if (pipeline) gst_object_unref(pipeline);
     return false;
   }
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
@@ -129,8 +127,7 @@ std::string make_face_clip(const std::string &dir, const std::string &name, cons
     gst_buffer_map(buffer, &map, GST_MAP_WRITE);
     std::memcpy(map.data, background.data(), background.size());
     for (const auto &shown : spec.appearances) {
-      if (t < shown.start_s || t >= shown.end_s)
-        continue;
+      if (t < shown.start_s || t >= shown.end_s) continue;
       for (int row = 0; row < portrait->height && shown.y + row < spec.height; row++) {
         const guint8 *source = portrait->bgrx.data() + static_cast<size_t>(row) * portrait->stride;
         guint8 *target = map.data + static_cast<size_t>(shown.y + row) * stride + static_cast<size_t>(shown.x) * 4;
@@ -146,8 +143,7 @@ std::string make_face_clip(const std::string &dir, const std::string &name, cons
     gst_buffer_unmap(buffer, &map);
     GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(n, GST_SECOND, spec.fps);
     GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(n + 1, GST_SECOND, spec.fps) - GST_BUFFER_PTS(buffer);
-    if (gst_app_src_push_buffer(GST_APP_SRC(src), buffer) != GST_FLOW_OK)
-      break;
+    if (gst_app_src_push_buffer(GST_APP_SRC(src), buffer) != GST_FLOW_OK) break;
   }
   gst_app_src_end_of_stream(GST_APP_SRC(src));
   const bool ok = wait_for_eos(pipeline, 120);
@@ -189,14 +185,12 @@ void remove_tree(const std::string &path) {
 std::vector<std::string> files_under(const std::string &path) {
   std::vector<std::string> files;
   GDir *dir = g_dir_open(path.c_str(), 0, nullptr);
-  if (!dir)
-    return files;
+  if (!dir) return files;
   while (const gchar *name = g_dir_read_name(dir)) {
     gchar *child = g_build_filename(path.c_str(), name, nullptr);
     if (g_file_test(child, G_FILE_TEST_IS_DIR)) {
       files.push_back(std::string(child) + "/");
-      for (auto &nested : files_under(child))
-        files.push_back(nested);
+      for (auto &nested : files_under(child)) files.push_back(nested);
     } else {
       files.push_back(child);
     }

@@ -17,8 +17,7 @@ const Box kRight{400, 120, 80, 80};
 
 // Feeds samples every kStep from `from` to `to` (exclusive) with `boxes`.
 void feed(FaceTracker &tracker, uint64_t from, uint64_t to, const std::vector<Box> &boxes) {
-  for (uint64_t t = from; t < to; t += kStep)
-    tracker.add_sample(t, boxes);
+  for (uint64_t t = from; t < to; t += kStep) tracker.add_sample(t, boxes);
 }
 
 void test_gap_up_to_one_second_continues() {
@@ -120,8 +119,7 @@ void test_duplicate_detections_are_one_face() {
 void test_flicker_within_gap_keeps_id() {
   FaceTracker tracker;
   // Seen in every third sample only: gaps of 0.25 s.
-  for (int i = 0; i < 40; i++)
-    tracker.add_sample(i * kStep, i % 3 == 0 ? std::vector<Box>{kLeft} : std::vector<Box>{});
+  for (int i = 0; i < 40; i++) tracker.add_sample(i * kStep, i % 3 == 0 ? std::vector<Box>{kLeft} : std::vector<Box>{});
   const auto faces = tracker.faces(40 * kStep);
   g_assert_cmpuint(faces.size(), ==, 1);
   g_assert_cmpuint(faces[0].samples, ==, 14);

@@ -32,8 +32,7 @@ const std::string &faces_clip() {
   if (fixture.faces_clip.empty()) {
     // Made by the parent when this runs in a test subprocess.
     gchar *made = g_build_filename(fixture.dir.c_str(), "faces.mp4", nullptr);
-    if (g_test_subprocess() && g_file_test(made, G_FILE_TEST_IS_REGULAR))
-      fixture.faces_clip = made;
+    if (g_test_subprocess() && g_file_test(made, G_FILE_TEST_IS_REGULAR)) fixture.faces_clip = made;
     g_free(made);
   }
   if (fixture.faces_clip.empty()) {
@@ -75,8 +74,7 @@ LocalEngineOptions options_for(const std::string &uri, const std::string &image_
 // Runs an analysis to its end.
 Outcome analyse(const LocalEngineOptions &options, Collector &collector) {
   auto engine = LocalEngine::start(options, collector.progress_fn(), collector.done_fn());
-  if (!collector.wait_done(60s))
-    g_error("no outcome for %s within 60 s", options.uri.c_str());
+  if (!collector.wait_done(60s)) g_error("no outcome for %s within 60 s", options.uri.c_str());
   auto outcome = collector.outcome();
   g_assert_true(outcome.has_value());
   return *outcome;
@@ -100,10 +98,10 @@ const Result &expect_result(const Outcome &outcome) {
 bool is_jpeg(const std::string &path) {
   gchar *contents = nullptr;
   gsize length = 0;
-  if (!g_file_get_contents(path.c_str(), &contents, &length, nullptr))
-    return false;
-  const bool jpeg = length > 4 && static_cast<guint8>(contents[0]) == 0xFF && static_cast<guint8>(contents[1]) == 0xD8 &&
-                    static_cast<guint8>(contents[length - 2]) == 0xFF && static_cast<guint8>(contents[length - 1]) == 0xD9;
+  if (!g_file_get_contents(path.c_str(), &contents, &length, nullptr)) return false;
+  const bool jpeg = length > 4 && static_cast<guint8>(contents[0]) == 0xFF &&
+                    static_cast<guint8>(contents[1]) == 0xD8 && static_cast<guint8>(contents[length - 2]) == 0xFF &&
+                    static_cast<guint8>(contents[length - 1]) == 0xD9;
   g_free(contents);
   return jpeg;
 }
@@ -160,8 +158,7 @@ void test_ground_truth() {
   for (size_t i = 0; i < progress.size(); i++) {
     g_assert_cmpfloat(progress[i], >=, 0.0);
     g_assert_cmpfloat(progress[i], <=, 1.0);
-    if (i > 0)
-      g_assert_cmpfloat(progress[i], >, progress[i - 1]);
+    if (i > 0) g_assert_cmpfloat(progress[i], >, progress[i - 1]);
   }
   g_assert_cmpfloat(progress.back(), ==, 1.0);
   g_assert_cmpint(collector.done_calls(), ==, 1);
@@ -169,8 +166,10 @@ void test_ground_truth() {
 
 void test_no_face() {
   const std::string clip = subdir("no-face.mp4");
-  g_assert_true(run_pipeline("videotestsrc num-buffers=40 pattern=smpte ! video/x-raw,width=640,height=360,framerate=20/1 "
-                             "! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=\"" + clip + "\""));
+  g_assert_true(
+      run_pipeline("videotestsrc num-buffers=40 pattern=smpte ! video/x-raw,width=640,height=360,framerate=20/1 "
+                   "! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=\"" +
+                   clip + "\""));
   const std::string image_dir = subdir("images-no-face");
   Collector collector;
   const Result result = expect_result(analyse(options_for(file_uri(clip), image_dir), collector));
@@ -185,7 +184,8 @@ void test_cancel_mid_analysis() {
   g_assert_false(clip.empty());
   const std::string image_dir = subdir("images-cancel");
   Collector collector;
-  auto engine = LocalEngine::start(options_for(file_uri(clip), image_dir), collector.progress_fn(), collector.done_fn());
+  auto engine =
+      LocalEngine::start(options_for(file_uri(clip), image_dir), collector.progress_fn(), collector.done_fn());
   g_assert_true(collector.wait_progress(30s));
   g_assert_cmpint(collector.done_calls(), ==, 0);  // still mid-analysis
 
@@ -211,7 +211,8 @@ void test_destroy_cancels() {
   g_assert_false(clip.empty());
   const std::string image_dir = subdir("images-destroy");
   Collector collector;
-  auto engine = LocalEngine::start(options_for(file_uri(clip), image_dir), collector.progress_fn(), collector.done_fn());
+  auto engine =
+      LocalEngine::start(options_for(file_uri(clip), image_dir), collector.progress_fn(), collector.done_fn());
   std::this_thread::sleep_for(200ms);
   const auto before = std::chrono::steady_clock::now();
   engine.reset();
@@ -227,8 +228,8 @@ void test_destroy_cancels() {
 void test_cancel_after_done_keeps_images() {
   const std::string image_dir = subdir("images-after-done");
   Collector collector;
-  auto engine = LocalEngine::start(options_for(file_uri(faces_clip()), image_dir), collector.progress_fn(),
-                                   collector.done_fn());
+  auto engine =
+      LocalEngine::start(options_for(file_uri(faces_clip()), image_dir), collector.progress_fn(), collector.done_fn());
   g_assert_true(collector.wait_done(60s));
   engine->cancel();
   engine->cancel();
@@ -247,6 +248,14 @@ void test_missing_file() {
   const Failure failure = expect_failure(analyse(options_for(uri, subdir("images-missing")), collector));
   g_assert_nonnull(strstr(failure.message.c_str(), uri.c_str()));
   g_assert_nonnull(strstr(failure.message.c_str(), "not found"));  // GStreamer's "Resource not found."
+}
+
+// A path is not a URI: uridecodebin has no handler for it.
+void test_not_a_uri() {
+  const std::string path = subdir("clip.mp4");
+  Collector collector;
+  const Failure failure = expect_failure(analyse(options_for(path, subdir("images-path")), collector));
+  g_assert_nonnull(strstr(failure.message.c_str(), path.c_str()));
 }
 
 void test_not_a_video() {
@@ -324,6 +333,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/local/engine/destroy-cancels", test_destroy_cancels);
   g_test_add_func("/local/engine/cancel-after-done-keeps-images", test_cancel_after_done_keeps_images);
   g_test_add_func("/local/engine/missing-file", test_missing_file);
+  g_test_add_func("/local/engine/not-a-uri", test_not_a_uri);
   g_test_add_func("/local/engine/not-a-video", test_not_a_video);
   g_test_add_func("/local/engine/audio-only", test_audio_only);
   g_test_add_func("/local/engine/no-decoder", test_no_decoder);
@@ -331,8 +341,7 @@ int main(int argc, char **argv) {
 
   const int status = g_test_run();
   // A subprocess shares the parent's dir: only the parent removes it.
-  if (!g_test_subprocess())
-    remove_tree(fixture.dir);
+  if (!g_test_subprocess()) remove_tree(fixture.dir);
   gst_deinit();
   return status;
 }
