@@ -69,6 +69,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_identify_face_debug);
 #define DEFAULT_HOLD_EOS TRUE
 #define DEFAULT_WAIT_FOR_RESULT FALSE
 #define API_KEY_ENV "IDENTIFYFACE_API_KEY"
+#define PROGRESS_CODE "identify"
 
 enum {
   PROP_0,
@@ -204,10 +205,20 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
     job->cancel();  // never with state_lock held: the worker may be waiting for it
   if (was_running && post_canceled)
     gst_element_post_message(GST_ELEMENT(self),
-                             gst_message_new_progress(GST_OBJECT(self), GST_PROGRESS_TYPE_CANCELED, "identify",
+                             gst_message_new_progress(GST_OBJECT(self), GST_PROGRESS_TYPE_CANCELED, PROGRESS_CODE,
                                                       abandoned ? "identification cancelled after the clip was "
                                                                   "submitted: not resubmitted for this stream"
                                                                 : "identification cancelled"));
+}
+
+// A flush or a stop: release a streaming thread held in wait_for_job(), then
+// cancel the job.
+static void release_and_cancel(GstIdentifyFace *self) {
+  {
+    std::lock_guard<std::mutex> g(self->priv->state_lock);
+    self->priv->unblock = true;
+  }
+  cancel_job(self, true);  // notifies the waiters
 }
 
 // Forgets everything about the previous stream.
@@ -224,15 +235,18 @@ static void reset_stream_state(GstIdentifyFace *self) {
 
 static GstResourceError resource_error_for(const idf::Failure &f) {
   switch (f.kind) {
-    case idf::Failure::Kind::Config: return GST_RESOURCE_ERROR_SETTINGS;
-    case idf::Failure::Kind::Auth: return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
+    case idf::Failure::Kind::Config:
     case idf::Failure::Kind::Validation: return GST_RESOURCE_ERROR_SETTINGS;
+    case idf::Failure::Kind::Auth: return GST_RESOURCE_ERROR_NOT_AUTHORIZED;
     case idf::Failure::Kind::Transport: return GST_RESOURCE_ERROR_OPEN_READ;
     default: return GST_RESOURCE_ERROR_FAILED;
   }
 }
 
-static void report_failure(GstIdentifyFace *self, const idf::Failure &f, const char *provider) {
+// Any failure of a stream's identification, found on the streaming thread or
+// the worker: the identify-face-error message, then an ERROR or WARNING (per
+// on-error) with the same details. The stream's job is over.
+static void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char *provider) {
   GstIdentifyFacePrivate *priv = self->priv;
   bool as_error;
   {
@@ -244,67 +258,56 @@ static void report_failure(GstIdentifyFace *self, const idf::Failure &f, const c
     std::lock_guard<std::mutex> g(priv->state_lock);
     stream_id = priv->stream_id;
   }
-  GstStructure *s = idf_failure_to_structure(f, provider, stream_id.c_str());
-  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+  gst_element_post_message(GST_ELEMENT(self),
+                           gst_message_new_element(GST_OBJECT(self),
+                                                   idf_failure_to_structure(f, provider, stream_id.c_str())));
 
   GST_WARNING_OBJECT(self, "identification failed: %s", f.message.c_str());
-  GstResourceError code = resource_error_for(f);
-  if (as_error) {
-    GST_ELEMENT_ERROR_WITH_DETAILS(
-        self, RESOURCE, FAILED, ("Face identification failed: %s", f.message.c_str()), (nullptr),
-        ("kind", G_TYPE_STRING, idf::failure_kind_name(f.kind), "code", G_TYPE_STRING, f.code.c_str(), "message",
-         G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status, "request-id", G_TYPE_STRING,
-         f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(), nullptr));
-  } else {
-    GST_ELEMENT_WARNING_WITH_DETAILS(
-        self, RESOURCE, FAILED, ("Face identification failed: %s", f.message.c_str()), (nullptr),
-        ("kind", G_TYPE_STRING, idf::failure_kind_name(f.kind), "code", G_TYPE_STRING, f.code.c_str(), "message",
-         G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status, "request-id", G_TYPE_STRING,
-         f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(), nullptr));
-  }
-  (void)code;
+  GstStructure *details = gst_structure_new(
+      "details", "kind", G_TYPE_STRING, idf::failure_kind_name(f.kind), "code", G_TYPE_STRING, f.code.c_str(),
+      "message", G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status, "request-id",
+      G_TYPE_STRING, f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(), nullptr);
+  gst_element_message_full_with_details(GST_ELEMENT(self), as_error ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
+                                        GST_RESOURCE_ERROR, resource_error_for(f),
+                                        g_strdup_printf("Face identification failed: %s", f.message.c_str()),
+                                        nullptr, __FILE__, GST_FUNCTION, __LINE__, details);
+
+  std::lock_guard<std::mutex> g(priv->state_lock);
+  priv->failed = as_error;
+  priv->job_state = JobState::Done;
+  priv->state_cond.notify_all();
 }
 
 // Runs on the worker thread.
 static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, const char *provider) {
   GstIdentifyFacePrivate *priv = self->priv;
-  if (const auto *r = std::get_if<idf::Result>(&outcome)) {
-    GstStructure *s = idf_result_to_structure(*r);
-    {
-      std::lock_guard<std::mutex> g(priv->state_lock);
-      if (priv->result)
-        gst_structure_free(priv->result);
-      priv->result = gst_structure_copy(s);
-      priv->session_id = r->session_id;
-      g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
-      priv->result_tags = idf_result_to_tags(*r);
-    }
-    GST_INFO_OBJECT(self, "identified %zu face(s), session %s", r->faces.size(), r->session_id.c_str());
-    // The message goes out before a held EOS or buffer is released, so the
-    // bus shows the answer before EOS.
-    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
-    g_object_notify(G_OBJECT(self), "session-id");
-    std::lock_guard<std::mutex> g(priv->state_lock);
-    priv->tags_pending = true;
-    priv->job_state = JobState::Done;
-    priv->state_cond.notify_all();
-  } else {
-    const auto &f = std::get<idf::Failure>(outcome);
-    bool as_error;
-    {
-      std::lock_guard<std::mutex> g(priv->settings_lock);
-      as_error = priv->settings.on_error == IDF_ON_ERROR_ERROR;
-    }
-    report_failure(self, f, provider);
-    std::lock_guard<std::mutex> g(priv->state_lock);
-    priv->failed = as_error;
-    priv->job_state = JobState::Done;
-    priv->state_cond.notify_all();
+  if (const auto *f = std::get_if<idf::Failure>(&outcome)) {
+    fail_stream(self, *f, provider);
+    return;
   }
+  const auto &r = std::get<idf::Result>(outcome);
+  GstStructure *s = idf_result_to_structure(r);
+  {
+    std::lock_guard<std::mutex> g(priv->state_lock);
+    if (priv->result)
+      gst_structure_free(priv->result);
+    priv->result = gst_structure_copy(s);
+    priv->session_id = r.session_id;
+    g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
+    priv->result_tags = idf_result_to_tags(r);
+  }
+  GST_INFO_OBJECT(self, "identified %zu face(s), session %s", r.faces.size(), r.session_id.c_str());
+  // The message goes out before a held EOS or buffer is released, so the
+  // bus shows the answer before EOS.
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+  g_object_notify(G_OBJECT(self), "session-id");
+  std::lock_guard<std::mutex> g(priv->state_lock);
+  priv->tags_pending = true;
+  priv->job_state = JobState::Done;
+  priv->state_cond.notify_all();
 }
 
-static void post_progress(GstIdentifyFace *self, idf::ProgressKind kind, const std::string &code,
-                          const std::string &text) {
+static void post_progress(GstIdentifyFace *self, idf::ProgressKind kind, const std::string &text) {
   GstProgressType type = GST_PROGRESS_TYPE_CONTINUE;
   switch (kind) {
     case idf::ProgressKind::Start: type = GST_PROGRESS_TYPE_START; break;
@@ -313,7 +316,7 @@ static void post_progress(GstIdentifyFace *self, idf::ProgressKind kind, const s
     case idf::ProgressKind::Error: type = GST_PROGRESS_TYPE_ERROR; break;
   }
   gst_element_post_message(GST_ELEMENT(self),
-                           gst_message_new_progress(GST_OBJECT(self), type, code.c_str(), text.c_str()));
+                           gst_message_new_progress(GST_OBJECT(self), type, PROGRESS_CODE, text.c_str()));
 }
 
 // Learns what upstream can tell about the clip: duration, URI, byte size.
@@ -355,21 +358,18 @@ static void start_job(GstIdentifyFace *self) {
   }
   idf::ClipInfo clip = priv->clip;
   query_upstream(self, clip);
-  GST_DEBUG_OBJECT(self, "clip: %dx%d, duration %" G_GUINT64_FORMAT " ns, container \"%s\", size %" G_GUINT64_FORMAT,
-                   clip.width.value_or(-1), clip.height.value_or(-1), clip.duration_ns.value_or(0),
-                   clip.container.c_str(), clip.size_bytes.value_or(0));
+  GST_DEBUG_OBJECT(self,
+                   "clip: %dx%d @ %d/%d fps, duration %" G_GUINT64_FORMAT " ns, container \"%s\", size %" G_GUINT64_FORMAT
+                   " (0: unknown), uri %s",
+                   clip.width.value_or(-1), clip.height.value_or(-1), clip.fps_n.value_or(0), clip.fps_d.value_or(1),
+                   clip.duration_ns.value_or(0), clip.container.c_str(), clip.size_bytes.value_or(0), clip.uri.c_str());
 
   idf::JobConfig cfg;
   cfg.provider = (idf::Provider)s.provider;
   const char *provider = idf::provider_name(cfg.provider);
   auto target = idf::resolve_target(cfg.provider, s.video_url, s.video_id, clip.uri);
   if (auto *f = std::get_if<idf::Failure>(&target)) {
-    {
-      std::lock_guard<std::mutex> g(priv->state_lock);
-      priv->job_state = JobState::Done;
-      priv->failed = s.on_error == IDF_ON_ERROR_ERROR;
-    }
-    report_failure(self, *f, provider);
+    fail_stream(self, *f, provider);
     return;
   }
   cfg.target = std::get<idf::VideoTarget>(target);
@@ -389,9 +389,9 @@ static void start_job(GstIdentifyFace *self) {
 
   auto link = std::make_shared<ElementLink>(self);
   idf::JobListener listener;
-  listener.progress = [link](idf::ProgressKind kind, const std::string &code, const std::string &text) {
+  listener.progress = [link](idf::ProgressKind kind, const std::string &text) {
     if (GstIdentifyFace *e = link->ref()) {
-      post_progress(e, kind, code, text);
+      post_progress(e, kind, text);
       gst_object_unref(e);
     }
   };
@@ -424,6 +424,15 @@ static void wait_for_job(GstIdentifyFace *self) {
   priv->state_cond.wait(lk, [priv] { return priv->job_state != JobState::Running || priv->unblock; });
 }
 
+// Upstream's STREAM tags with ours replacing any of the same name, as one
+// STREAM-scope list: a new STREAM tag event replaces the previous one
+// downstream, so ours must ride in every one (the taginject pattern).
+static GstTagList *merged_stream_tags(const GstTagList *upstream, const GstTagList *ours) {
+  GstTagList *merged = upstream ? gst_tag_list_merge(upstream, ours, GST_TAG_MERGE_REPLACE) : gst_tag_list_copy(ours);
+  gst_tag_list_set_scope(merged, GST_TAG_SCOPE_STREAM);
+  return merged;
+}
+
 // Streaming thread: pushes our tags (merged with upstream's) once.
 static void push_pending_tags(GstIdentifyFace *self) {
   GstIdentifyFacePrivate *priv = self->priv;
@@ -433,10 +442,8 @@ static void push_pending_tags(GstIdentifyFace *self) {
     if (!priv->tags_pending || !priv->result_tags)
       return;
     priv->tags_pending = false;
-    tags = priv->upstream_tags ? gst_tag_list_merge(priv->upstream_tags, priv->result_tags, GST_TAG_MERGE_REPLACE)
-                               : gst_tag_list_copy(priv->result_tags);
+    tags = merged_stream_tags(priv->upstream_tags, priv->result_tags);
   }
-  gst_tag_list_set_scope(tags, GST_TAG_SCOPE_STREAM);
   GST_DEBUG_OBJECT(self, "pushing tags %" GST_PTR_FORMAT, tags);
   gst_pad_push_event(GST_BASE_TRANSFORM_SRC_PAD(self), gst_event_new_tag(tags));
 }
@@ -530,26 +537,17 @@ static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *
         std::lock_guard<std::mutex> g(priv->state_lock);
         g_clear_pointer(&priv->upstream_tags, gst_tag_list_unref);
         priv->upstream_tags = gst_tag_list_copy(tags);
-        // A new STREAM tag event replaces the previous one downstream:
-        // keep ours in it (the taginject pattern).
         if (priv->result_tags && !priv->tags_pending) {
-          GstTagList *merged = gst_tag_list_merge(tags, priv->result_tags, GST_TAG_MERGE_REPLACE);
-          gst_tag_list_set_scope(merged, GST_TAG_SCOPE_STREAM);
+          GstTagList *merged = merged_stream_tags(tags, priv->result_tags);
           gst_event_unref(event);
           event = gst_event_new_tag(merged);
         }
       }
       break;
     }
-    case GST_EVENT_FLUSH_START: {
-      {
-        std::lock_guard<std::mutex> g(priv->state_lock);
-        priv->unblock = true;
-        priv->state_cond.notify_all();
-      }
-      cancel_job(self, true);
+    case GST_EVENT_FLUSH_START:
+      release_and_cancel(self);
       break;
-    }
     case GST_EVENT_FLUSH_STOP: {
       std::lock_guard<std::mutex> g(priv->state_lock);
       priv->unblock = false;
@@ -580,22 +578,12 @@ static gboolean gst_identify_face_start(GstBaseTransform *trans) {
     std::lock_guard<std::mutex> g(priv->settings_lock);
     s = priv->settings;
   }
-  if (!s.video_url.empty() && !s.video_id.empty()) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                      ("Both video-url (\"%s\") and video-id (\"%s\") are set; set at most one", s.video_url.c_str(),
-                       s.video_id.c_str()),
-                      (nullptr));
+  if (auto f = idf::check_video_settings((idf::Provider)s.provider, s.video_url, s.video_id)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", f->message.c_str()), (nullptr));
     return FALSE;
   }
   priv->jwt.reset();
   if (s.provider == IDF_PROVIDER_LOCAL) {
-    if (!s.video_id.empty()) {
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                        ("video-id (\"%s\") cannot be used with provider=local: only the service resolves video ids",
-                         s.video_id.c_str()),
-                        (nullptr));
-      return FALSE;
-    }
     if (!idf::LocalEngine::available()) {
       GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
                         ("provider=local is not available: the plugin was built without the local-engine option "
@@ -640,16 +628,10 @@ static gboolean gst_identify_face_stop(GstBaseTransform *trans) {
 
 static GstStateChangeReturn gst_identify_face_change_state(GstElement *element, GstStateChange transition) {
   auto *self = GST_IDENTIFY_FACE(element);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    // Release a streaming thread held in wait_for_job() before the pads are
-    // deactivated (which takes the stream lock).
-    {
-      std::lock_guard<std::mutex> g(self->priv->state_lock);
-      self->priv->unblock = true;
-      self->priv->state_cond.notify_all();
-    }
-    cancel_job(self, true);
-  }
+  // Before the pads are deactivated, which takes the stream lock a held
+  // streaming thread owns.
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    release_and_cancel(self);
   return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
 }
 

@@ -179,8 +179,6 @@ GSource *HttpWorker::add_timer(unsigned ms, std::function<void()> fn) {
   return src;
 }
 
-unsigned HttpWorker::requests_started() const { return (unsigned)g_atomic_int_get(&requests_started_); }
-
 void HttpWorker::send(const HttpRequest &req, GCancellable *cancellable, std::function<void(HttpResponse)> done) {
   SoupMessage *msg = soup_message_new(req.method.c_str(), req.url.c_str());
   if (!msg) {
@@ -217,7 +215,6 @@ void HttpWorker::send(const HttpRequest &req, GCancellable *cancellable, std::fu
   }
   g_signal_connect(msg, "wrote-body", G_CALLBACK(on_wrote_body), ex);
   GST_DEBUG("%s %s (timeout %u s)", req.method.c_str(), loggable_url(req.url).c_str(), req.timeout_s);
-  g_atomic_int_inc(&requests_started_);
   soup_session_send_and_read_async(session_, msg, G_PRIORITY_DEFAULT, ex->cancellable, on_read, ex);
 }
 

@@ -60,9 +60,6 @@ class HttpWorker {
   // the caller owns) so it can be destroyed to cancel the timer.
   GSource *add_timer(unsigned ms, std::function<void()> fn);
 
-  // Number of requests handed to libsoup so far (for tests and debugging).
-  unsigned requests_started() const;
-
  private:
   HttpWorker();
   static gpointer thread_main(gpointer self);
@@ -71,7 +68,6 @@ class HttpWorker {
   GMainLoop *loop_ = nullptr;
   GThread *thread_ = nullptr;
   SoupSession *session_ = nullptr;
-  volatile gint requests_started_ = 0;
 };
 
 }  // namespace idf

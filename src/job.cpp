@@ -32,8 +32,8 @@ std::string provider_default_url(Provider p) {
   return "";
 }
 
-std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::string &video_url,
-                                                  const std::string &video_id, const std::string &upstream_uri) {
+std::optional<Failure> check_video_settings(Provider provider, const std::string &video_url,
+                                            const std::string &video_id) {
   Failure f;
   f.kind = Failure::Kind::Config;
   if (!video_url.empty() && !video_id.empty()) {
@@ -41,12 +41,21 @@ std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::
                 "\") are set; set at most one";
     return f;
   }
+  if (provider == Provider::Local && !video_id.empty()) {
+    f.message = "video-id \"" + video_id + "\" cannot be used with provider=local: only the service resolves video ids; "
+                "set video-url or let the element read the upstream file";
+    return f;
+  }
+  return std::nullopt;
+}
+
+std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::string &video_url,
+                                                  const std::string &video_id, const std::string &upstream_uri) {
+  if (auto settings = check_video_settings(provider, video_url, video_id))
+    return *settings;
+  Failure f;
+  f.kind = Failure::Kind::Config;
   if (provider == Provider::Local) {
-    if (!video_id.empty()) {
-      f.message = "video-id \"" + video_id + "\" cannot be used with provider=local: only the service resolves video ids; "
-                  "set video-url or let the element read the upstream file";
-      return f;
-    }
     std::string uri = !video_url.empty() ? video_url : upstream_uri;
     if (uri_is_file(uri) || uri_is_http(uri))
       return VideoTarget{uri, ""};
@@ -76,7 +85,6 @@ std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::
 
 std::shared_ptr<Job> Job::start(JobConfig config, JobListener listener) {
   auto job = std::make_shared<Job>(std::move(config), std::move(listener));
-  std::weak_ptr<Job> weak = job;
   job->worker_.post([job] { job->begin(); });
   return job;
 }
@@ -149,7 +157,7 @@ void Job::clear_timers() {
 
 void Job::progress(ProgressKind kind, const std::string &text) {
   if (!cancelled_ && listener_.progress)
-    listener_.progress(kind, "identify", text);
+    listener_.progress(kind, text);
 }
 
 void Job::finish(Outcome outcome) {
@@ -366,6 +374,10 @@ void Job::poll() {
   });
 }
 
+static const char *request_name(RequestKind kind) {
+  return kind == RequestKind::Submission ? "submission" : kind == RequestKind::Poll ? "status poll" : "size probe";
+}
+
 // Kling's code when the body is its envelope with a non-zero code.
 static std::string service_code_of(const std::string &body) {
   JsonNode *root = json::parse(body, nullptr);
@@ -388,7 +400,6 @@ void Job::send_with_retries(RequestKind kind, std::function<HttpRequest()> build
   worker_.send(build(), cancellable_, [self, kind, build, ok, attempt](HttpResponse resp) {
     if (self->stopped())
       return;
-    const char *what = kind == RequestKind::Submission ? "submission" : "poll";
     Verdict verdict = Verdict::Permanent;
     std::string code;
     if (resp.error == HttpResponse::Error::Cancelled)
@@ -411,7 +422,7 @@ void Job::send_with_retries(RequestKind kind, std::function<HttpRequest()> build
       unsigned delay = backoff_ms(attempt, self->rng_);
       if (auto ra = parse_retry_after_ms(resp.retry_after.c_str()))
         delay = *ra;
-      GST_INFO("%s failed (status %u, code \"%s\", %s); retry %u of %u in %u ms", what, resp.status, code.c_str(),
+      GST_INFO("%s failed (status %u, code \"%s\", %s); retry %u of %u in %u ms", request_name(kind), resp.status, code.c_str(),
                resp.error_text.c_str(), attempt + 1, self->cfg_.max_retries, delay);
       self->set_timer(&self->retry_timer_, delay,
                       [self, kind, build, ok, attempt] { self->send_with_retries(kind, build, ok, attempt + 1); });
@@ -423,7 +434,7 @@ void Job::send_with_retries(RequestKind kind, std::function<HttpRequest()> build
 
 void Job::fail_request(RequestKind kind, const HttpResponse &resp, const std::string &code, Verdict verdict,
                        unsigned attempts) {
-  const char *what = kind == RequestKind::Submission ? "submission" : "status poll";
+  const char *what = request_name(kind);
   Failure f;
   if (resp.error == HttpResponse::Error::Timeout) {
     f.kind = Failure::Kind::Transport;

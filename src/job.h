@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <variant>
@@ -31,6 +32,11 @@ enum class ValidationMode { Strict, Warn, Off };
 
 const char *provider_name(Provider p);
 std::string provider_default_url(Provider p);
+
+// The settings that can never work, whatever the stream: both video-url and
+// video-id, or video-id with provider=local. Checked when the element starts.
+std::optional<Failure> check_video_settings(Provider provider, const std::string &video_url,
+                                            const std::string &video_id);
 
 // Decides what the request names: video-id, video-url, or the upstream URI
 // when it is http(s). A Failure (Kind::Config) explains what to set.
@@ -60,7 +66,7 @@ struct JobConfig {
 enum class ProgressKind { Start, Continue, Complete, Error };
 
 struct JobListener {
-  std::function<void(ProgressKind, const std::string &code, const std::string &text)> progress;
+  std::function<void(ProgressKind, const std::string &text)> progress;
   std::function<void(const std::string &text)> warning;  // validation=warn findings
   std::function<void(const Outcome &)> done;             // exactly once, unless cancelled
 };
