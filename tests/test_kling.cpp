@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include <string>
+#include <vector>
 
 #include "fake_service.h"
 #include "test_util.h"
@@ -21,6 +22,10 @@ static std::string kling_ok(const char *session = "sess-1") {
          "\",\"final_unit_deduction\":\"1\",\"face_data\":["
          "{\"face_id\":\"0\",\"face_image\":\"https://img.example/0.png\",\"start_time\":0,\"end_time\":2500},"
          "{\"face_id\":1,\"face_image\":\"https://img.example/1.png\",\"start_time\":\"1200\",\"end_time\":\"3004\"}]}}";
+}
+
+static bool g_error_matches_code(const BusProblem &p, GstResourceError code) {
+  return p.domain == GST_RESOURCE_ERROR && p.code == code;
 }
 
 static std::string api_url(FakeService &svc) { return svc.url("/kling/v1/videos/identify-face"); }
@@ -252,10 +257,9 @@ static void test_http_source_too_big_by_head() {
   BusLog log;
   run_until_done(p, log, 20000);
   g_assert_true(log.error);
-  GError *err = nullptr;
-  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
-  g_assert_nonnull(strstr(err->message, "file size 150.0 MB"));
-  g_error_free(err);
+  BusProblem error = log.problem(GST_MESSAGE_ERROR);
+  error.assert_contains({"file size 150.0 MB"});
+  g_assert_true(g_error_matches_code(error, GST_RESOURCE_ERROR_SETTINGS));
   g_assert_cmpuint(svc.count(kRoute), ==, 0);
   stop(p);
 }
@@ -269,10 +273,7 @@ static void expect_start_failure(const std::string &props, const char *needle) {
   BusLog log;
   run_until_done(p, log, 10000);
   g_assert_true(log.error);
-  GError *err = nullptr;
-  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
-  g_assert_nonnull(strstr(err->message, needle));
-  g_error_free(err);
+  log.problem(GST_MESSAGE_ERROR).assert_contains({needle});
   stop(p);
   g_assert_cmpuint(svc.requests().size(), ==, 0);
 }
@@ -318,11 +319,10 @@ static void check_validation(const ValidationCase &c) {
     g_assert_cmpuint(svc.count(kRoute), ==, 1);
   } else {
     g_assert_true(log.error);
-    GError *err = nullptr;
-    gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
-    if (!strstr(err->message, c.broken) || !strstr(err->message, c.value))
-      g_error("%s: expected \"%s\" and \"%s\" in \"%s\"", c.name, c.broken, c.value, err->message);
-    g_error_free(err);
+    g_test_message("%s", c.name);
+    BusProblem error = log.problem(GST_MESSAGE_ERROR);
+    error.assert_contains({c.broken, c.value});
+    g_assert_true(g_error_matches_code(error, GST_RESOURCE_ERROR_SETTINGS));
     const GstStructure *e = log.element_message("identify-face-error");
     g_assert_nonnull(e);
     g_assert_cmpstr(gst_structure_get_string(e, "kind"), ==, "validation");
@@ -361,10 +361,7 @@ static void test_validation_rejects_file_over_100mb() {
   BusLog log;
   run_until_done(p, log, 20000);
   g_assert_true(log.error);
-  GError *err = nullptr;
-  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
-  g_assert_nonnull(strstr(err->message, "file size 101.0 MB"));
-  g_error_free(err);
+  log.problem(GST_MESSAGE_ERROR).assert_contains({"file size 101.0 MB"});
   g_assert_cmpuint(svc.requests().size(), ==, 0);
   stop(p);
 }
@@ -380,16 +377,11 @@ static void test_validation_warn_and_off_send_anyway() {
     run_until_done(p, log, 20000);
     g_assert_true(log.eos);
     g_assert_cmpuint(svc.count(kRoute), ==, 1);
-    GstMessage *w = log.first(GST_MESSAGE_WARNING);
-    if (g_str_equal(mode, "warn")) {
-      g_assert_nonnull(w);
-      GError *err = nullptr;
-      gst_message_parse_warning(w, &err, nullptr);
-      g_assert_nonnull(strstr(err->message, "height 360 px"));
-      g_error_free(err);
-    } else {
-      g_assert_null(w);
-    }
+    BusProblem warning = log.problem(GST_MESSAGE_WARNING);
+    if (g_str_equal(mode, "warn"))
+      warning.assert_contains({"height 360 px"});
+    else
+      g_assert_false(warning.found);
     stop(p);
   }
 }
@@ -397,15 +389,15 @@ static void test_validation_warn_and_off_send_anyway() {
 /* ---- service failures ---- */
 
 static void expect_failure(FakeService &svc, const std::string &extra, const char *code, unsigned http_status,
-                           const char *request_id, size_t expected_requests) {
+                           const char *request_id, size_t expected_requests,
+                           GstResourceError error_code = GST_RESOURCE_ERROR_FAILED) {
   GstElement *p = clip_pipeline(g_clip, standard_props(svc) + " " + extra);
   BusLog log;
   run_until_done(p, log, 30000);
   g_assert_true(log.error);
-  GError *err = nullptr;
-  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
-  const GstStructure *details = nullptr;
-  gst_message_parse_error_details(log.first(GST_MESSAGE_ERROR), &details);
+  BusProblem error = log.problem(GST_MESSAGE_ERROR);
+  g_assert_true(g_error_matches_code(error, error_code));
+  const GstStructure *details = error.details;
   g_assert_nonnull(details);
   guint status = 0;
   g_assert_true(gst_structure_get_uint(details, "http-status", &status));
@@ -414,8 +406,7 @@ static void expect_failure(FakeService &svc, const std::string &extra, const cha
   g_assert_cmpstr(gst_structure_get_string(details, "request-id"), ==, request_id);
   g_assert_nonnull(gst_structure_get_string(details, "message"));
   if (*code)
-    g_assert_nonnull(strstr(err->message, code));
-  g_error_free(err);
+    error.assert_contains({code});
   const GstStructure *e = log.element_message("identify-face-error");
   g_assert_nonnull(e);
   g_assert_cmpstr(gst_structure_get_string(e, "code"), ==, code);
@@ -432,7 +423,7 @@ static void test_parameter_error_not_retried() {
 static void test_auth_error() {
   FakeService svc;
   svc.script(kRoute, {CannedResponse::json(401, "{\"code\":1002,\"message\":\"bad token\",\"request_id\":\"r-1\"}")});
-  expect_failure(svc, "", "1002", 401, "r-1", 1);
+  expect_failure(svc, "", "1002", 401, "r-1", 1, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
 }
 
 static void test_rate_limit_retried_then_success() {
@@ -467,10 +458,7 @@ static void test_server_error_5002_not_resent() {
   BusLog log;
   run_until_done(p, log, 20000);
   g_assert_true(log.error);
-  GError *err = nullptr;
-  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
-  g_assert_nonnull(strstr(err->message, "not resent"));
-  g_error_free(err);
+  log.problem(GST_MESSAGE_ERROR).assert_contains({"5002", "not resent"});
   g_assert_cmpuint(svc.count(kRoute), ==, 1);
   stop(p);
 }
@@ -483,12 +471,10 @@ static void test_on_error_warning_goes_on() {
   run_until_done(p, log, 20000);
   g_assert_true(log.eos);
   g_assert_false(log.error);
-  GstMessage *w = log.first(GST_MESSAGE_WARNING);
-  g_assert_nonnull(w);
-  const GstStructure *details = nullptr;
-  gst_message_parse_warning_details(w, &details);
-  g_assert_nonnull(details);
-  g_assert_cmpstr(gst_structure_get_string(details, "code"), ==, "1201");
+  BusProblem warning = log.problem(GST_MESSAGE_WARNING);
+  warning.assert_contains({"1201"});
+  g_assert_nonnull(warning.details);
+  g_assert_cmpstr(gst_structure_get_string(warning.details, "code"), ==, "1201");
   g_assert_nonnull(log.element_message("identify-face-error"));
   stop(p);
 }
@@ -500,11 +486,8 @@ static void test_request_timeout() {
   BusLog log;
   run_until_done(p, log, 20000);
   g_assert_true(log.error);
-  GError *err = nullptr;
-  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, nullptr);
-  g_assert_nonnull(strstr(err->message, "request-timeout=1"));
-  g_assert_nonnull(strstr(err->message, "not resent"));  // it may have been billed
-  g_error_free(err);
+  // It may have been billed: said, and not resent.
+  log.problem(GST_MESSAGE_ERROR).assert_contains({"request-timeout=1", "not resent"});
   g_assert_cmpuint(svc.count(kRoute), ==, 1);
   stop(p);
 }
@@ -588,13 +571,38 @@ static void push_stream(GstHarness *h, const char *stream_id) {
   g_assert_cmpint(gst_harness_push(h, gst_buffer_new_allocate(nullptr, 1382400, nullptr)), ==, GST_FLOW_OK);
 }
 
+// A harness element has no bus: give it one to read its progress messages.
+static GstBus *attach_bus(GstHarness *h) {
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  return bus;
+}
+
+// Texts of the CANCELED progress messages waiting on `bus`.
+static std::vector<std::string> canceled_texts(GstBus *bus) {
+  std::vector<std::string> out;
+  while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_PROGRESS)) {
+    GstProgressType type;
+    gchar *text = nullptr;
+    gst_message_parse_progress(m, &type, nullptr, &text);
+    if (type == GST_PROGRESS_TYPE_CANCELED)
+      out.push_back(text);
+    g_free(text);
+    gst_message_unref(m);
+  }
+  return out;
+}
+
 static void test_new_stream_cancels_and_restarts() {
   FakeService svc;
   svc.script(kRoute, {CannedResponse::hang(), CannedResponse::json(200, kling_ok("sess-b"))});
   GstHarness *h = make_harness(svc);
+  GstBus *bus = attach_bus(h);
   push_stream(h, "stream-a");
   g_assert_true(svc.wait_for(kRoute, 1, 5000));
   push_stream(h, "stream-b");
+  // stream-a's job was cancelled, not left running beside stream-b's.
+  g_assert_cmpuint(canceled_texts(bus).size(), ==, 1);
   g_assert_true(svc.wait_for(kRoute, 2, 5000));
   // The answer for stream-b arrives and is tagged downstream.
   gst_harness_push_event(h, gst_event_new_eos());
@@ -616,18 +624,24 @@ static void test_new_stream_cancels_and_restarts() {
   g_assert_true(found);
   g_assert_cmpuint(svc.count(kRoute), ==, 2);
   gst_harness_teardown(h);
+  gst_object_unref(bus);
 }
 
 static void test_flush_cancels_without_resubmitting() {
   FakeService svc;
   svc.script(kRoute, {CannedResponse::hang(), CannedResponse::json(200, kling_ok())});
   GstHarness *h = make_harness(svc);
+  GstBus *bus = attach_bus(h);
   push_stream(h, "stream-a");
   g_assert_true(svc.wait_for(kRoute, 1, 5000));
   gint64 t0 = g_get_monotonic_time();
   gst_harness_push_event(h, gst_event_new_flush_start());
   gst_harness_push_event(h, gst_event_new_flush_stop(TRUE));
   g_assert_cmpint((g_get_monotonic_time() - t0) / 1000, <, 5000);
+  // The flush cancelled the job, and says why it will not come back.
+  auto canceled = canceled_texts(bus);
+  g_assert_cmpuint(canceled.size(), ==, 1);
+  g_assert_nonnull(strstr(canceled[0].c_str(), "not resubmitted"));
   GstSegment seg;
   gst_segment_init(&seg, GST_FORMAT_TIME);
   gst_harness_push_event(h, gst_event_new_segment(&seg));
@@ -636,6 +650,7 @@ static void test_flush_cancels_without_resubmitting() {
   // The first submission may have been billed: not sent again.
   g_assert_cmpuint(svc.count(kRoute), ==, 1);
   gst_harness_teardown(h);
+  gst_object_unref(bus);
 }
 
 // After the result, a new upstream STREAM tag event must not wipe our tags
@@ -685,6 +700,10 @@ static void test_access_key_jwt() {
   g_assert_true(log.eos);
   std::string auth = svc.requests().at(0).headers["authorization"];
   g_assert_true(g_str_has_prefix(auth.c_str(), "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
+  std::string jwt = auth.substr(7);
+  g_assert_true(jwt_signed_with(jwt, "sk-1"));
+  g_assert_false(jwt_signed_with(jwt, "another-secret"));
+  g_assert_nonnull(strstr(jwt_payload(jwt).c_str(), "\"iss\":\"ak-1\""));
   stop(p);
 }
 

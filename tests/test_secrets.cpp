@@ -145,21 +145,16 @@ static void test_no_secret_anywhere() {
   g_assert_true(g_str_has_prefix(jwt_header.c_str(), "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
   std::string jwt = jwt_header.substr(7);
   // The JWT's payload names the access key as issuer and lives 30 minutes.
-  std::string payload_b64 = jwt.substr(jwt.find('.') + 1);
-  payload_b64 = payload_b64.substr(0, payload_b64.find('.'));
-  for (auto &c : payload_b64)
-    c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (payload_b64.size() % 4)
-    payload_b64 += '=';
-  gsize len = 0;
-  guchar *payload = g_base64_decode(payload_b64.c_str(), &len);
-  std::string payload_json((const char *)payload, len);
-  g_free(payload);
+  g_assert_true(jwt_signed_with(jwt, secret_key));
+  std::string payload_json = jwt_payload(jwt);
   std::string iss = "\"iss\":\"" + access_key + "\"";
   g_assert_nonnull(strstr(payload_json.c_str(), iss.c_str()));
   gint64 exp = 0, nbf = 0;
   g_assert_cmpint(sscanf(strstr(payload_json.c_str(), "\"exp\":"), "\"exp\":%" G_GINT64_FORMAT ",\"nbf\":%" G_GINT64_FORMAT, &exp, &nbf), ==, 2);
   g_assert_cmpint(exp - nbf, ==, 1805);
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  g_assert_cmpint(exp, >, now + 1800 - 120);  // signed during this test
+  g_assert_cmpint(exp, <=, now + 1800);
 
   std::lock_guard<std::mutex> g(g_log_lock);
   g_assert_cmpuint(g_captured.size(), >, 100000);  // the log really was on at every level

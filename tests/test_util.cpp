@@ -75,6 +75,45 @@ std::vector<GstMessage *> BusLog::all(GstMessageType type) const {
   return out;
 }
 
+BusProblem BusLog::problem(GstMessageType type) const {
+  BusProblem out;
+  GstMessage *m = first(type);
+  if (!m)
+    return out;
+  GError *err = nullptr;
+  if (type == GST_MESSAGE_ERROR) {
+    gst_message_parse_error(m, &err, nullptr);
+    gst_message_parse_error_details(m, &out.details);
+  } else {
+    gst_message_parse_warning(m, &err, nullptr);
+    gst_message_parse_warning_details(m, &out.details);
+  }
+  out.found = true;
+  out.text = err->message;
+  out.domain = err->domain;
+  out.code = err->code;
+  g_error_free(err);
+  return out;
+}
+
+void BusProblem::assert_contains(std::initializer_list<const char *> needles) const {
+  if (!found)
+    g_error("expected an error or warning, none was posted");
+  for (const char *needle : needles)
+    if (text.find(needle) == std::string::npos)
+      g_error("expected \"%s\" in \"%s\"", needle, text.c_str());
+}
+
+std::vector<GstProgressType> BusLog::progress_types() const {
+  std::vector<GstProgressType> out;
+  for (auto *m : all(GST_MESSAGE_PROGRESS)) {
+    GstProgressType type;
+    gst_message_parse_progress(m, &type, nullptr, nullptr);
+    out.push_back(type);
+  }
+  return out;
+}
+
 void run_until_done(GstElement *pipeline, BusLog &log, unsigned timeout_ms) {
   GstBus *bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
@@ -135,4 +174,38 @@ const GstStructure *face_at(const GstStructure *s, guint i) {
   g_assert_true(GST_VALUE_HOLDS_LIST(faces));
   g_assert_cmpuint(i, <, gst_value_list_get_size(faces));
   return gst_value_get_structure(gst_value_list_get_value(faces, i));
+}
+
+static std::string base64url_decode(std::string b64) {
+  for (auto &c : b64)
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (b64.size() % 4)
+    b64 += '=';
+  gsize len = 0;
+  guchar *raw = g_base64_decode(b64.c_str(), &len);
+  std::string out((const char *)raw, len);
+  g_free(raw);
+  return out;
+}
+
+bool jwt_signed_with(const std::string &jwt, const std::string &secret) {
+  size_t dot = jwt.rfind('.');
+  if (dot == std::string::npos)
+    return false;
+  std::string signing_input = jwt.substr(0, dot);
+  std::string signature = base64url_decode(jwt.substr(dot + 1));
+  GHmac *hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)secret.data(), secret.size());
+  g_hmac_update(hmac, (const guchar *)signing_input.data(), signing_input.size());
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  g_hmac_get_digest(hmac, digest, &len);
+  g_hmac_unref(hmac);
+  return signature == std::string((const char *)digest, len);
+}
+
+std::string jwt_payload(const std::string &jwt) {
+  size_t first = jwt.find('.'), last = jwt.rfind('.');
+  if (first == std::string::npos || last == first)
+    return "";
+  return base64url_decode(jwt.substr(first + 1, last - first - 1));
 }

@@ -4,6 +4,7 @@
 
 #include <gst/gst.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,18 @@ std::string make_clip(const std::string &dir, const std::string &name, const Cli
 
 std::string file_uri(const std::string &path);
 
+// The first ERROR or WARNING of a run: its text, domain/code and details
+// (owned by the message, valid while the BusLog lives).
+struct BusProblem {
+  bool found = false;
+  std::string text;
+  GQuark domain = 0;
+  int code = 0;
+  const GstStructure *details = nullptr;
+  // g_error()s naming the missing needle and the text.
+  void assert_contains(std::initializer_list<const char *> needles) const;
+};
+
 struct BusLog {
   std::vector<GstMessage *> messages;  // owned
   bool eos = false;
@@ -32,6 +45,8 @@ struct BusLog {
   int index_of_type(GstMessageType type) const;
   GstMessage *first(GstMessageType type) const;
   std::vector<GstMessage *> all(GstMessageType type) const;
+  BusProblem problem(GstMessageType type) const;  // GST_MESSAGE_ERROR or _WARNING
+  std::vector<GstProgressType> progress_types() const;
 };
 
 // Plays `pipeline` until EOS, ERROR or the timeout; leaves it in PLAYING.
@@ -40,6 +55,10 @@ void run_until_done(GstElement *pipeline, BusLog &log, unsigned timeout_ms);
 // A temp dir made for the test; removed (with its files) by cleanup.
 std::string make_temp_dir();
 void remove_dir(const std::string &dir);
+
+// HS256 JWTs, checked with GLib's HMAC, independently of the plugin's code.
+bool jwt_signed_with(const std::string &jwt, const std::string &secret);
+std::string jwt_payload(const std::string &jwt);  // decoded JSON
 
 // The faces list of an identify-face structure.
 const GValue *faces_of(const GstStructure *s);
