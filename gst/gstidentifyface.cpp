@@ -384,7 +384,7 @@ static void start_job(GstIdentifyFace *self) {
   cfg.poll_interval_ms = s.poll_interval;
   cfg.poll_interval_max_ms = s.poll_interval_max;
   cfg.max_retries = s.max_retries;
-  cfg.face_image_dir = s.face_image_dir.empty() ? idf::LocalEngine::default_face_image_dir() : s.face_image_dir;
+  cfg.face_image_dir = s.face_image_dir;  // "": the engine picks its default
   cfg.authorization = [jwt = priv->jwt, s] { return authorization_value(jwt, s); };
 
   auto link = std::make_shared<ElementLink>(self);

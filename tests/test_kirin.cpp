@@ -41,15 +41,7 @@ static GstElement *kirin_pipeline(FakeService &svc, const std::string &extra) {
                      "\" ! qtdemux ! h264parse ! identifyface name=idf provider=kirin api-url=" +
                      svc.url("/model/v1/generation") + " video-url=https://cdn.example/clip.mp4 api-key=" + kKey +
                      " " + extra + " ! fakesink sync=false";
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch(desc.c_str(), &err);
-  g_assert_no_error(err);
-  return p;
-}
-
-static void stop(GstElement *p) {
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(p);
+  return launch(desc);
 }
 
 static void test_status_sequence_and_progress() {
@@ -224,7 +216,7 @@ static void test_submission_retried_when_refused() {
   std::string desc = "filesrc location=\"" + g_clip +
                      "\" ! qtdemux ! h264parse ! identifyface provider=kirin max-retries=1 api-url=" + url +
                      " video-url=https://cdn.example/clip.mp4 api-key=k ! fakesink sync=false";
-  GstElement *p = gst_parse_launch(desc.c_str(), nullptr);
+  GstElement *p = launch(desc);
   BusLog log;
   run_until_done(p, log, 20000);
   g_assert_true(log.error);

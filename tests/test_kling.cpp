@@ -34,19 +34,11 @@ static std::string api_url(FakeService &svc) { return svc.url("/kling/v1/videos/
 static GstElement *clip_pipeline(const std::string &clip, const std::string &props) {
   std::string desc = "filesrc location=\"" + clip + "\" ! qtdemux ! h264parse ! identifyface name=idf " + props +
                      " ! fakesink name=sink sync=false";
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch(desc.c_str(), &err);
-  g_assert_no_error(err);
-  return p;
+  return launch(desc);
 }
 
 static std::string standard_props(FakeService &svc) {
   return "api-url=" + api_url(svc) + " video-url=https://cdn.example/clip.mp4 api-key=" + kKey;
-}
-
-static void stop(GstElement *p) {
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(p);
 }
 
 static JsonObject *parse_object(const std::string &body, JsonParser **parser) {
@@ -224,10 +216,7 @@ static void test_env_api_key() {
 static GstElement *http_pipeline(FakeService &svc, const std::string &props) {
   std::string desc = "souphttpsrc location=" + svc.url("/media/clip.mp4") +
                      " ! qtdemux ! h264parse ! identifyface " + props + " ! fakesink sync=false";
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch(desc.c_str(), &err);
-  g_assert_no_error(err);
-  return p;
+  return launch(desc);
 }
 
 static void test_http_source_uri_is_the_video_url() {
@@ -309,7 +298,7 @@ static void check_validation(const ValidationCase &c) {
     gst_object_unref(p);
     std::string desc = "filesrc location=\"" + clip + "\" ! matroskademux ! h264parse ! identifyface " +
                        standard_props(svc) + " ! fakesink sync=false";
-    p = gst_parse_launch(desc.c_str(), nullptr);
+    p = launch(desc);
   }
   BusLog log;
   run_until_done(p, log, 30000);

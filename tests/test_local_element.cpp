@@ -11,10 +11,7 @@ static std::string g_face_clip;  // 1280x720, 3 s, one face all along
 static GstElement *local_pipeline(const std::string &clip, const std::string &props) {
   std::string desc = "filesrc location=\"" + clip + "\" ! qtdemux ! h264parse ! identifyface provider=local " +
                      props + " ! fakesink sync=false";
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch(desc.c_str(), &err);
-  g_assert_no_error(err);
-  return p;
+  return launch(desc);
 }
 
 static void test_message_like_the_services() {
@@ -54,8 +51,7 @@ static void test_message_like_the_services() {
   g_assert_cmpint(progress.front(), ==, GST_PROGRESS_TYPE_START);
   g_assert_cmpint(progress[1], ==, GST_PROGRESS_TYPE_CONTINUE);
   g_assert_cmpint(progress.back(), ==, GST_PROGRESS_TYPE_COMPLETE);
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(p);
+  stop(p);
 }
 
 static void test_validation_applies_offline() {
@@ -74,16 +70,14 @@ static void test_validation_applies_offline() {
   const GstStructure *e = strict.element_message("identify-face-error");
   g_assert_nonnull(e);
   g_assert_cmpstr(gst_structure_get_string(e, "kind"), ==, "validation");
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(p);
+  stop(p);
 
   p = local_pipeline(clip, "validation=off face-image-dir=" + images);
   BusLog off;
   run_until_done(p, off, 30000);
   g_assert_true(off.eos);
   g_assert_nonnull(off.element_message("identify-face"));
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(p);
+  stop(p);
 }
 
 static void test_video_id_is_an_error() {
@@ -92,8 +86,7 @@ static void test_video_id_is_an_error() {
   run_until_done(p, log, 10000);
   g_assert_true(log.error);
   log.problem(GST_MESSAGE_ERROR).assert_contains({"video-id", "provider=local"});
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(p);
+  stop(p);
 }
 
 static guint thread_count() {

@@ -92,14 +92,13 @@ static std::string run(FakeService &svc, const char *provider, const char *route
   std::string desc = std::string("filesrc location=\"") + clip +
                      "\" ! qtdemux ! h264parse ! identifyface name=idf poll-interval=50 video-url=https://cdn.example/c.mp4"
                      " provider=" + provider + " api-url=" + svc.url(route_path) + " ! fakesink sync=false";
-  GstElement *p = gst_parse_launch(desc.c_str(), nullptr);
+  GstElement *p = launch(desc);
   GstElement *idf = gst_bin_get_by_name(GST_BIN(p), "idf");
   configure(idf);
   gst_object_unref(idf);
   g_signal_connect(p, "deep-notify", G_CALLBACK(on_deep_notify), notifications);
   run_until_done(p, log, 20000);
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(p);
+  stop(p);
   return dump_messages(log);
 }
 

@@ -13,19 +13,13 @@ std::string make_clip(const std::string &dir, const std::string &name, const Cli
       "videotestsrc num-buffers=%d pattern=ball ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
       "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=%d ! h264parse ! %s ! filesink location=\"%s\"",
       frames, spec.width, spec.height, spec.fps, spec.fps, mux.c_str(), path.c_str());
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch(desc, &err);
-  g_assert_no_error(err);
+  GstElement *p = launch(desc);
   g_free(desc);
-  gst_element_set_state(p, GST_STATE_PLAYING);
-  GstBus *bus = gst_element_get_bus(p);
-  GstMessage *m = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, (GstMessageType)(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  g_assert_nonnull(m);
-  g_assert_cmpint(GST_MESSAGE_TYPE(m), ==, GST_MESSAGE_EOS);
-  gst_message_unref(m);
-  gst_object_unref(bus);
-  gst_element_set_state(p, GST_STATE_NULL);
-  gst_object_unref(p);
+  BusLog log;
+  run_until_done(p, log, 60000);
+  if (!log.eos)
+    g_error("could not encode %s: %s", path.c_str(), log.problem(GST_MESSAGE_ERROR).text.c_str());
+  stop(p);
   return path;
 }
 
@@ -34,6 +28,19 @@ std::string file_uri(const std::string &path) {
   std::string out = uri;
   g_free(uri);
   return out;
+}
+
+GstElement *launch(const std::string &description) {
+  GError *err = nullptr;
+  GstElement *p = gst_parse_launch(description.c_str(), &err);
+  if (err)
+    g_error("cannot launch \"%s\": %s", description.c_str(), err->message);
+  return p;
+}
+
+void stop(GstElement *pipeline) {
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
 }
 
 BusLog::~BusLog() {

@@ -49,6 +49,11 @@ struct BusLog {
   std::vector<GstProgressType> progress_types() const;
 };
 
+// gst_parse_launch that fails the test on a parse error.
+GstElement *launch(const std::string &description);
+// To NULL, and unref.
+void stop(GstElement *pipeline);
+
 // Plays `pipeline` until EOS, ERROR or the timeout; leaves it in PLAYING.
 void run_until_done(GstElement *pipeline, BusLog &log, unsigned timeout_ms);
 
