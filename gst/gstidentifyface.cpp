@@ -51,8 +51,8 @@
 #include "identifyface_enums.h"
 #include "identifyface_result.h"
 #include "job.h"
-#include "kirin_dialect.h"
 #include "jwt.h"
+#include "kirin_dialect.h"
 #include "local_engine.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_identify_face_debug);
@@ -149,10 +149,10 @@ struct GstIdentifyFacePrivate {
   JobState job_state = JobState::None;
   std::shared_ptr<idf::Job> job;
   std::shared_ptr<ElementLink> link;
-  bool unblock = false;  // flushing or stopping: release held buffers/EOS
-  bool failed = false;   // the last job failed and on-error=error
-  GstTagList *result_tags = nullptr;  // ours, once known
-  bool tags_pending = false;          // result_tags not pushed yet
+  bool unblock = false;                 // flushing or stopping: release held buffers/EOS
+  bool failed = false;                  // the last job failed and on-error=error
+  GstTagList *result_tags = nullptr;    // ours, once known
+  bool tags_pending = false;            // result_tags not pushed yet
   GstTagList *upstream_tags = nullptr;  // upstream's last STREAM tags
   GstStructure *result = nullptr;
   std::string session_id;
@@ -199,10 +199,8 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
     }
     priv->state_cond.notify_all();
   }
-  if (link)
-    link->detach();
-  if (job)
-    job->cancel();  // never with state_lock held: the worker may be waiting for it
+  if (link) link->detach();
+  if (job) job->cancel();  // never with state_lock held: the worker may be waiting for it
   if (was_running && post_canceled)
     gst_element_post_message(GST_ELEMENT(self),
                              gst_message_new_progress(GST_OBJECT(self), GST_PROGRESS_TYPE_CANCELED, PROGRESS_CODE,
@@ -258,19 +256,19 @@ static void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char
     std::lock_guard<std::mutex> g(priv->state_lock);
     stream_id = priv->stream_id;
   }
-  gst_element_post_message(GST_ELEMENT(self),
-                           gst_message_new_element(GST_OBJECT(self),
-                                                   idf_failure_to_structure(f, provider, stream_id.c_str())));
+  gst_element_post_message(
+      GST_ELEMENT(self),
+      gst_message_new_element(GST_OBJECT(self), idf_failure_to_structure(f, provider, stream_id.c_str())));
 
   GST_WARNING_OBJECT(self, "identification failed: %s", f.message.c_str());
-  GstStructure *details = gst_structure_new(
-      "details", "kind", G_TYPE_STRING, idf::failure_kind_name(f.kind), "code", G_TYPE_STRING, f.code.c_str(),
-      "message", G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status, "request-id",
-      G_TYPE_STRING, f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(), nullptr);
+  GstStructure *details = gst_structure_new("details", "kind", G_TYPE_STRING, idf::failure_kind_name(f.kind), "code",
+                                            G_TYPE_STRING, f.code.c_str(), "message", G_TYPE_STRING, f.message.c_str(),
+                                            "http-status", G_TYPE_UINT, f.http_status, "request-id", G_TYPE_STRING,
+                                            f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(), nullptr);
   gst_element_message_full_with_details(GST_ELEMENT(self), as_error ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
                                         GST_RESOURCE_ERROR, resource_error_for(f),
-                                        g_strdup_printf("Face identification failed: %s", f.message.c_str()),
-                                        nullptr, __FILE__, GST_FUNCTION, __LINE__, details);
+                                        g_strdup_printf("Face identification failed: %s", f.message.c_str()), nullptr,
+                                        __FILE__, GST_FUNCTION, __LINE__, details);
 
   std::lock_guard<std::mutex> g(priv->state_lock);
   priv->failed = as_error;
@@ -289,8 +287,7 @@ static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, cons
   GstStructure *s = idf_result_to_structure(r);
   {
     std::lock_guard<std::mutex> g(priv->state_lock);
-    if (priv->result)
-      gst_structure_free(priv->result);
+    if (priv->result) gst_structure_free(priv->result);
     priv->result = gst_structure_copy(s);
     priv->session_id = r.session_id;
     g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
@@ -323,27 +320,22 @@ static void post_progress(GstIdentifyFace *self, idf::ProgressKind kind, const s
 static void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
   GstPad *sinkpad = GST_BASE_TRANSFORM_SINK_PAD(self);
   gint64 value = -1;
-  if (gst_pad_peer_query_duration(sinkpad, GST_FORMAT_TIME, &value) && value > 0)
-    clip.duration_ns = (uint64_t)value;
+  if (gst_pad_peer_query_duration(sinkpad, GST_FORMAT_TIME, &value) && value > 0) clip.duration_ns = (uint64_t)value;
   value = -1;
-  if (gst_pad_peer_query_duration(sinkpad, GST_FORMAT_BYTES, &value) && value > 0)
-    clip.size_bytes = (uint64_t)value;
+  if (gst_pad_peer_query_duration(sinkpad, GST_FORMAT_BYTES, &value) && value > 0) clip.size_bytes = (uint64_t)value;
   GstQuery *q = gst_query_new_uri();
   if (gst_pad_peer_query(sinkpad, q)) {
     gchar *uri = nullptr;
     gst_query_parse_uri(q, &uri);
-    if (uri)
-      clip.uri = uri;
+    if (uri) clip.uri = uri;
     g_free(uri);
   }
   gst_query_unref(q);
 }
 
 static std::string authorization_value(const std::shared_ptr<idf::JwtIssuer> &jwt, const Settings &s) {
-  if (!s.api_key.empty())
-    return "Bearer " + s.api_key;
-  if (jwt)
-    return "Bearer " + jwt->token(g_get_real_time() / G_USEC_PER_SEC);
+  if (!s.api_key.empty()) return "Bearer " + s.api_key;
+  if (jwt) return "Bearer " + jwt->token(g_get_real_time() / G_USEC_PER_SEC);
   const char *env = g_getenv(API_KEY_ENV);
   return env ? std::string("Bearer ") + env : std::string();
 }
@@ -359,8 +351,8 @@ static void start_job(GstIdentifyFace *self) {
   idf::ClipInfo clip = priv->clip;
   query_upstream(self, clip);
   GST_DEBUG_OBJECT(self,
-                   "clip: %dx%d @ %d/%d fps, duration %" G_GUINT64_FORMAT " ns, container \"%s\", size %" G_GUINT64_FORMAT
-                   " (0: unknown), uri %s",
+                   "clip: %dx%d @ %d/%d fps, duration %" G_GUINT64_FORMAT
+                   " ns, container \"%s\", size %" G_GUINT64_FORMAT " (0: unknown), uri %s",
                    clip.width.value_or(-1), clip.height.value_or(-1), clip.fps_n.value_or(0), clip.fps_d.value_or(1),
                    clip.duration_ns.value_or(0), clip.container.c_str(), clip.size_bytes.value_or(0), clip.uri.c_str());
 
@@ -439,8 +431,7 @@ static void push_pending_tags(GstIdentifyFace *self) {
   GstTagList *tags = nullptr;
   {
     std::lock_guard<std::mutex> g(priv->state_lock);
-    if (!priv->tags_pending || !priv->result_tags)
-      return;
+    if (!priv->tags_pending || !priv->result_tags) return;
     priv->tags_pending = false;
     tags = merged_stream_tags(priv->upstream_tags, priv->result_tags);
   }
@@ -458,28 +449,24 @@ static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, Gst
     std::lock_guard<std::mutex> g(priv->state_lock);
     state = priv->job_state;
   }
-  if (state == JobState::None)
-    start_job(self);
+  if (state == JobState::None) start_job(self);
 
   bool wait;
   {
     std::lock_guard<std::mutex> g(priv->settings_lock);
     wait = priv->settings.wait_for_result;
   }
-  if (wait)
-    wait_for_job(self);
+  if (wait) wait_for_job(self);
   push_pending_tags(self);
 
   std::lock_guard<std::mutex> g(priv->state_lock);
-  if (priv->unblock)
-    return GST_FLOW_FLUSHING;
+  if (priv->unblock) return GST_FLOW_FLUSHING;
   return priv->failed ? GST_FLOW_ERROR : GST_FLOW_OK;
 }
 
 static void update_clip_from_caps(GstIdentifyFace *self, GstCaps *caps) {
   GstStructure *s = gst_caps_get_structure(caps, 0);
-  if (!s)
-    return;
+  if (!s) return;
   idf::ClipInfo &clip = self->priv->clip;
   gint w, h, n, d;
   if (gst_structure_get_int(s, "width", &w) && gst_structure_get_int(s, "height", &h)) {
@@ -490,10 +477,9 @@ static void update_clip_from_caps(GstIdentifyFace *self, GstCaps *caps) {
     clip.fps_n = n;
     clip.fps_d = d;
   }
-  std::string container = idf::container_from_caps(gst_structure_get_name(s),
-                                                   gst_structure_get_string(s, "variant") ?: "");
-  if (!container.empty())
-    clip.container = container;
+  std::string container =
+      idf::container_from_caps(gst_structure_get_name(s), gst_structure_get_string(s, "variant") ?: "");
+  if (!container.empty()) clip.container = container;
 }
 
 static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *event) {
@@ -545,9 +531,7 @@ static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *
       }
       break;
     }
-    case GST_EVENT_FLUSH_START:
-      release_and_cancel(self);
-      break;
+    case GST_EVENT_FLUSH_START: release_and_cancel(self); break;
     case GST_EVENT_FLUSH_STOP: {
       std::lock_guard<std::mutex> g(priv->state_lock);
       priv->unblock = false;
@@ -559,13 +543,11 @@ static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *
         std::lock_guard<std::mutex> g(priv->settings_lock);
         hold = priv->settings.hold_eos;
       }
-      if (hold)
-        wait_for_job(self);
+      if (hold) wait_for_job(self);
       push_pending_tags(self);
       break;
     }
-    default:
-      break;
+    default: break;
   }
   return GST_BASE_TRANSFORM_CLASS(parent_class)->sink_event(trans, event);
 }
@@ -593,11 +575,11 @@ static gboolean gst_identify_face_start(GstBaseTransform *trans) {
     }
   } else {
     if (s.access_key.empty() != s.secret_key.empty()) {
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                        ("%s is set but %s is not: the access-key/secret-key scheme needs both",
-                         s.access_key.empty() ? "secret-key" : "access-key",
-                         s.access_key.empty() ? "access-key" : "secret-key"),
-                        (nullptr));
+      GST_ELEMENT_ERROR(
+          self, RESOURCE, SETTINGS,
+          ("%s is set but %s is not: the access-key/secret-key scheme needs both",
+           s.access_key.empty() ? "secret-key" : "access-key", s.access_key.empty() ? "access-key" : "secret-key"),
+          (nullptr));
       return FALSE;
     }
     if (!s.access_key.empty() && s.api_key.empty())
@@ -630,8 +612,7 @@ static GstStateChangeReturn gst_identify_face_change_state(GstElement *element, 
   auto *self = GST_IDENTIFY_FACE(element);
   // Before the pads are deactivated, which takes the stream lock a held
   // streaming thread owns.
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    release_and_cancel(self);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) release_and_cancel(self);
   return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
 }
 
@@ -760,81 +741,95 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
   const auto ro = (GParamFlags)(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_property(gobject_class, PROP_PROVIDER,
-      g_param_spec_enum("provider", "Provider", "Which service identifies the faces", idf_provider_get_type(),
-                        DEFAULT_PROVIDER, rw));
+                                  g_param_spec_enum("provider", "Provider", "Which service identifies the faces",
+                                                    idf_provider_get_type(), DEFAULT_PROVIDER, rw));
   g_object_class_install_property(gobject_class, PROP_API_URL,
-      g_param_spec_string("api-url", "API URL",
-                          "Endpoint to POST to (NULL: the provider's default, kling: "
-                          "https://api.chainhub.tech/kling/v1/videos/identify-face, kirin: "
-                          "https://cloud.vtrix.ai/model/v1/generation)",
-                          nullptr, rw));
-  g_object_class_install_property(gobject_class, PROP_POLL_URL,
+                                  g_param_spec_string("api-url", "API URL",
+                                                      "Endpoint to POST to (NULL: the provider's default, kling: "
+                                                      "https://api.chainhub.tech/kling/v1/videos/identify-face, kirin: "
+                                                      "https://cloud.vtrix.ai/model/v1/generation)",
+                                                      nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_POLL_URL,
       g_param_spec_string("poll-url", "Poll URL",
                           "kirin: task status URL template, {task_id} is replaced (NULL: api-url/task/{task_id})",
                           nullptr, rw));
-  g_object_class_install_property(gobject_class, PROP_API_KEY,
+  g_object_class_install_property(
+      gobject_class, PROP_API_KEY,
       g_param_spec_string("api-key", "API key",
                           "Bearer API key (write-only; falls back to the " API_KEY_ENV " environment variable)",
                           nullptr, wo));
-  g_object_class_install_property(gobject_class, PROP_ACCESS_KEY,
+  g_object_class_install_property(
+      gobject_class, PROP_ACCESS_KEY,
       g_param_spec_string("access-key", "Access key",
-                          "Kling access key (write-only): with secret-key, requests carry an HS256 JWT",
-                          nullptr, wo));
-  g_object_class_install_property(gobject_class, PROP_SECRET_KEY,
-      g_param_spec_string("secret-key", "Secret key", "Kling secret key that signs the JWT (write-only)", nullptr,
-                          wo));
-  g_object_class_install_property(gobject_class, PROP_MODEL,
+                          "Kling access key (write-only): with secret-key, requests carry an HS256 JWT", nullptr, wo));
+  g_object_class_install_property(
+      gobject_class, PROP_SECRET_KEY,
+      g_param_spec_string("secret-key", "Secret key", "Kling secret key that signs the JWT (write-only)", nullptr, wo));
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL,
       g_param_spec_string("model", "Model", "kirin: the model id sent with the task", idf::kKirinDefaultModel, rw));
-  g_object_class_install_property(gobject_class, PROP_VIDEO_URL,
+  g_object_class_install_property(
+      gobject_class, PROP_VIDEO_URL,
       g_param_spec_string("video-url", "Video URL",
                           "Public URL of this clip for the service to fetch (NULL: the upstream URI when it is "
                           "http(s)); exclusive with video-id",
                           nullptr, rw));
-  g_object_class_install_property(gobject_class, PROP_VIDEO_ID,
-      g_param_spec_string("video-id", "Video ID", "Id of a Kling-generated video; exclusive with video-url",
-                          nullptr, rw));
-  g_object_class_install_property(gobject_class, PROP_VALIDATION,
+  g_object_class_install_property(
+      gobject_class, PROP_VIDEO_ID,
+      g_param_spec_string("video-id", "Video ID", "Id of a Kling-generated video; exclusive with video-url", nullptr,
+                          rw));
+  g_object_class_install_property(
+      gobject_class, PROP_VALIDATION,
       g_param_spec_enum("validation", "Validation", "Check the clip against the service's limits before sending",
                         idf_validation_get_type(), DEFAULT_VALIDATION, rw));
-  g_object_class_install_property(gobject_class, PROP_REQUEST_TIMEOUT,
+  g_object_class_install_property(
+      gobject_class, PROP_REQUEST_TIMEOUT,
       g_param_spec_uint("request-timeout", "Request timeout", "Seconds to wait for one HTTP answer", 1, 3600,
                         DEFAULT_REQUEST_TIMEOUT, rw));
-  g_object_class_install_property(gobject_class, PROP_TIMEOUT,
+  g_object_class_install_property(
+      gobject_class, PROP_TIMEOUT,
       g_param_spec_uint("timeout", "Timeout", "Overall deadline of one identification, in seconds", 1, 86400,
                         DEFAULT_TIMEOUT, rw));
   g_object_class_install_property(gobject_class, PROP_POLL_INTERVAL,
-      g_param_spec_uint("poll-interval", "Poll interval",
-                        "kirin: milliseconds between status polls during the first 30 s", 10, 600000,
-                        DEFAULT_POLL_INTERVAL, rw));
-  g_object_class_install_property(gobject_class, PROP_POLL_INTERVAL_MAX,
+                                  g_param_spec_uint("poll-interval", "Poll interval",
+                                                    "kirin: milliseconds between status polls during the first 30 s",
+                                                    10, 600000, DEFAULT_POLL_INTERVAL, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_POLL_INTERVAL_MAX,
       g_param_spec_uint("poll-interval-max", "Maximum poll interval",
-                        "kirin: after 30 s the interval grows x1.5 per poll up to this many milliseconds", 10,
-                        600000, DEFAULT_POLL_INTERVAL_MAX, rw));
-  g_object_class_install_property(gobject_class, PROP_MAX_RETRIES,
+                        "kirin: after 30 s the interval grows x1.5 per poll up to this many milliseconds", 10, 600000,
+                        DEFAULT_POLL_INTERVAL_MAX, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_RETRIES,
       g_param_spec_uint("max-retries", "Maximum retries",
                         "Retries of a transient failure (refused connection, 429, 502-504, codes 1302, 1303, 5000, "
                         "5001); a submission that may have been billed is never resent",
                         0, 100, DEFAULT_MAX_RETRIES, rw));
   g_object_class_install_property(gobject_class, PROP_ON_ERROR,
-      g_param_spec_enum("on-error", "On error", "What a failed identification posts", idf_on_error_get_type(),
-                        DEFAULT_ON_ERROR, rw));
-  g_object_class_install_property(gobject_class, PROP_HOLD_EOS,
-      g_param_spec_boolean("hold-eos", "Hold EOS", "Hold EOS until the result or failure is known",
-                           DEFAULT_HOLD_EOS, rw));
-  g_object_class_install_property(gobject_class, PROP_WAIT_FOR_RESULT,
+                                  g_param_spec_enum("on-error", "On error", "What a failed identification posts",
+                                                    idf_on_error_get_type(), DEFAULT_ON_ERROR, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_HOLD_EOS,
+      g_param_spec_boolean("hold-eos", "Hold EOS", "Hold EOS until the result or failure is known", DEFAULT_HOLD_EOS,
+                           rw));
+  g_object_class_install_property(
+      gobject_class, PROP_WAIT_FOR_RESULT,
       g_param_spec_boolean("wait-for-result", "Wait for result",
                            "Hold buffers until the result tags are pushed, so downstream sees the faces before "
                            "the first frame",
                            DEFAULT_WAIT_FOR_RESULT, rw));
-  g_object_class_install_property(gobject_class, PROP_FACE_IMAGE_DIR,
+  g_object_class_install_property(
+      gobject_class, PROP_FACE_IMAGE_DIR,
       g_param_spec_string("face-image-dir", "Face image folder",
                           "local: folder for the JPEG face crops (NULL: gst-identify-face/faces in the user's cache "
                           "dir)",
                           nullptr, rw));
-  g_object_class_install_property(gobject_class, PROP_SESSION_ID,
-      g_param_spec_string("session-id", "Session ID", "Session id of the last result (NULL until known)", nullptr,
-                          ro));
-  g_object_class_install_property(gobject_class, PROP_RESULT,
+  g_object_class_install_property(
+      gobject_class, PROP_SESSION_ID,
+      g_param_spec_string("session-id", "Session ID", "Session id of the last result (NULL until known)", nullptr, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_RESULT,
       g_param_spec_boxed("result", "Result",
                          "The last result: the \"identify-face\" structure of the message (NULL until known)",
                          GST_TYPE_STRUCTURE, ro));

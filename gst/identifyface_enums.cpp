@@ -1,13 +1,13 @@
 #include "identifyface_enums.h"
 
-#define DEFINE_ENUM_TYPE(func, type_name, values_array)                 \
-  GType func(void) {                                                    \
-    static gsize id = 0;                                                \
-    if (g_once_init_enter(&id)) {                                       \
-      GType t = g_enum_register_static(type_name, values_array);       \
-      g_once_init_leave(&id, t);                                        \
-    }                                                                   \
-    return (GType)id;                                                   \
+#define DEFINE_ENUM_TYPE(func, type_name, values_array)          \
+  GType func(void) {                                             \
+    static gsize id = 0;                                         \
+    if (g_once_init_enter(&id)) {                                \
+      GType t = g_enum_register_static(type_name, values_array); \
+      g_once_init_leave(&id, t);                                 \
+    }                                                            \
+    return (GType)id;                                            \
   }
 
 static const GEnumValue provider_values[] = {
@@ -24,8 +24,7 @@ static const GEnumValue validation_values[] = {
     {0, nullptr, nullptr}};
 DEFINE_ENUM_TYPE(idf_validation_get_type, "GstIdentifyFaceValidation", validation_values)
 
-static const GEnumValue on_error_values[] = {
-    {IDF_ON_ERROR_ERROR, "Post an error: the pipeline stops", "error"},
-    {IDF_ON_ERROR_WARNING, "Post a warning: the stream goes on", "warning"},
-    {0, nullptr, nullptr}};
+static const GEnumValue on_error_values[] = {{IDF_ON_ERROR_ERROR, "Post an error: the pipeline stops", "error"},
+                                             {IDF_ON_ERROR_WARNING, "Post a warning: the stream goes on", "warning"},
+                                             {0, nullptr, nullptr}};
 DEFINE_ENUM_TYPE(idf_on_error_get_type, "GstIdentifyFaceOnError", on_error_values)

@@ -17,19 +17,17 @@ static GstStructure *face_to_structure(const idf::Face &face) {
 }
 
 GstStructure *idf_result_to_structure(const idf::Result &r) {
-  GstStructure *s = gst_structure_new(
-      "identify-face", "provider", G_TYPE_STRING, r.provider.c_str(), "session-id", G_TYPE_STRING,
-      r.session_id.c_str(), "request-id", G_TYPE_STRING, r.request_id.c_str(), "task-id", G_TYPE_STRING,
-      r.task_id.c_str(), "final-unit-deduction", G_TYPE_STRING, r.final_unit_deduction.c_str(), "stream-id",
-      G_TYPE_STRING, r.stream_id.c_str(), nullptr);
+  GstStructure *s =
+      gst_structure_new("identify-face", "provider", G_TYPE_STRING, r.provider.c_str(), "session-id", G_TYPE_STRING,
+                        r.session_id.c_str(), "request-id", G_TYPE_STRING, r.request_id.c_str(), "task-id",
+                        G_TYPE_STRING, r.task_id.c_str(), "final-unit-deduction", G_TYPE_STRING,
+                        r.final_unit_deduction.c_str(), "stream-id", G_TYPE_STRING, r.stream_id.c_str(), nullptr);
   if (!r.video_id.empty())
     gst_structure_set(s, "video-id", G_TYPE_STRING, r.video_id.c_str(), nullptr);
   else
     gst_structure_set(s, "video-url", G_TYPE_STRING, r.video_url.c_str(), nullptr);
-  if (r.cost)
-    gst_structure_set(s, "cost", G_TYPE_STRING, r.cost->c_str(), nullptr);
-  if (r.discount)
-    gst_structure_set(s, "discount", G_TYPE_DOUBLE, *r.discount, nullptr);
+  if (r.cost) gst_structure_set(s, "cost", G_TYPE_STRING, r.cost->c_str(), nullptr);
+  if (r.discount) gst_structure_set(s, "discount", G_TYPE_DOUBLE, *r.discount, nullptr);
 
   GValue faces = G_VALUE_INIT;
   gst_value_list_init(&faces, (guint)r.faces.size());
@@ -46,9 +44,9 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
 GstStructure *idf_failure_to_structure(const idf::Failure &f, const char *provider, const char *stream_id) {
   return gst_structure_new("identify-face-error", "provider", G_TYPE_STRING, provider, "kind", G_TYPE_STRING,
                            idf::failure_kind_name(f.kind), "code", G_TYPE_STRING, f.code.c_str(), "message",
-                           G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status,
-                           "request-id", G_TYPE_STRING, f.request_id.c_str(), "task-id", G_TYPE_STRING,
-                           f.task_id.c_str(), "stream-id", G_TYPE_STRING, stream_id ? stream_id : "", nullptr);
+                           G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status, "request-id",
+                           G_TYPE_STRING, f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(),
+                           "stream-id", G_TYPE_STRING, stream_id ? stream_id : "", nullptr);
 }
 
 GstTagList *idf_result_to_tags(const idf::Result &r) {

@@ -6,7 +6,9 @@
 #define PACKAGE "gst-identify-face"
 #endif
 
-static gboolean plugin_init(GstPlugin *plugin) { return GST_ELEMENT_REGISTER(identifyface, plugin); }
+static gboolean plugin_init(GstPlugin *plugin) {
+  return GST_ELEMENT_REGISTER(identifyface, plugin);
+}
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, identifyface,
                   "Identifies the faces of a clip that can be lip-synced", plugin_init, "0.1.0", "LGPL",

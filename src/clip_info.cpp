@@ -28,7 +28,9 @@ std::string format_bytes(uint64_t bytes) {
 
 }  // namespace
 
-std::string Violation::describe() const { return limit + " " + measured + " (" + rule + ")"; }
+std::string Violation::describe() const {
+  return limit + " " + measured + " (" + rule + ")";
+}
 
 std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref) {
   std::vector<Violation> out;
@@ -51,8 +53,7 @@ std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref) {
   if (clip.width && clip.height) {
     int short_side = std::min(*clip.width, *clip.height);
     if (short_side != 720 && short_side != 1080)
-      out.push_back({"resolution",
-                     std::to_string(*clip.width) + "x" + std::to_string(*clip.height),
+      out.push_back({"resolution", std::to_string(*clip.width) + "x" + std::to_string(*clip.height),
                      "only 720p and 1080p: the short side must be 720 or 1080 px"});
   }
   return out;
@@ -61,8 +62,7 @@ std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref) {
 std::string describe_violations(const std::vector<Violation> &violations) {
   std::string text = "clip breaks the service's limits: ";
   for (size_t i = 0; i < violations.size(); i++) {
-    if (i)
-      text += "; ";
+    if (i) text += "; ";
     text += violations[i].describe();
   }
   return text;
@@ -70,45 +70,29 @@ std::string describe_violations(const std::vector<Violation> &violations) {
 
 std::string container_from_tag(const std::string &tag) {
   std::string t = lower(tag);
-  if (t.empty())
-    return "";
-  if (t.find("quicktime") != std::string::npos)
-    return "mov";
-  if (t.find("mp4") != std::string::npos || t.find("iso") != std::string::npos)
-    return "mp4";
-  if (t.find("matroska") != std::string::npos)
-    return "mkv";
-  if (t.find("webm") != std::string::npos)
-    return "webm";
-  if (t.find("avi") != std::string::npos)
-    return "avi";
-  if (t.find("mpeg-2 transport") != std::string::npos || t.find("mpeg-ts") != std::string::npos)
-    return "ts";
-  if (t.find("ogg") != std::string::npos)
-    return "ogg";
-  if (t.find("flv") != std::string::npos || t.find("flash") != std::string::npos)
-    return "flv";
+  if (t.empty()) return "";
+  if (t.find("quicktime") != std::string::npos) return "mov";
+  if (t.find("mp4") != std::string::npos || t.find("iso") != std::string::npos) return "mp4";
+  if (t.find("matroska") != std::string::npos) return "mkv";
+  if (t.find("webm") != std::string::npos) return "webm";
+  if (t.find("avi") != std::string::npos) return "avi";
+  if (t.find("mpeg-2 transport") != std::string::npos || t.find("mpeg-ts") != std::string::npos) return "ts";
+  if (t.find("ogg") != std::string::npos) return "ogg";
+  if (t.find("flv") != std::string::npos || t.find("flash") != std::string::npos) return "flv";
   return t;
 }
 
 std::string container_from_caps(const std::string &media_type, const std::string &variant) {
   if (media_type == "video/quicktime") {
-    if (variant == "apple")
-      return "mov";
+    if (variant == "apple") return "mov";
     return "mp4";  // "iso", "iso-fragmented" or unset: ISO base media
   }
-  if (media_type == "video/x-matroska")
-    return "mkv";
-  if (media_type == "video/webm")
-    return "webm";
-  if (media_type == "video/x-msvideo")
-    return "avi";
-  if (media_type == "video/mpegts")
-    return "ts";
-  if (media_type == "video/x-flv")
-    return "flv";
-  if (media_type == "application/ogg")
-    return "ogg";
+  if (media_type == "video/x-matroska") return "mkv";
+  if (media_type == "video/webm") return "webm";
+  if (media_type == "video/x-msvideo") return "avi";
+  if (media_type == "video/mpegts") return "ts";
+  if (media_type == "video/x-flv") return "flv";
+  if (media_type == "application/ogg") return "ogg";
   return "";
 }
 
@@ -117,6 +101,8 @@ bool uri_is_http(const std::string &uri) {
   return l.rfind("http://", 0) == 0 || l.rfind("https://", 0) == 0;
 }
 
-bool uri_is_file(const std::string &uri) { return lower(uri.substr(0, 7)) == "file://"; }
+bool uri_is_file(const std::string &uri) {
+  return lower(uri.substr(0, 7)) == "file://";
+}
 
 }  // namespace idf

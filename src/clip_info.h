@@ -29,9 +29,9 @@ constexpr int kMinSide = 512;
 constexpr int kMaxSide = 2160;
 
 struct Violation {
-  std::string limit;     // e.g. "duration"
-  std::string measured;  // e.g. "75.00 s"
-  std::string rule;      // e.g. "must be 2 to 60 s"
+  std::string limit;             // e.g. "duration"
+  std::string measured;          // e.g. "75.00 s"
+  std::string rule;              // e.g. "must be 2 to 60 s"
   std::string describe() const;  // "duration 75.00 s (must be 2 to 60 s)"
 };
 

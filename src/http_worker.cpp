@@ -22,7 +22,9 @@ gboolean run_call(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-void free_call(gpointer data) { delete static_cast<Call *>(data); }
+void free_call(gpointer data) {
+  delete static_cast<Call *>(data);
+}
 
 // One request in flight.
 struct Exchange {
@@ -40,8 +42,7 @@ struct Exchange {
       g_source_destroy(timeout);
       g_source_unref(timeout);
     }
-    if (job_handler)
-      g_cancellable_disconnect(job_cancellable, job_handler);
+    if (job_handler) g_cancellable_disconnect(job_cancellable, job_handler);
     g_clear_object(&job_cancellable);
     g_clear_object(&cancellable);
     g_clear_object(&msg);
@@ -65,7 +66,9 @@ gboolean on_request_timeout(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-void on_wrote_body(SoupMessage *, gpointer data) { static_cast<Exchange *>(data)->body_written = true; }
+void on_wrote_body(SoupMessage *, gpointer data) {
+  static_cast<Exchange *>(data)->body_written = true;
+}
 
 void on_read(GObject *source, GAsyncResult *res, gpointer data) {
   auto *ex = static_cast<Exchange *>(data);
@@ -80,11 +83,9 @@ void on_read(GObject *source, GAsyncResult *res, gpointer data) {
     g_bytes_unref(bytes);
     resp.status = soup_message_get_status(ex->msg);
     SoupMessageHeaders *h = soup_message_get_response_headers(ex->msg);
-    if (const char *ra = soup_message_headers_get_one(h, "Retry-After"))
-      resp.retry_after = ra;
+    if (const char *ra = soup_message_headers_get_one(h, "Retry-After")) resp.retry_after = ra;
     goffset cl = soup_message_headers_get_content_length(h);
-    if (soup_message_headers_get_encoding(h) == SOUP_ENCODING_CONTENT_LENGTH)
-      resp.content_length = (uint64_t)cl;
+    if (soup_message_headers_get_encoding(h) == SOUP_ENCODING_CONTENT_LENGTH) resp.content_length = (uint64_t)cl;
   } else if (ex->timed_out) {
     resp.error = HttpResponse::Error::Timeout;
     resp.error_text = "no answer in time";
@@ -96,8 +97,8 @@ void on_read(GObject *source, GAsyncResult *res, gpointer data) {
     resp.error_text = err ? err->message : "unknown error";
   }
   g_clear_error(&err);
-  GST_DEBUG("%s finished: status %u, error %d, %zu bytes, sent %d", soup_message_get_method(ex->msg),
-            resp.status, (int)resp.error, resp.body.size(), resp.request_sent);
+  GST_DEBUG("%s finished: status %u, error %d, %zu bytes, sent %d", soup_message_get_method(ex->msg), resp.status,
+            (int)resp.error, resp.body.size(), resp.request_sent);
   auto done = std::move(ex->done);
   delete ex;
   done(std::move(resp));
@@ -124,19 +125,24 @@ HttpWorker::HttpWorker() {
     std::condition_variable *cv;
     bool *ready;
   } start{this, &m, &cv, &ready};
-  thread_ = g_thread_new("identifyface-http", [](gpointer data) -> gpointer {
-    auto *s = static_cast<Start *>(data);
-    HttpWorker *self = s->self;
-    g_main_context_push_thread_default(self->context_);
-    self->session_ = soup_session_new_with_options("user-agent", "gst-identify-face/" "0.1", "timeout", 0u,
-                                                   "idle-timeout", 60u, nullptr);
-    {
-      std::lock_guard<std::mutex> g(*s->m);
-      *s->ready = true;
-      s->cv->notify_one();
-    }
-    return thread_main(self);
-  }, &start);
+  thread_ = g_thread_new(
+      "identifyface-http",
+      [](gpointer data) -> gpointer {
+        auto *s = static_cast<Start *>(data);
+        HttpWorker *self = s->self;
+        g_main_context_push_thread_default(self->context_);
+        self->session_ = soup_session_new_with_options("user-agent",
+                                                       "gst-identify-face/"
+                                                       "0.1",
+                                                       "timeout", 0u, "idle-timeout", 60u, nullptr);
+        {
+          std::lock_guard<std::mutex> g(*s->m);
+          *s->ready = true;
+          s->cv->notify_one();
+        }
+        return thread_main(self);
+      },
+      &start);
   std::unique_lock<std::mutex> lk(m);
   cv.wait(lk, [&] { return ready; });
 }
@@ -147,7 +153,9 @@ gpointer HttpWorker::thread_main(gpointer data) {
   return nullptr;
 }
 
-bool HttpWorker::on_worker_thread() const { return g_main_context_is_owner(context_); }
+bool HttpWorker::on_worker_thread() const {
+  return g_main_context_is_owner(context_);
+}
 
 void HttpWorker::post(std::function<void()> fn) {
   GSource *src = g_idle_source_new();
@@ -189,15 +197,13 @@ void HttpWorker::send(const HttpRequest &req, GCancellable *cancellable, std::fu
     return;
   }
   SoupMessageHeaders *h = soup_message_get_request_headers(msg);
-  for (const auto &kv : req.headers)
-    soup_message_headers_append(h, kv.first.c_str(), kv.second.c_str());
+  for (const auto &kv : req.headers) soup_message_headers_append(h, kv.first.c_str(), kv.second.c_str());
   if (!req.content_type.empty()) {
     GBytes *body = g_bytes_new(req.body.data(), req.body.size());
     soup_message_set_request_body_from_bytes(msg, req.content_type.c_str(), body);
     g_bytes_unref(body);
   }
-  if (req.new_connection)
-    soup_message_add_flags(msg, SOUP_MESSAGE_NEW_CONNECTION);
+  if (req.new_connection) soup_message_add_flags(msg, SOUP_MESSAGE_NEW_CONNECTION);
 
   auto *ex = new Exchange;
   ex->msg = msg;
@@ -205,8 +211,8 @@ void HttpWorker::send(const HttpRequest &req, GCancellable *cancellable, std::fu
   ex->cancellable = g_cancellable_new();
   if (cancellable) {
     ex->job_cancellable = G_CANCELLABLE(g_object_ref(cancellable));
-    ex->job_handler = g_cancellable_connect(cancellable, G_CALLBACK(on_job_cancelled),
-                                            g_object_ref(ex->cancellable), g_object_unref);
+    ex->job_handler =
+        g_cancellable_connect(cancellable, G_CALLBACK(on_job_cancelled), g_object_ref(ex->cancellable), g_object_unref);
   }
   if (req.timeout_s > 0) {
     ex->timeout = g_timeout_source_new_seconds(req.timeout_s);

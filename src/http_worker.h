@@ -19,7 +19,7 @@ struct HttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // may hold secrets: never logged
-  std::string content_type;  // with a body
+  std::string content_type;                                  // with a body
   std::string body;
   unsigned timeout_s = 30;
   // A submission must not ride on a kept-alive connection: libsoup would
@@ -30,7 +30,7 @@ struct HttpRequest {
 struct HttpResponse {
   enum class Error { None, Cancelled, Timeout, Transport, InvalidUrl };
   Error error = Error::None;
-  std::string error_text;  // GError message for Transport
+  std::string error_text;     // GError message for Transport
   bool request_sent = false;  // the request body was written to the network
   unsigned status = 0;
   std::string body;

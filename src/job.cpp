@@ -37,12 +37,12 @@ std::optional<Failure> check_video_settings(Provider provider, const std::string
   Failure f;
   f.kind = Failure::Kind::Config;
   if (!video_url.empty() && !video_id.empty()) {
-    f.message = "both video-url (\"" + video_url + "\") and video-id (\"" + video_id +
-                "\") are set; set at most one";
+    f.message = "both video-url (\"" + video_url + "\") and video-id (\"" + video_id + "\") are set; set at most one";
     return f;
   }
   if (provider == Provider::Local && !video_id.empty()) {
-    f.message = "video-id \"" + video_id + "\" cannot be used with provider=local: only the service resolves video ids; "
+    f.message = "video-id \"" + video_id +
+                "\" cannot be used with provider=local: only the service resolves video ids; "
                 "set video-url or let the element read the upstream file";
     return f;
   }
@@ -51,20 +51,17 @@ std::optional<Failure> check_video_settings(Provider provider, const std::string
 
 std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::string &video_url,
                                                   const std::string &video_id, const std::string &upstream_uri) {
-  if (auto settings = check_video_settings(provider, video_url, video_id))
-    return *settings;
+  if (auto settings = check_video_settings(provider, video_url, video_id)) return *settings;
   Failure f;
   f.kind = Failure::Kind::Config;
   if (provider == Provider::Local) {
     std::string uri = !video_url.empty() ? video_url : upstream_uri;
-    if (uri_is_file(uri) || uri_is_http(uri))
-      return VideoTarget{uri, ""};
+    if (uri_is_file(uri) || uri_is_http(uri)) return VideoTarget{uri, ""};
     f.message = uri.empty() ? "provider=local needs the clip's location: upstream has no URI, set video-url"
                             : "provider=local reads file:// or http(s):// clips, not \"" + uri + "\"";
     return f;
   }
-  if (!video_id.empty())
-    return VideoTarget{"", video_id};
+  if (!video_id.empty()) return VideoTarget{"", video_id};
   if (!video_url.empty()) {
     if (!uri_is_http(video_url)) {
       f.message = "video-url must be a public http(s) URL the service can fetch, not \"" + video_url + "\"";
@@ -72,8 +69,7 @@ std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::
     }
     return VideoTarget{video_url, ""};
   }
-  if (uri_is_http(upstream_uri))
-    return VideoTarget{upstream_uri, ""};
+  if (uri_is_http(upstream_uri)) return VideoTarget{upstream_uri, ""};
   if (upstream_uri.empty())
     f.message = "no clip location: upstream has no URI; set video-url to a public URL of this clip, or video-id";
   else
@@ -90,13 +86,15 @@ std::shared_ptr<Job> Job::start(JobConfig config, JobListener listener) {
 }
 
 Job::Job(JobConfig config, JobListener listener)
-    : cfg_(std::move(config)), listener_(std::move(listener)), worker_(HttpWorker::get()),
-      cancellable_(g_cancellable_new()), schedule_(cfg_.poll_interval_ms, cfg_.poll_interval_max_ms),
+    : cfg_(std::move(config)),
+      listener_(std::move(listener)),
+      worker_(HttpWorker::get()),
+      cancellable_(g_cancellable_new()),
+      schedule_(cfg_.poll_interval_ms, cfg_.poll_interval_max_ms),
       rng_(std::random_device{}()) {
   static std::once_flag once;
   std::call_once(once, [] { GST_DEBUG_CATEGORY_INIT(idf_job_debug, "identifyface-job", 0, "identification jobs"); });
-  if (cfg_.api_url.empty())
-    cfg_.api_url = provider_default_url(cfg_.provider);
+  if (cfg_.api_url.empty()) cfg_.api_url = provider_default_url(cfg_.provider);
 }
 
 Job::~Job() {
@@ -110,16 +108,14 @@ uint64_t Job::elapsed_ms() const {
 }
 
 void Job::cancel() {
-  if (cancelled_.exchange(true))
-    return;
+  if (cancelled_.exchange(true)) return;
   g_cancellable_cancel(cancellable_);
   std::shared_ptr<LocalEngine> engine;
   {
     std::lock_guard<std::mutex> g(engine_lock_);
     engine = engine_;
   }
-  if (engine)
-    engine->cancel();
+  if (engine) engine->cancel();
   // A barrier on the worker: whatever step was running there has returned,
   // and every later step sees cancelled_ and does nothing.
   auto self = shared_from_this();
@@ -139,8 +135,7 @@ void Job::set_timer(GSource **slot, unsigned ms, std::function<void()> fn) {
   *slot = worker_.add_timer(ms, [this, slot, fn = std::move(fn)] {
     GSource *fired = *slot;
     *slot = nullptr;
-    if (fired)
-      g_source_unref(fired);
+    if (fired) g_source_unref(fired);
     fn();
   });
 }
@@ -156,13 +151,11 @@ void Job::clear_timers() {
 }
 
 void Job::progress(ProgressKind kind, const std::string &text) {
-  if (!cancelled_ && listener_.progress)
-    listener_.progress(kind, text);
+  if (!cancelled_ && listener_.progress) listener_.progress(kind, text);
 }
 
 void Job::finish(Outcome outcome) {
-  if (stopped())
-    return;
+  if (stopped()) return;
   finished_ = true;
   clear_timers();
   g_cancellable_cancel(cancellable_);  // anything still in flight is moot
@@ -171,33 +164,27 @@ void Job::finish(Outcome outcome) {
     r->video_url = cfg_.target.video_url;
     r->video_id = cfg_.target.video_id;
     r->stream_id = cfg_.stream_id;
-    if (r->task_id.empty())
-      r->task_id = task_id_;
+    if (r->task_id.empty()) r->task_id = task_id_;
     clamp_faces_to_duration(r->faces, cfg_.clip.duration_ns);
     progress(ProgressKind::Complete, "identified " + std::to_string(r->faces.size()) + " face(s)");
   } else {
     auto &f = std::get<Failure>(outcome);
-    if (f.task_id.empty())
-      f.task_id = task_id_;
+    if (f.task_id.empty()) f.task_id = task_id_;
     progress(ProgressKind::Error, f.message);
   }
-  if (listener_.done)
-    listener_.done(outcome);
+  if (listener_.done) listener_.done(outcome);
 }
 
 void Job::begin() {
-  if (stopped())
-    return;
+  if (stopped()) return;
   started_us_ = g_get_monotonic_time();
   auto self = shared_from_this();
-  if (cfg_.timeout_s > 0)
-    set_timer(&deadline_, cfg_.timeout_s * 1000u, [self] { self->on_deadline(); });
+  if (cfg_.timeout_s > 0) set_timer(&deadline_, cfg_.timeout_s * 1000u, [self] { self->on_deadline(); });
   probe_size();
 }
 
 void Job::on_deadline() {
-  if (stopped())
-    return;
+  if (stopped()) return;
   double secs = (g_get_monotonic_time() - started_us_) / 1e6;
   char buf[64];
   g_snprintf(buf, sizeof buf, "%.1f", secs);
@@ -242,8 +229,7 @@ void Job::probe_size() {
   req.timeout_s = cfg_.request_timeout_s;
   auto self = shared_from_this();
   worker_.send(req, cancellable_, [self](HttpResponse resp) {
-    if (self->stopped())
-      return;
+    if (self->stopped()) return;
     if (resp.error == HttpResponse::Error::None && resp.status >= 200 && resp.status < 300 && resp.content_length)
       self->cfg_.clip.size_bytes = resp.content_length;
     else
@@ -253,8 +239,7 @@ void Job::probe_size() {
 }
 
 void Job::validate_and_dispatch() {
-  if (stopped())
-    return;
+  if (stopped()) return;
   if (cfg_.validation != ValidationMode::Off) {
     auto violations = validate_clip(cfg_.clip, cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id);
     if (!violations.empty()) {
@@ -266,8 +251,7 @@ void Job::validate_and_dispatch() {
         finish(f);
         return;
       }
-      if (listener_.warning)
-        listener_.warning(text);
+      if (listener_.warning) listener_.warning(text);
     }
   }
   if (cfg_.provider == Provider::Local)
@@ -330,18 +314,14 @@ void Job::handle_task_answer(const std::string &body, unsigned status, const std
   last_status_ = task.status;
   switch (task.state) {
     case TaskState::Completed:
-    case TaskState::Failed:
-      finish(task.outcome);
-      return;
+    case TaskState::Failed: finish(task.outcome); return;
     case TaskState::Unknown:
       GST_DEBUG("task %s: unknown status \"%s\", polling on", task_id_.c_str(), task.status.c_str());
       break;
-    case TaskState::Running:
-      break;
+    case TaskState::Running: break;
   }
   unsigned delay = schedule_.next_ms(elapsed_ms());
-  if (auto ra = parse_retry_after_ms(retry_after.c_str()))
-    delay = *ra;
+  if (auto ra = parse_retry_after_ms(retry_after.c_str())) delay = *ra;
   schedule_poll(delay);
 }
 
@@ -351,8 +331,7 @@ void Job::schedule_poll(unsigned delay_ms) {
 }
 
 void Job::poll() {
-  if (stopped())
-    return;
+  if (stopped()) return;
   auto self = shared_from_this();
   auto build = [self] {
     HttpRequest req;
@@ -385,25 +364,20 @@ static std::string service_code_of(const std::string &body) {
   if (root && JSON_NODE_HOLDS_OBJECT(root)) {
     JsonObject *obj = json_node_get_object(root);
     // A Kirin task answer has "status"; its codes live inside the task.
-    if (!json::has(obj, "status"))
-      code = json::text_member(obj, "code").value_or("");
+    if (!json::has(obj, "status")) code = json::text_member(obj, "code").value_or("");
   }
-  if (root)
-    json_node_unref(root);
+  if (root) json_node_unref(root);
   return code == "0" ? "" : code;
 }
 
 void Job::send_with_retries(RequestKind kind, std::function<HttpRequest()> build, ResponseFn ok, unsigned attempt) {
-  if (stopped())
-    return;
+  if (stopped()) return;
   auto self = shared_from_this();
   worker_.send(build(), cancellable_, [self, kind, build, ok, attempt](HttpResponse resp) {
-    if (self->stopped())
-      return;
+    if (self->stopped()) return;
     Verdict verdict = Verdict::Permanent;
     std::string code;
-    if (resp.error == HttpResponse::Error::Cancelled)
-      return;
+    if (resp.error == HttpResponse::Error::Cancelled) return;
     if (resp.error == HttpResponse::Error::InvalidUrl) {
       self->finish(Failure{Failure::Kind::Config, "", resp.error_text, 0, "", self->task_id_});
       return;
@@ -420,10 +394,9 @@ void Job::send_with_retries(RequestKind kind, std::function<HttpRequest()> build
     }
     if (verdict == Verdict::Retry && attempt < self->cfg_.max_retries) {
       unsigned delay = backoff_ms(attempt, self->rng_);
-      if (auto ra = parse_retry_after_ms(resp.retry_after.c_str()))
-        delay = *ra;
-      GST_INFO("%s failed (status %u, code \"%s\", %s); retry %u of %u in %u ms", request_name(kind), resp.status, code.c_str(),
-               resp.error_text.c_str(), attempt + 1, self->cfg_.max_retries, delay);
+      if (auto ra = parse_retry_after_ms(resp.retry_after.c_str())) delay = *ra;
+      GST_INFO("%s failed (status %u, code \"%s\", %s); retry %u of %u in %u ms", request_name(kind), resp.status,
+               code.c_str(), resp.error_text.c_str(), attempt + 1, self->cfg_.max_retries, delay);
       self->set_timer(&self->retry_timer_, delay,
                       [self, kind, build, ok, attempt] { self->send_with_retries(kind, build, ok, attempt + 1); });
       return;
@@ -438,7 +411,8 @@ void Job::fail_request(RequestKind kind, const HttpResponse &resp, const std::st
   Failure f;
   if (resp.error == HttpResponse::Error::Timeout) {
     f.kind = Failure::Kind::Transport;
-    f.message = std::string(what) + " got no answer within request-timeout=" + std::to_string(cfg_.request_timeout_s) + " s";
+    f.message =
+        std::string(what) + " got no answer within request-timeout=" + std::to_string(cfg_.request_timeout_s) + " s";
   } else if (resp.error != HttpResponse::Error::None) {
     f.kind = Failure::Kind::Transport;
     f.message = std::string(what) + " failed: " + resp.error_text;
@@ -454,8 +428,8 @@ void Job::fail_request(RequestKind kind, const HttpResponse &resp, const std::st
     f.kind = Failure::Kind::Ambiguous;
     f.message += "; not resent: the service may already have received and billed it";
   } else if (verdict == Verdict::Retry) {
-    f.message += "; gave up after " + std::to_string(attempts) + " attempt(s) (max-retries=" +
-                 std::to_string(cfg_.max_retries) + ")";
+    f.message += "; gave up after " + std::to_string(attempts) +
+                 " attempt(s) (max-retries=" + std::to_string(cfg_.max_retries) + ")";
   }
   f.task_id = task_id_;
   finish(f);
@@ -471,11 +445,9 @@ void Job::run_local() {
   std::weak_ptr<Job> weak = shared_from_this();
   auto on_progress = [weak](double fraction) {
     auto self = weak.lock();
-    if (!self || self->cancelled_)
-      return;
+    if (!self || self->cancelled_) return;
     self->worker_.post([self, fraction] {
-      if (self->stopped())
-        return;
+      if (self->stopped()) return;
       char text[64];
       g_snprintf(text, sizeof text, "analysed %.0f%% of the clip", fraction * 100.0);
       self->progress(ProgressKind::Continue, text);
@@ -483,8 +455,7 @@ void Job::run_local() {
   };
   auto on_done = [weak](Outcome outcome) {
     auto self = weak.lock();
-    if (!self || self->cancelled_)
-      return;
+    if (!self || self->cancelled_) return;
     self->worker_.post([self, outcome] { self->finish(outcome); });
   };
   auto engine = LocalEngine::start(opts, on_progress, on_done);

@@ -21,7 +21,9 @@ static std::string base64url(const guchar *data, gsize len) {
   return out;
 }
 
-static std::string base64url(const std::string &s) { return base64url((const guchar *)s.data(), s.size()); }
+static std::string base64url(const std::string &s) {
+  return base64url((const guchar *)s.data(), s.size());
+}
 
 std::string jwt_hs256(const std::string &iss, int64_t exp, int64_t nbf, const std::string &secret) {
   gchar *iss_json = g_strescape(iss.c_str(), nullptr);

@@ -41,24 +41,18 @@ std::string kirin_poll_url(const std::string &poll_template, const std::string &
 }
 
 const char *kirin_error_description(const std::string &code) {
-  if (code == "014002095")
-    return "internal generation error";
-  if (code == "014002096")
-    return "result parsing exception";
-  if (code == "014002097")
-    return "HTTP error response";
-  if (code == "014002099")
-    return "sync generation exception";
+  if (code == "014002095") return "internal generation error";
+  if (code == "014002096") return "result parsing exception";
+  if (code == "014002097") return "HTTP error response";
+  if (code == "014002099") return "sync generation exception";
   return "";
 }
 
 static TaskState state_of(const std::string &status) {
   if (status == "pending" || status == "queued" || status == "processing" || status == "in_progress")
     return TaskState::Running;
-  if (status == "completed")
-    return TaskState::Completed;
-  if (status == "failed")
-    return TaskState::Failed;
+  if (status == "completed") return TaskState::Completed;
+  if (status == "failed") return TaskState::Failed;
   return TaskState::Unknown;
 }
 
@@ -77,11 +71,9 @@ static Failure task_failure(JsonObject *task, const std::string &task_id, unsign
   f.message = "task " + task_id + " failed";
   if (!f.code.empty()) {
     f.message += ": error " + f.code;
-    if (*kirin_error_description(f.code))
-      f.message += std::string(" (") + kirin_error_description(f.code) + ")";
+    if (*kirin_error_description(f.code)) f.message += std::string(" (") + kirin_error_description(f.code) + ")";
   }
-  if (!text.empty())
-    f.message += ": " + text;
+  if (!text.empty()) f.message += ": " + text;
   return f;
 }
 
@@ -92,13 +84,11 @@ static Outcome task_result(JsonObject *task, const std::string &task_id, unsigne
   if (JsonArray *output = json::array_member(task, "output")) {
     for (guint i = 0; i < json_array_get_length(output) && !found; i++) {
       JsonNode *o = json_array_get_element(output, i);
-      if (!JSON_NODE_HOLDS_OBJECT(o))
-        continue;
+      if (!JSON_NODE_HOLDS_OBJECT(o)) continue;
       JsonArray *content = json::array_member(json_node_get_object(o), "content");
       for (guint j = 0; content && j < json_array_get_length(content) && !found; j++) {
         JsonNode *c = json_array_get_element(content, j);
-        if (!JSON_NODE_HOLDS_OBJECT(c))
-          continue;
+        if (!JSON_NODE_HOLDS_OBJECT(c)) continue;
         if (auto t = json::text_member(json_node_get_object(c), "text")) {
           text = *t;
           found = true;
@@ -108,27 +98,27 @@ static Outcome task_result(JsonObject *task, const std::string &task_id, unsigne
   }
   if (!found)
     return Failure{Failure::Kind::Parse, "", "task " + task_id + " completed without output[].content[].text",
-                   http_status, "", task_id};
+                   http_status,          "", task_id};
 
   std::string err;
   JsonNode *inner = json::parse(text, &err);
   if (!inner || !JSON_NODE_HOLDS_OBJECT(inner)) {
-    if (inner)
-      json_node_unref(inner);
-    return Failure{Failure::Kind::Parse, "",
-                   "task " + task_id + " completed but its result text is not a JSON object" +
-                       (err.empty() ? "" : ": " + err),
-                   http_status, "", task_id};
+    if (inner) json_node_unref(inner);
+    return Failure{
+        Failure::Kind::Parse,
+        "",
+        "task " + task_id + " completed but its result text is not a JSON object" + (err.empty() ? "" : ": " + err),
+        http_status,
+        "",
+        task_id};
   }
   Outcome out = parse_kling_envelope(json_node_get_object(inner), http_status);
   json_node_unref(inner);
   if (auto *r = std::get_if<Result>(&out)) {
     r->task_id = task_id;
     if (JsonObject *usage = json::object_member(task, "usage")) {
-      if (auto cost = json::text_member(usage, "cost"))
-        r->cost = *cost;
-      if (auto discount = json::double_member(usage, "discount"))
-        r->discount = *discount;
+      if (auto cost = json::text_member(usage, "cost")) r->cost = *cost;
+      if (auto discount = json::double_member(usage, "discount")) r->discount = *discount;
     }
   } else {
     auto &f = std::get<Failure>(out);
@@ -142,15 +132,13 @@ std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsi
   std::string err;
   JsonNode *root = json::parse(body, &err);
   if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-    if (root)
-      json_node_unref(root);
+    if (root) json_node_unref(root);
     return Failure{Failure::Kind::Parse, "", "the task answer is not a JSON object" + (err.empty() ? "" : ": " + err),
-                   http_status, "", ""};
+                   http_status,          "", ""};
   }
   JsonObject *task = json_node_get_object(root);
   // Some gateways wrap the task in {"data": {...}}.
-  if (!json::has(task, "status") && json::object_member(task, "data"))
-    task = json::object_member(task, "data");
+  if (!json::has(task, "status") && json::object_member(task, "data")) task = json::object_member(task, "data");
 
   TaskStatus st;
   st.task_id = json::text_member(task, "task_id").value_or(json::text_member(task, "id").value_or(""));

@@ -23,7 +23,7 @@ struct TaskStatus {
   std::string task_id;  // "task_id", or "id" in some deployments
   std::string status;   // the service's word
   TaskState state = TaskState::Unknown;
-  Outcome outcome;      // set when Completed (Result or Failure) or Failed
+  Outcome outcome;  // set when Completed (Result or Failure) or Failed
 };
 
 // Parses a submission or poll answer (top level, or wrapped in "data").

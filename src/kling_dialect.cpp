@@ -27,22 +27,18 @@ std::string kling_request_body(const VideoTarget &target) {
 const char *kling_code_category(const std::string &code) {
   char *end = nullptr;
   long c = strtol(code.c_str(), &end, 10);
-  if (code.empty() || *end != '\0')
-    return "";
-  if (c >= 1000 && c <= 1004)
-    return "authentication";
-  if (c >= 1100 && c <= 1103)
-    return "account";
-  if (c >= 1200 && c <= 1203)
-    return "parameters";
-  if (c >= 1300 && c <= 1304)
-    return "policy or rate limit";
-  if (c >= 5000 && c <= 5002)
-    return "server";
+  if (code.empty() || *end != '\0') return "";
+  if (c >= 1000 && c <= 1004) return "authentication";
+  if (c >= 1100 && c <= 1103) return "account";
+  if (c >= 1200 && c <= 1203) return "parameters";
+  if (c >= 1300 && c <= 1304) return "policy or rate limit";
+  if (c >= 5000 && c <= 5002) return "server";
   return "";
 }
 
-static uint64_t ms_to_ns(int64_t ms) { return ms <= 0 ? 0 : (uint64_t)ms * kNsPerMs; }
+static uint64_t ms_to_ns(int64_t ms) {
+  return ms <= 0 ? 0 : (uint64_t)ms * kNsPerMs;
+}
 
 Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
   auto code = json::text_member(env, "code");
@@ -61,8 +57,7 @@ Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
       f.message = "the service's answer has no \"code\" field";
     } else {
       f.message = std::string("service error ") + f.code;
-      if (*category)
-        f.message += std::string(" (") + category + ")";
+      if (*category) f.message += std::string(" (") + category + ")";
       f.message += ": " + (message.empty() ? std::string("no message") : message);
     }
     return f;
@@ -72,7 +67,8 @@ Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
   r.request_id = request_id;
   JsonObject *data = json::object_member(env, "data");
   if (!data) {
-    Failure f{Failure::Kind::Parse, "", "the service's answer has code 0 but no \"data\" object", http_status, request_id, ""};
+    Failure f{Failure::Kind::Parse, "",         "the service's answer has code 0 but no \"data\" object",
+              http_status,          request_id, ""};
     return f;
   }
   r.session_id = json::text_member(data, "session_id").value_or("");
@@ -80,8 +76,7 @@ Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
   if (JsonArray *faces = json::array_member(data, "face_data")) {
     for (guint i = 0; i < json_array_get_length(faces); i++) {
       JsonNode *n = json_array_get_element(faces, i);
-      if (!JSON_NODE_HOLDS_OBJECT(n))
-        continue;
+      if (!JSON_NODE_HOLDS_OBJECT(n)) continue;
       JsonObject *fo = json_node_get_object(n);
       Face face;
       face.id = json::text_member(fo, "face_id").value_or(std::to_string(i));
@@ -89,8 +84,8 @@ Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
       auto start = json::int_member(fo, "start_time");
       auto end = json::int_member(fo, "end_time");
       if (!start || !end) {
-        Failure f{Failure::Kind::Parse, "",
-                  "face " + face.id + " has no numeric start_time/end_time", http_status, request_id, ""};
+        Failure f{Failure::Kind::Parse, "",         "face " + face.id + " has no numeric start_time/end_time",
+                  http_status,          request_id, ""};
         return f;
       }
       face.start_ns = ms_to_ns(*start);
@@ -105,14 +100,12 @@ Outcome parse_kling_response(const std::string &body, unsigned http_status) {
   std::string err;
   JsonNode *root = json::parse(body, &err);
   if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-    if (root)
-      json_node_unref(root);
+    if (root) json_node_unref(root);
     Failure f;
     f.http_status = http_status;
     if (http_status >= 300) {
       f.kind = http_status == 401 || http_status == 403 ? Failure::Kind::Auth : Failure::Kind::Http;
-      f.message = "HTTP " + std::to_string(http_status) + " " +
-                  soup_status_get_phrase(http_status);
+      f.message = "HTTP " + std::to_string(http_status) + " " + soup_status_get_phrase(http_status);
     } else {
       f.kind = Failure::Kind::Parse;
       f.message = "the service's answer is not a JSON object" + (err.empty() ? "" : ": " + err);
@@ -128,8 +121,12 @@ Outcome parse_kling_response(const std::string &body, unsigned http_status) {
     }
   } else if (http_status >= 300) {
     // code 0 with an HTTP error status: trust the status.
-    Failure f{Failure::Kind::Http, "", "HTTP " + std::to_string(http_status) + " " + soup_status_get_phrase(http_status),
-              http_status, std::get<Result>(out).request_id, ""};
+    Failure f{Failure::Kind::Http,
+              "",
+              "HTTP " + std::to_string(http_status) + " " + soup_status_get_phrase(http_status),
+              http_status,
+              std::get<Result>(out).request_id,
+              ""};
     return f;
   }
   return out;

@@ -15,8 +15,8 @@
 namespace idf {
 
 struct LocalEngineOptions {
-  std::string uri;             // file:// or http(s):// clip to analyse
-  std::string face_image_dir;  // where the JPEG crops go ("" = default)
+  std::string uri;                      // file:// or http(s):// clip to analyse
+  std::string face_image_dir;           // where the JPEG crops go ("" = default)
   std::optional<uint64_t> duration_ns;  // hint, used for progress only
 };
 

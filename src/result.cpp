@@ -21,8 +21,7 @@ const char *failure_kind_name(Failure::Kind kind) {
 }
 
 void clamp_faces_to_duration(std::vector<Face> &faces, std::optional<uint64_t> duration_ns) {
-  if (!duration_ns)
-    return;
+  if (!duration_ns) return;
   for (auto &face : faces) {
     face.start_ns = std::min(face.start_ns, *duration_ns);
     face.end_ns = std::min(face.end_ns, *duration_ns);

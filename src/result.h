@@ -16,8 +16,8 @@ constexpr uint64_t kNsPerSecond = 1000000000ull;
 constexpr uint64_t kLipsyncMinInterval = 2 * kNsPerSecond;
 
 struct Face {
-  std::string id;     // "face-id": the service's string id
-  std::string image;  // "face-image": URL of a screenshot of the face
+  std::string id;         // "face-id": the service's string id
+  std::string image;      // "face-image": URL of a screenshot of the face
   uint64_t start_ns = 0;  // stream time, clip start = 0
   uint64_t end_ns = 0;
   bool lipsync_ready() const { return end_ns >= start_ns && end_ns - start_ns >= kLipsyncMinInterval; }
@@ -32,8 +32,8 @@ struct Result {
   std::string video_url;
   std::string video_id;
   std::string stream_id;
-  std::optional<std::string> cost;   // kirin: usage.cost (USD, string)
-  std::optional<double> discount;    // kirin: usage.discount
+  std::optional<std::string> cost;  // kirin: usage.cost (USD, string)
+  std::optional<double> discount;   // kirin: usage.discount
   std::vector<Face> faces;
 };
 

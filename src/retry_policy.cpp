@@ -9,23 +9,17 @@
 namespace idf {
 
 Verdict classify_transport_failure(RequestKind kind, bool request_sent, bool timed_out) {
-  if (kind != RequestKind::Submission)
-    return Verdict::Retry;
+  if (kind != RequestKind::Submission) return Verdict::Retry;
   // The service may have received (and billed) the submission.
-  if (request_sent || timed_out)
-    return Verdict::Ambiguous;
+  if (request_sent || timed_out) return Verdict::Ambiguous;
   return Verdict::Retry;
 }
 
 Verdict classify_http_failure(RequestKind kind, unsigned status, const std::string &code) {
-  if (code == "1302" || code == "1303" || code == "5000" || code == "5001")
-    return Verdict::Retry;
-  if (code == "5002")
-    return kind == RequestKind::Submission ? Verdict::Ambiguous : Verdict::Retry;
-  if (status == 429 || status == 502 || status == 503 || status == 504)
-    return Verdict::Retry;
-  if (kind != RequestKind::Submission && status >= 500)
-    return Verdict::Retry;
+  if (code == "1302" || code == "1303" || code == "5000" || code == "5001") return Verdict::Retry;
+  if (code == "5002") return kind == RequestKind::Submission ? Verdict::Ambiguous : Verdict::Retry;
+  if (status == 429 || status == 502 || status == 503 || status == 504) return Verdict::Retry;
+  if (kind != RequestKind::Submission && status >= 500) return Verdict::Retry;
   return Verdict::Permanent;
 }
 
@@ -36,21 +30,17 @@ unsigned backoff_ms(unsigned attempt, std::mt19937 &rng) {
 }
 
 std::optional<unsigned> parse_retry_after_ms(const char *header) {
-  if (!header || !*header)
-    return std::nullopt;
+  if (!header || !*header) return std::nullopt;
   char *end = nullptr;
   unsigned long secs = strtoul(header, &end, 10);
-  if (end != header && *end == '\0')
-    return (unsigned)std::min<unsigned long>(secs, 3600) * 1000u;
+  if (end != header && *end == '\0') return (unsigned)std::min<unsigned long>(secs, 3600) * 1000u;
   GDateTime *when = soup_date_time_new_from_http_string(header);
-  if (!when)
-    return std::nullopt;
+  if (!when) return std::nullopt;
   GDateTime *now = g_date_time_new_now_utc();
   GTimeSpan diff = g_date_time_difference(when, now);
   g_date_time_unref(when);
   g_date_time_unref(now);
-  if (diff <= 0)
-    return 0u;
+  if (diff <= 0) return 0u;
   return (unsigned)std::min<GTimeSpan>(diff / 1000, 3600 * 1000);
 }
 
@@ -58,8 +48,7 @@ PollSchedule::PollSchedule(unsigned interval_ms, unsigned max_ms)
     : interval_ms_(std::max(interval_ms, 1u)), max_ms_(std::max(max_ms, interval_ms_)), current_ms_(interval_ms_) {}
 
 unsigned PollSchedule::next_ms(uint64_t elapsed_ms) {
-  if (elapsed_ms < kFastPollPhaseMs)
-    return interval_ms_;
+  if (elapsed_ms < kFastPollPhaseMs) return interval_ms_;
   current_ms_ = std::min<double>(current_ms_ * 1.5, max_ms_);
   return (unsigned)current_ms_;
 }

@@ -26,8 +26,7 @@ int main(int argc, char **argv) {
       {nullptr}};
   GOptionContext *ctx = g_option_context_new("- fake identify-face service on 127.0.0.1");
   g_option_context_add_main_entries(ctx, entries, nullptr);
-  if (!g_option_context_parse(ctx, &argc, &argv, nullptr))
-    return 2;
+  if (!g_option_context_parse(ctx, &argc, &argv, nullptr)) return 2;
   g_option_context_free(ctx);
 
   FakeService svc;
@@ -43,8 +42,9 @@ int main(int argc, char **argv) {
       if (g_get_monotonic_time() - *submitted_us < (gint64)task_seconds * G_USEC_PER_SEC)
         return CannedResponse::json(200, "{\"task_id\":\"demo-task\",\"status\":\"processing\"}");
       gchar *text = g_strescape(kFaces, nullptr);
-      std::string body = std::string("{\"task_id\":\"demo-task\",\"status\":\"completed\",\"output\":[{\"content\":[{"
-                                     "\"type\":\"text\",\"text\":\"") +
+      std::string body = std::string(
+                             "{\"task_id\":\"demo-task\",\"status\":\"completed\",\"output\":[{\"content\":[{"
+                             "\"type\":\"text\",\"text\":\"") +
                          text + "\",\"url\":\"\"}]}],\"usage\":{\"cost\":\"0.02\",\"discount\":0},\"metadata\":{}}";
       g_free(text);
       return CannedResponse::json(200, body);
@@ -62,8 +62,7 @@ int main(int argc, char **argv) {
   };
   g_unix_signal_add(SIGINT, quit, loop);
   g_unix_signal_add(SIGTERM, quit, loop);
-  if (lifetime > 0)
-    g_timeout_add_seconds(lifetime, quit, loop);
+  if (lifetime > 0) g_timeout_add_seconds(lifetime, quit, loop);
   g_main_loop_run(loop);
   g_main_loop_unref(loop);
   g_free(provider);

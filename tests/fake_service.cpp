@@ -37,8 +37,7 @@ struct FakeService::Impl {
         }
       }
     }
-    if (handler)
-      return handler(req);
+    if (handler) return handler(req);
     return CannedResponse::json(404, "{\"code\":404,\"message\":\"no such route in the fake\"}");
   }
 };
@@ -52,8 +51,7 @@ struct Delayed {
 
 void apply(SoupServerMessage *msg, const CannedResponse &r) {
   SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
-  for (auto &kv : r.headers)
-    soup_message_headers_append(h, kv.first.c_str(), kv.second.c_str());
+  for (auto &kv : r.headers) soup_message_headers_append(h, kv.first.c_str(), kv.second.c_str());
   soup_server_message_set_status(msg, r.status, nullptr);
   soup_server_message_set_response(msg, r.content_type.c_str(), SOUP_MEMORY_COPY, r.body.data(), r.body.size());
 }
@@ -74,8 +72,7 @@ void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTab
   req.path = path;
   req.received_us = g_get_monotonic_time();
   SoupMessageBody *body = soup_server_message_get_request_body(msg);
-  if (body && body->length)
-    req.body.assign(body->data, body->length);
+  if (body && body->length) req.body.assign(body->data, body->length);
   SoupMessageHeadersIter it;
   const char *name, *value;
   soup_message_headers_iter_init(&it, soup_server_message_get_request_headers(msg));
@@ -130,8 +127,7 @@ void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTab
       }
       return;
     }
-    case CannedResponse::Action::Respond:
-      break;
+    case CannedResponse::Action::Respond: break;
   }
   if (resp.delay_ms == 0) {
     apply(msg, resp);
@@ -152,13 +148,16 @@ FakeService::FakeService() : impl_(new Impl) {
   std::mutex m;
   std::condition_variable cv;
   bool ready = false;
-  impl_->thread = g_thread_new("fake-service", [](gpointer data) -> gpointer {
-    auto *impl = static_cast<Impl *>(data);
-    g_main_context_push_thread_default(impl->context);
-    g_main_loop_run(impl->loop);
-    g_main_context_pop_thread_default(impl->context);
-    return nullptr;
-  }, impl_);
+  impl_->thread = g_thread_new(
+      "fake-service",
+      [](gpointer data) -> gpointer {
+        auto *impl = static_cast<Impl *>(data);
+        g_main_context_push_thread_default(impl->context);
+        g_main_loop_run(impl->loop);
+        g_main_context_pop_thread_default(impl->context);
+        return nullptr;
+      },
+      impl_);
   // Create and start the server on the service's own context.
   struct Setup {
     Impl *impl;
@@ -166,26 +165,28 @@ FakeService::FakeService() : impl_(new Impl) {
     std::condition_variable *cv;
     bool *ready;
   } setup{impl_, &m, &cv, &ready};
-  g_main_context_invoke(impl_->context, [](gpointer data) -> gboolean {
-    auto *s = static_cast<Setup *>(data);
-    Impl *impl = s->impl;
-    impl->server = soup_server_new("server-header", "fake-identify-face", nullptr);
-    soup_server_add_handler(impl->server, nullptr, on_request, impl, nullptr);
-    GError *err = nullptr;
-    if (!soup_server_listen_local(impl->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err))
-      g_error("fake service cannot listen: %s", err->message);
-    GSList *uris = soup_server_get_uris(impl->server);
-    gchar *base = g_uri_to_string((GUri *)uris->data);
-    impl->base = base;
-    if (!impl->base.empty() && impl->base.back() == '/')
-      impl->base.pop_back();
-    g_free(base);
-    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-    std::lock_guard<std::mutex> g(*s->m);
-    *s->ready = true;
-    s->cv->notify_one();
-    return G_SOURCE_REMOVE;
-  }, &setup);
+  g_main_context_invoke(
+      impl_->context,
+      [](gpointer data) -> gboolean {
+        auto *s = static_cast<Setup *>(data);
+        Impl *impl = s->impl;
+        impl->server = soup_server_new("server-header", "fake-identify-face", nullptr);
+        soup_server_add_handler(impl->server, nullptr, on_request, impl, nullptr);
+        GError *err = nullptr;
+        if (!soup_server_listen_local(impl->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err))
+          g_error("fake service cannot listen: %s", err->message);
+        GSList *uris = soup_server_get_uris(impl->server);
+        gchar *base = g_uri_to_string((GUri *)uris->data);
+        impl->base = base;
+        if (!impl->base.empty() && impl->base.back() == '/') impl->base.pop_back();
+        g_free(base);
+        g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+        std::lock_guard<std::mutex> g(*s->m);
+        *s->ready = true;
+        s->cv->notify_one();
+        return G_SOURCE_REMOVE;
+      },
+      &setup);
   std::unique_lock<std::mutex> lk(m);
   cv.wait(lk, [&] { return ready; });
 }
@@ -200,21 +201,24 @@ FakeService::~FakeService() {
     std::condition_variable *cv;
     bool *done;
   } td{impl_, &m, &cv, &done};
-  g_main_context_invoke(impl_->context, [](gpointer data) -> gboolean {
-    auto *t = static_cast<Teardown *>(data);
-    for (auto *msg : t->impl->hanging) {
-      soup_server_message_set_status(msg, 503, nullptr);
-      soup_server_message_unpause(msg);
-      g_object_unref(msg);
-    }
-    t->impl->hanging.clear();
-    soup_server_disconnect(t->impl->server);
-    g_clear_object(&t->impl->server);
-    std::lock_guard<std::mutex> g(*t->m);
-    *t->done = true;
-    t->cv->notify_one();
-    return G_SOURCE_REMOVE;
-  }, &td);
+  g_main_context_invoke(
+      impl_->context,
+      [](gpointer data) -> gboolean {
+        auto *t = static_cast<Teardown *>(data);
+        for (auto *msg : t->impl->hanging) {
+          soup_server_message_set_status(msg, 503, nullptr);
+          soup_server_message_unpause(msg);
+          g_object_unref(msg);
+        }
+        t->impl->hanging.clear();
+        soup_server_disconnect(t->impl->server);
+        g_clear_object(&t->impl->server);
+        std::lock_guard<std::mutex> g(*t->m);
+        *t->done = true;
+        t->cv->notify_one();
+        return G_SOURCE_REMOVE;
+      },
+      &td);
   {
     std::unique_lock<std::mutex> lk(m);
     cv.wait(lk, [&] { return done; });
@@ -230,7 +234,9 @@ FakeService::~FakeService() {
   delete impl_;
 }
 
-std::string FakeService::url(const std::string &path) const { return impl_->base + path; }
+std::string FakeService::url(const std::string &path) const {
+  return impl_->base + path;
+}
 
 void FakeService::script(const std::string &route, std::vector<CannedResponse> responses) {
   std::lock_guard<std::mutex> g(impl_->lock);
@@ -257,8 +263,7 @@ size_t FakeService::count(const std::string &route) const {
   std::lock_guard<std::mutex> g(impl_->lock);
   size_t n = 0;
   for (auto &r : impl_->requests)
-    if (r.method + " " + r.path == route)
-      n++;
+    if (r.method + " " + r.path == route) n++;
   return n;
 }
 
@@ -268,8 +273,7 @@ bool FakeService::wait_for(const std::string &route, size_t n, unsigned timeout_
   return impl_->cond.wait_until(lk, deadline, [&] {
     size_t c = 0;
     for (auto &r : impl_->requests)
-      if (r.method + " " + r.path == route)
-        c++;
+      if (r.method + " " + r.path == route) c++;
     return c >= n;
   });
 }

@@ -12,9 +12,9 @@
 using namespace idf;
 
 // Compares as std::string: both sides may be temporaries.
-#define assert_str(a, b)                       \
-  do {                                         \
-    std::string a_ = (a), b_ = (b);            \
+#define assert_str(a, b)                         \
+  do {                                           \
+    std::string a_ = (a), b_ = (b);              \
     g_assert_cmpstr(a_.c_str(), ==, b_.c_str()); \
   } while (0)
 
@@ -39,8 +39,7 @@ static void test_validation_limits() {
   std::string text = describe_violations(v);
   for (const char *needle : {"container \"mkv\"", "file size 200.0 MB", "duration 75.00 s", "width 480 px",
                              "height 270 px", "resolution 480x270"})
-    if (text.find(needle) == std::string::npos)
-      g_error("\"%s\" missing from \"%s\"", needle, text.c_str());
+    if (text.find(needle) == std::string::npos) g_error("\"%s\" missing from \"%s\"", needle, text.c_str());
   g_assert_cmpuint(v.size(), ==, 6);
 
   // Just over the size limit; 1.99 s.
@@ -84,7 +83,8 @@ static void test_kling_parse() {
   g_assert_cmpuint(r.faces[0].end_ns, ==, 2100 * kNsPerMs);
   g_assert_true(r.faces[0].lipsync_ready());
 
-  auto fail = std::get<Failure>(parse_kling_response("{\"code\":1101,\"message\":\"arrears\",\"request_id\":\"q\"}", 429));
+  auto fail =
+      std::get<Failure>(parse_kling_response("{\"code\":1101,\"message\":\"arrears\",\"request_id\":\"q\"}", 429));
   assert_str(fail.code, "1101");
   g_assert_cmpuint(fail.http_status, ==, 429);
   assert_str(fail.request_id, "q");
@@ -180,16 +180,16 @@ static void test_resolve_target() {
 static void test_jwt_vector() {
   // Computed independently (Python hmac/hashlib) for these inputs.
   assert_str(jwt_hs256("test-access", 1700001800, 1699999995, "test-secret"),
-                  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-                  "eyJpc3MiOiJ0ZXN0LWFjY2VzcyIsImV4cCI6MTcwMDAwMTgwMCwibmJmIjoxNjk5OTk5OTk1fQ."
-                  "_xT7DLTLtU6wl0etVdXTM84omV4F0_TZNf05mI3e3tE");
+             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+             "eyJpc3MiOiJ0ZXN0LWFjY2VzcyIsImV4cCI6MTcwMDAwMTgwMCwibmJmIjoxNjk5OTk5OTk1fQ."
+             "_xT7DLTLtU6wl0etVdXTM84omV4F0_TZNf05mI3e3tE");
 }
 
 static void test_jwt_renewal() {
   JwtIssuer issuer("ak", "sk");
   std::string first = issuer.token(1000000);
-  assert_str(issuer.token(1000000 + 60), first.c_str());         // still fresh
-  g_assert_true(issuer.token(1000000 + 1500) != first);  // renewed before it expires
+  assert_str(issuer.token(1000000 + 60), first.c_str());  // still fresh
+  g_assert_true(issuer.token(1000000 + 1500) != first);   // renewed before it expires
   assert_str(issuer.token(1000000 + 1500), jwt_hs256("ak", 1000000 + 1500 + 1800, 1000000 + 1500 - 5, "sk"));
 }
 

@@ -37,10 +37,10 @@ static std::string completed(const char *id, const std::string &text) {
 }
 
 static GstElement *kirin_pipeline(FakeService &svc, const std::string &extra) {
-  std::string desc = "filesrc location=\"" + g_clip +
-                     "\" ! qtdemux ! h264parse ! identifyface name=idf provider=kirin api-url=" +
-                     svc.url("/model/v1/generation") + " video-url=https://cdn.example/clip.mp4 api-key=" + kKey +
-                     " " + extra + " ! fakesink sync=false";
+  std::string desc =
+      "filesrc location=\"" + g_clip +
+      "\" ! qtdemux ! h264parse ! identifyface name=idf provider=kirin api-url=" + svc.url("/model/v1/generation") +
+      " video-url=https://cdn.example/clip.mp4 api-key=" + kKey + " " + extra + " ! fakesink sync=false";
   return launch(desc);
 }
 
@@ -105,8 +105,7 @@ static void test_status_sequence_and_progress() {
   }
   g_assert_cmpuint(types.size(), ==, 6);  // the completing poll reports COMPLETE
   g_assert_cmpint(types.front(), ==, GST_PROGRESS_TYPE_START);
-  for (size_t i = 1; i + 1 < types.size(); i++)
-    g_assert_cmpint(types[i], ==, GST_PROGRESS_TYPE_CONTINUE);
+  for (size_t i = 1; i + 1 < types.size(); i++) g_assert_cmpint(types[i], ==, GST_PROGRESS_TYPE_CONTINUE);
   g_assert_nonnull(strstr(texts[1].c_str(), "queued"));
   g_assert_nonnull(strstr(texts[3].c_str(), "in_progress"));
   g_assert_cmpint(types.back(), ==, GST_PROGRESS_TYPE_COMPLETE);
@@ -163,8 +162,9 @@ static void test_failed_known_codes() {
 }
 
 static void test_failed_error_variants() {
-  expect_task_failure(task("task_id", "t-f", "failed", ",\"error\":{\"code\":\"014002097\",\"message\":\"upstream 500\"}"),
-                      "014002097", "upstream 500");
+  expect_task_failure(
+      task("task_id", "t-f", "failed", ",\"error\":{\"code\":\"014002097\",\"message\":\"upstream 500\"}"), "014002097",
+      "upstream 500");
   expect_task_failure(task("task_id", "t-f", "failed", ",\"error\":\"video could not be fetched\""), "",
                       "video could not be fetched");
 }
@@ -227,7 +227,8 @@ static void test_submission_retried_when_refused() {
 static void test_deadline() {
   FakeService svc;
   svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-slow", "pending"))});
-  svc.script("GET /model/v1/generation/task/t-slow", {CannedResponse::json(200, task("task_id", "t-slow", "processing"))});
+  svc.script("GET /model/v1/generation/task/t-slow",
+             {CannedResponse::json(200, task("task_id", "t-slow", "processing"))});
   GstElement *p = kirin_pipeline(svc, "poll-interval=200 timeout=2");
   BusLog log;
   run_until_done(p, log, 20000);

@@ -21,14 +21,17 @@ static std::string kling_ok(const char *session = "sess-1") {
          session +
          "\",\"final_unit_deduction\":\"1\",\"face_data\":["
          "{\"face_id\":\"0\",\"face_image\":\"https://img.example/0.png\",\"start_time\":0,\"end_time\":2500},"
-         "{\"face_id\":1,\"face_image\":\"https://img.example/1.png\",\"start_time\":\"1200\",\"end_time\":\"3004\"}]}}";
+         "{\"face_id\":1,\"face_image\":\"https://img.example/"
+         "1.png\",\"start_time\":\"1200\",\"end_time\":\"3004\"}]}}";
 }
 
 static bool g_error_matches_code(const BusProblem &p, GstResourceError code) {
   return p.domain == GST_RESOURCE_ERROR && p.code == code;
 }
 
-static std::string api_url(FakeService &svc) { return svc.url("/kling/v1/videos/identify-face"); }
+static std::string api_url(FakeService &svc) {
+  return svc.url("/kling/v1/videos/identify-face");
+}
 
 // filesrc ! qtdemux ! h264parse ! identifyface ! fakesink
 static GstElement *clip_pipeline(const std::string &clip, const std::string &props) {
@@ -67,11 +70,9 @@ static GstPadProbeReturn on_sink_data(GstPad *, GstPadProbeInfo *info, gpointer 
       GstTagList *tags;
       gst_event_parse_tag(ev, &tags);
       if (gst_tag_list_get_tag_size(tags, "lipsync-session-id") > 0) {
-        if (probe->tags)
-          gst_tag_list_unref(probe->tags);
+        if (probe->tags) gst_tag_list_unref(probe->tags);
         probe->tags = gst_tag_list_ref(tags);
-        if (!probe->saw_buffer)
-          probe->tag_before_buffer = true;
+        if (!probe->saw_buffer) probe->tag_before_buffer = true;
       }
     }
   }
@@ -214,8 +215,8 @@ static void test_env_api_key() {
 /* ---- an http(s) source: its URI is the video_url, its size comes from HEAD ---- */
 
 static GstElement *http_pipeline(FakeService &svc, const std::string &props) {
-  std::string desc = "souphttpsrc location=" + svc.url("/media/clip.mp4") +
-                     " ! qtdemux ! h264parse ! identifyface " + props + " ! fakesink sync=false";
+  std::string desc = "souphttpsrc location=" + svc.url("/media/clip.mp4") + " ! qtdemux ! h264parse ! identifyface " +
+                     props + " ! fakesink sync=false";
   return launch(desc);
 }
 
@@ -231,8 +232,7 @@ static void test_http_source_uri_is_the_video_url() {
   g_assert_cmpuint(svc.count("HEAD /media/clip.mp4"), ==, 1);  // the size, asked on the worker
   std::string body;
   for (auto &r : svc.requests())
-    if (r.method == "POST")
-      body = r.body;
+    if (r.method == "POST") body = r.body;
   std::string expected = "{\"video_url\":\"" + svc.url("/media/clip.mp4") + "\"}";
   g_assert_cmpstr(body.c_str(), ==, expected.c_str());
   stop(p);
@@ -394,8 +394,7 @@ static void expect_failure(FakeService &svc, const std::string &extra, const cha
   g_assert_cmpstr(gst_structure_get_string(details, "code"), ==, code);
   g_assert_cmpstr(gst_structure_get_string(details, "request-id"), ==, request_id);
   g_assert_nonnull(gst_structure_get_string(details, "message"));
-  if (*code)
-    error.assert_contains({code});
+  if (*code) error.assert_contains({code});
   const GstStructure *e = log.element_message("identify-face-error");
   g_assert_nonnull(e);
   g_assert_cmpstr(gst_structure_get_string(e, "code"), ==, code);
@@ -405,7 +404,8 @@ static void expect_failure(FakeService &svc, const std::string &extra, const cha
 
 static void test_parameter_error_not_retried() {
   FakeService svc;
-  svc.script(kRoute, {CannedResponse::json(400, "{\"code\":1201,\"message\":\"invalid video_url\",\"request_id\":\"r-9\"}")});
+  svc.script(kRoute,
+             {CannedResponse::json(400, "{\"code\":1201,\"message\":\"invalid video_url\",\"request_id\":\"r-9\"}")});
   expect_failure(svc, "", "1201", 400, "r-9", 1);
 }
 
@@ -574,8 +574,7 @@ static std::vector<std::string> canceled_texts(GstBus *bus) {
     GstProgressType type;
     gchar *text = nullptr;
     gst_message_parse_progress(m, &type, nullptr, &text);
-    if (type == GST_PROGRESS_TYPE_CANCELED)
-      out.push_back(text);
+    if (type == GST_PROGRESS_TYPE_CANCELED) out.push_back(text);
     g_free(text);
     gst_message_unref(m);
   }
@@ -659,8 +658,7 @@ static void test_later_upstream_tags_keep_ours() {
     if (GST_EVENT_TYPE(ev) == GST_EVENT_TAG) {
       GstTagList *tags;
       gst_event_parse_tag(ev, &tags);
-      if (last)
-        gst_tag_list_unref(last);
+      if (last) gst_tag_list_unref(last);
       last = gst_tag_list_ref(tags);
     }
     gst_event_unref(ev);
@@ -682,8 +680,8 @@ static void test_later_upstream_tags_keep_ours() {
 static void test_access_key_jwt() {
   FakeService svc;
   svc.script(kRoute, {CannedResponse::json(200, kling_ok())});
-  GstElement *p = clip_pipeline(g_clip, "api-url=" + api_url(svc) +
-                                            " video-url=https://cdn.example/clip.mp4 access-key=ak-1 secret-key=sk-1");
+  GstElement *p = clip_pipeline(
+      g_clip, "api-url=" + api_url(svc) + " video-url=https://cdn.example/clip.mp4 access-key=ak-1 secret-key=sk-1");
   BusLog log;
   run_until_done(p, log, 20000);
   g_assert_true(log.eos);

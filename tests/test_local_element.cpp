@@ -9,8 +9,8 @@ static std::string g_dir;
 static std::string g_face_clip;  // 1280x720, 3 s, one face all along
 
 static GstElement *local_pipeline(const std::string &clip, const std::string &props) {
-  std::string desc = "filesrc location=\"" + clip + "\" ! qtdemux ! h264parse ! identifyface provider=local " +
-                     props + " ! fakesink sync=false";
+  std::string desc = "filesrc location=\"" + clip + "\" ! qtdemux ! h264parse ! identifyface provider=local " + props +
+                     " ! fakesink sync=false";
   return launch(desc);
 }
 
@@ -92,8 +92,7 @@ static void test_video_id_is_an_error() {
 static guint thread_count() {
   guint n = 0;
   if (GDir *dir = g_dir_open("/proc/self/task", 0, nullptr)) {
-    while (g_dir_read_name(dir))
-      n++;
+    while (g_dir_read_name(dir)) n++;
     g_dir_close(dir);
   }
   return n;
@@ -113,8 +112,8 @@ static void test_stop_mid_analysis_leaves_nothing() {
   // Wait until the analysis is under way (a CONTINUE progress message).
   bool analysing = false;
   while (!analysing) {
-    GstMessage *m = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND,
-                                               (GstMessageType)(GST_MESSAGE_PROGRESS | GST_MESSAGE_ERROR));
+    GstMessage *m =
+        gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND, (GstMessageType)(GST_MESSAGE_PROGRESS | GST_MESSAGE_ERROR));
     g_assert_nonnull(m);
     g_assert_cmpint(GST_MESSAGE_TYPE(m), ==, GST_MESSAGE_PROGRESS);
     GstProgressType type;
@@ -134,8 +133,7 @@ static void test_stop_mid_analysis_leaves_nothing() {
     if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_PROGRESS) {
       GstProgressType type;
       gst_message_parse_progress(m, &type, nullptr, nullptr);
-      if (canceled)
-        g_error("progress type %d after CANCELED", type);
+      if (canceled) g_error("progress type %d after CANCELED", type);
       canceled = type == GST_PROGRESS_TYPE_CANCELED;
     }
     g_assert_false(gst_message_has_name(m, "identify-face"));

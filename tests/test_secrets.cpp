@@ -32,8 +32,7 @@ static void collect_gst_log(GstDebugCategory *category, GstDebugLevel level, con
 static GLogWriterOutput collect_glib_log(GLogLevelFlags, const GLogField *fields, gsize n_fields, gpointer) {
   std::lock_guard<std::mutex> g(g_log_lock);
   for (gsize i = 0; i < n_fields; i++) {
-    if (fields[i].length < 0)
-      g_captured += (const char *)fields[i].value;
+    if (fields[i].length < 0) g_captured += (const char *)fields[i].value;
     g_captured += ' ';
   }
   g_captured += '\n';
@@ -42,8 +41,7 @@ static GLogWriterOutput collect_glib_log(GLogLevelFlags, const GLogField *fields
 
 static void on_deep_notify(GstObject *, GstObject *prop_object, GParamSpec *pspec, gpointer data) {
   auto *out = static_cast<std::string *>(data);
-  if (!(pspec->flags & G_PARAM_READABLE))
-    return;
+  if (!(pspec->flags & G_PARAM_READABLE)) return;
   GValue v = G_VALUE_INIT;
   g_value_init(&v, pspec->value_type);
   g_object_get_property(G_OBJECT(prop_object), pspec->name, &v);
@@ -82,16 +80,17 @@ static std::string dump_messages(const BusLog &log) {
 }
 
 static void assert_absent(const std::string &haystack, const std::string &secret, const char *where) {
-  if (haystack.find(secret) != std::string::npos)
-    g_error("a secret (%zu chars) appears in %s", secret.size(), where);
+  if (haystack.find(secret) != std::string::npos) g_error("a secret (%zu chars) appears in %s", secret.size(), where);
 }
 
 static std::string run(FakeService &svc, const char *provider, const char *route_path,
                        std::function<void(GstElement *)> configure, std::string *notifications, BusLog &log) {
   std::string clip = make_clip(make_temp_dir(), "clip.mp4", ClipSpec{});
-  std::string desc = std::string("filesrc location=\"") + clip +
-                     "\" ! qtdemux ! h264parse ! identifyface name=idf poll-interval=50 video-url=https://cdn.example/c.mp4"
-                     " provider=" + provider + " api-url=" + svc.url(route_path) + " ! fakesink sync=false";
+  std::string desc =
+      std::string("filesrc location=\"") + clip +
+      "\" ! qtdemux ! h264parse ! identifyface name=idf poll-interval=50 video-url=https://cdn.example/c.mp4"
+      " provider=" +
+      provider + " api-url=" + svc.url(route_path) + " ! fakesink sync=false";
   GstElement *p = launch(desc);
   GstElement *idf = gst_bin_get_by_name(GST_BIN(p), "idf");
   configure(idf);
@@ -110,11 +109,13 @@ static void test_no_secret_anywhere() {
 
   // Kling with a Bearer key, answered with an auth failure (error path).
   FakeService kling;
-  kling.script("POST /kling", {CannedResponse::json(401, "{\"code\":1001,\"message\":\"invalid key\",\"request_id\":\"r\"}")});
+  kling.script("POST /kling",
+               {CannedResponse::json(401, "{\"code\":1001,\"message\":\"invalid key\",\"request_id\":\"r\"}")});
   {
     BusLog log;
-    messages += run(kling, "kling", "/kling", [&](GstElement *e) { g_object_set(e, "api-key", api_key.c_str(), nullptr); },
-                    &notifications, log);
+    messages += run(
+        kling, "kling", "/kling", [&](GstElement *e) { g_object_set(e, "api-key", api_key.c_str(), nullptr); },
+        &notifications, log);
     g_assert_true(log.error);
   }
   std::string bearer = kling.requests().at(0).headers["authorization"];
@@ -125,16 +126,18 @@ static void test_no_secret_anywhere() {
   kirin.script("POST /gen", {CannedResponse::json(200, "{\"task_id\":\"t\",\"status\":\"pending\"}")});
   kirin.script("GET /gen/task/t",
                {CannedResponse::json(200, "{\"task_id\":\"t\",\"status\":\"processing\"}"),
-                CannedResponse::json(200, "{\"task_id\":\"t\",\"status\":\"completed\",\"output\":[{\"content\":[{"
-                                          "\"type\":\"text\",\"text\":\"{\\\"code\\\":0,\\\"data\\\":{\\\"session_id\\\":"
-                                          "\\\"s\\\",\\\"face_data\\\":[]}}\"}]}]}")});
+                CannedResponse::json(200,
+                                     "{\"task_id\":\"t\",\"status\":\"completed\",\"output\":[{\"content\":[{"
+                                     "\"type\":\"text\",\"text\":\"{\\\"code\\\":0,\\\"data\\\":{\\\"session_id\\\":"
+                                     "\\\"s\\\",\\\"face_data\\\":[]}}\"}]}]}")});
   {
     BusLog log;
-    messages += run(kirin, "kirin", "/gen",
-                    [&](GstElement *e) {
-                      g_object_set(e, "access-key", access_key.c_str(), "secret-key", secret_key.c_str(), nullptr);
-                    },
-                    &notifications, log);
+    messages += run(
+        kirin, "kirin", "/gen",
+        [&](GstElement *e) {
+          g_object_set(e, "access-key", access_key.c_str(), "secret-key", secret_key.c_str(), nullptr);
+        },
+        &notifications, log);
     g_assert_true(log.eos);
     g_assert_nonnull(log.element_message("identify-face"));
   }
@@ -149,7 +152,9 @@ static void test_no_secret_anywhere() {
   std::string iss = "\"iss\":\"" + access_key + "\"";
   g_assert_nonnull(strstr(payload_json.c_str(), iss.c_str()));
   gint64 exp = 0, nbf = 0;
-  g_assert_cmpint(sscanf(strstr(payload_json.c_str(), "\"exp\":"), "\"exp\":%" G_GINT64_FORMAT ",\"nbf\":%" G_GINT64_FORMAT, &exp, &nbf), ==, 2);
+  g_assert_cmpint(sscanf(strstr(payload_json.c_str(), "\"exp\":"),
+                         "\"exp\":%" G_GINT64_FORMAT ",\"nbf\":%" G_GINT64_FORMAT, &exp, &nbf),
+                  ==, 2);
   g_assert_cmpint(exp - nbf, ==, 1805);
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   g_assert_cmpint(exp, >, now + 1800 - 120);  // signed during this test

@@ -17,8 +17,7 @@ std::string make_clip(const std::string &dir, const std::string &name, const Cli
   g_free(desc);
   BusLog log;
   run_until_done(p, log, 60000);
-  if (!log.eos)
-    g_error("could not encode %s: %s", path.c_str(), log.problem(GST_MESSAGE_ERROR).text.c_str());
+  if (!log.eos) g_error("could not encode %s: %s", path.c_str(), log.problem(GST_MESSAGE_ERROR).text.c_str());
   stop(p);
   return path;
 }
@@ -33,8 +32,7 @@ std::string file_uri(const std::string &path) {
 GstElement *launch(const std::string &description) {
   GError *err = nullptr;
   GstElement *p = gst_parse_launch(description.c_str(), &err);
-  if (err)
-    g_error("cannot launch \"%s\": %s", description.c_str(), err->message);
+  if (err) g_error("cannot launch \"%s\": %s", description.c_str(), err->message);
   return p;
 }
 
@@ -44,8 +42,7 @@ void stop(GstElement *pipeline) {
 }
 
 BusLog::~BusLog() {
-  for (auto *m : messages)
-    gst_message_unref(m);
+  for (auto *m : messages) gst_message_unref(m);
 }
 
 const GstStructure *BusLog::element_message(const char *name) const {
@@ -57,15 +54,13 @@ const GstStructure *BusLog::element_message(const char *name) const {
 
 int BusLog::index_of_element(const char *name) const {
   for (size_t i = 0; i < messages.size(); i++)
-    if (GST_MESSAGE_TYPE(messages[i]) == GST_MESSAGE_ELEMENT && gst_message_has_name(messages[i], name))
-      return (int)i;
+    if (GST_MESSAGE_TYPE(messages[i]) == GST_MESSAGE_ELEMENT && gst_message_has_name(messages[i], name)) return (int)i;
   return -1;
 }
 
 int BusLog::index_of_type(GstMessageType type) const {
   for (size_t i = 0; i < messages.size(); i++)
-    if (GST_MESSAGE_TYPE(messages[i]) == type)
-      return (int)i;
+    if (GST_MESSAGE_TYPE(messages[i]) == type) return (int)i;
   return -1;
 }
 
@@ -77,16 +72,14 @@ GstMessage *BusLog::first(GstMessageType type) const {
 std::vector<GstMessage *> BusLog::all(GstMessageType type) const {
   std::vector<GstMessage *> out;
   for (auto *m : messages)
-    if (GST_MESSAGE_TYPE(m) == type)
-      out.push_back(m);
+    if (GST_MESSAGE_TYPE(m) == type) out.push_back(m);
   return out;
 }
 
 BusProblem BusLog::problem(GstMessageType type) const {
   BusProblem out;
   GstMessage *m = first(type);
-  if (!m)
-    return out;
+  if (!m) return out;
   GError *err = nullptr;
   if (type == GST_MESSAGE_ERROR) {
     gst_message_parse_error(m, &err, nullptr);
@@ -104,11 +97,9 @@ BusProblem BusLog::problem(GstMessageType type) const {
 }
 
 void BusProblem::assert_contains(std::initializer_list<const char *> needles) const {
-  if (!found)
-    g_error("expected an error or warning, none was posted");
+  if (!found) g_error("expected an error or warning, none was posted");
   for (const char *needle : needles)
-    if (text.find(needle) == std::string::npos)
-      g_error("expected \"%s\" in \"%s\"", needle, text.c_str());
+    if (text.find(needle) == std::string::npos) g_error("expected \"%s\" in \"%s\"", needle, text.c_str());
 }
 
 std::vector<GstProgressType> BusLog::progress_types() const {
@@ -160,8 +151,7 @@ std::string make_temp_dir() {
 
 void remove_dir(const std::string &dir) {
   GDir *d = g_dir_open(dir.c_str(), 0, nullptr);
-  if (!d)
-    return;
+  if (!d) return;
   while (const gchar *name = g_dir_read_name(d)) {
     std::string path = dir + "/" + name;
     if (g_file_test(path.c_str(), G_FILE_TEST_IS_DIR))
@@ -173,7 +163,9 @@ void remove_dir(const std::string &dir) {
   g_rmdir(dir.c_str());
 }
 
-const GValue *faces_of(const GstStructure *s) { return gst_structure_get_value(s, "faces"); }
+const GValue *faces_of(const GstStructure *s) {
+  return gst_structure_get_value(s, "faces");
+}
 
 const GstStructure *face_at(const GstStructure *s, guint i) {
   const GValue *faces = faces_of(s);
@@ -184,10 +176,8 @@ const GstStructure *face_at(const GstStructure *s, guint i) {
 }
 
 static std::string base64url_decode(std::string b64) {
-  for (auto &c : b64)
-    c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (b64.size() % 4)
-    b64 += '=';
+  for (auto &c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (b64.size() % 4) b64 += '=';
   gsize len = 0;
   guchar *raw = g_base64_decode(b64.c_str(), &len);
   std::string out((const char *)raw, len);
@@ -197,8 +187,7 @@ static std::string base64url_decode(std::string b64) {
 
 bool jwt_signed_with(const std::string &jwt, const std::string &secret) {
   size_t dot = jwt.rfind('.');
-  if (dot == std::string::npos)
-    return false;
+  if (dot == std::string::npos) return false;
   std::string signing_input = jwt.substr(0, dot);
   std::string signature = base64url_decode(jwt.substr(dot + 1));
   GHmac *hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)secret.data(), secret.size());
@@ -212,7 +201,6 @@ bool jwt_signed_with(const std::string &jwt, const std::string &secret) {
 
 std::string jwt_payload(const std::string &jwt) {
   size_t first = jwt.find('.'), last = jwt.rfind('.');
-  if (first == std::string::npos || last == first)
-    return "";
+  if (first == std::string::npos || last == first) return "";
   return base64url_decode(jwt.substr(first + 1, last - first - 1));
 }
