@@ -48,24 +48,34 @@
 #include <optional>
 #include <string>
 
+#include "debug_categories.h"
 #include "identifyface_enums.h"
 #include "identifyface_result.h"
 #include "job.h"
 #include "jwt.h"
-#include "kirin_dialect.h"
 #include "local_engine.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_identify_face_debug);
 #define GST_CAT_DEFAULT gst_identify_face_debug
 
-#define DEFAULT_PROVIDER IDF_PROVIDER_KLING
-#define DEFAULT_VALIDATION IDF_VALIDATION_STRICT
+// The GEnums mirror the core's enums value for value.
+static_assert((int)IDF_PROVIDER_KLING == (int)idf::Provider::Kling);
+static_assert((int)IDF_PROVIDER_KIRIN == (int)idf::Provider::Kirin);
+static_assert((int)IDF_PROVIDER_LOCAL == (int)idf::Provider::Local);
+static_assert((int)IDF_VALIDATION_STRICT == (int)idf::ValidationMode::Strict);
+static_assert((int)IDF_VALIDATION_WARN == (int)idf::ValidationMode::Warn);
+static_assert((int)IDF_VALIDATION_OFF == (int)idf::ValidationMode::Off);
+
+// Property defaults are the core's (job_settings.h); only the element's own
+// behaviour is defined here.
+#define DEFAULT_PROVIDER ((IdfProviderEnum)idf::defaults::kProvider)
+#define DEFAULT_VALIDATION ((IdfValidationEnum)idf::defaults::kValidation)
 #define DEFAULT_ON_ERROR IDF_ON_ERROR_ERROR
-#define DEFAULT_REQUEST_TIMEOUT 30
-#define DEFAULT_TIMEOUT 300
-#define DEFAULT_POLL_INTERVAL 1000
-#define DEFAULT_POLL_INTERVAL_MAX 5000
-#define DEFAULT_MAX_RETRIES 3
+#define DEFAULT_REQUEST_TIMEOUT idf::defaults::kRequestTimeoutS
+#define DEFAULT_TIMEOUT idf::defaults::kTimeoutS
+#define DEFAULT_POLL_INTERVAL idf::defaults::kPollIntervalMs
+#define DEFAULT_POLL_INTERVAL_MAX idf::defaults::kPollIntervalMaxMs
+#define DEFAULT_MAX_RETRIES idf::defaults::kMaxRetries
 #define DEFAULT_HOLD_EOS TRUE
 #define DEFAULT_WAIT_FOR_RESULT FALSE
 #define API_KEY_ENV "IDENTIFYFACE_API_KEY"
@@ -101,7 +111,7 @@ namespace {
 struct Settings {
   IdfProviderEnum provider = DEFAULT_PROVIDER;
   std::string api_url, poll_url, api_key, access_key, secret_key;
-  std::string model = idf::kKirinDefaultModel;
+  std::string model = idf::defaults::kModel;
   std::string video_url, video_id, face_image_dir;
   IdfValidationEnum validation = DEFAULT_VALIDATION;
   guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
@@ -135,28 +145,41 @@ enum class JobState { None, Running, Done, Abandoned };
 
 }  // namespace
 
-struct GstIdentifyFacePrivate {
-  std::mutex settings_lock;
-  Settings settings;
-
-  // Streaming-thread state (caps, tags and buffers arrive there).
-  idf::ClipInfo clip;
+// What the streaming thread, the worker thread and the application share
+// about the current stream. Lock rule: every field is read and written with
+// `lock` held, and `changed` is waited on with it; never cancel a job, post
+// a message or push an event while holding it (the worker may be waiting
+// for it).
+struct StreamState {
+  std::mutex lock;
+  std::condition_variable changed;
   std::string stream_id;
-
-  // Shared with the worker and application threads.
-  std::mutex state_lock;
-  std::condition_variable state_cond;
   JobState job_state = JobState::None;
   std::shared_ptr<idf::Job> job;
   std::shared_ptr<ElementLink> link;
-  bool unblock = false;                 // flushing or stopping: release held buffers/EOS
-  bool failed = false;                  // the last job failed and on-error=error
+  // A flush or stop is under way: held buffers and EOS are released and no
+  // job starts until FLUSH_STOP or the next start().
+  bool flushing = false;
+  // What buffers get once the job failed with on-error=error.
+  GstFlowReturn flow_error = GST_FLOW_OK;
   GstTagList *result_tags = nullptr;    // ours, once known
   bool tags_pending = false;            // result_tags not pushed yet
   GstTagList *upstream_tags = nullptr;  // upstream's last STREAM tags
   GstStructure *result = nullptr;
   std::string session_id;
+};
+
+struct GstIdentifyFacePrivate {
+  std::mutex settings_lock;
+  Settings settings;  // with settings_lock
+
+  // Streaming thread only: what caps, tags and queries told about the clip.
+  idf::ClipInfo clip;
+
+  // Written by start() before streaming begins, then only read.
   std::shared_ptr<idf::JwtIssuer> jwt;
+
+  StreamState state;
 };
 
 struct _GstIdentifyFace {
@@ -167,7 +190,10 @@ struct _GstIdentifyFace {
 #define gst_identify_face_parent_class parent_class
 G_DEFINE_TYPE(GstIdentifyFace, gst_identify_face, GST_TYPE_BASE_TRANSFORM);
 
+// At plugin load, so that --gst-debug-help lists every category.
 static gboolean identifyface_element_init(GstPlugin *plugin) {
+  GST_DEBUG_CATEGORY_INIT(gst_identify_face_debug, "identifyface", 0, "identifyface element");
+  idf::init_debug_categories();
   idf_register_tags();
   return gst_element_register(plugin, "identifyface", GST_RANK_NONE, GST_TYPE_IDENTIFY_FACE);
 }
@@ -189,15 +215,15 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
   std::shared_ptr<ElementLink> link;
   bool was_running, abandoned = false;
   {
-    std::lock_guard<std::mutex> g(priv->state_lock);
-    job = std::move(priv->job);
-    link = std::move(priv->link);
-    was_running = priv->job_state == JobState::Running;
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    job = std::move(priv->state.job);
+    link = std::move(priv->state.link);
+    was_running = priv->state.job_state == JobState::Running;
     if (was_running) {
       abandoned = job && job->submitted();
-      priv->job_state = abandoned ? JobState::Abandoned : JobState::None;
+      priv->state.job_state = abandoned ? JobState::Abandoned : JobState::None;
     }
-    priv->state_cond.notify_all();
+    priv->state.changed.notify_all();
   }
   if (link) link->detach();
   if (job) job->cancel();  // never with state_lock held: the worker may be waiting for it
@@ -213,8 +239,8 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
 // cancel the job.
 static void release_and_cancel(GstIdentifyFace *self) {
   {
-    std::lock_guard<std::mutex> g(self->priv->state_lock);
-    self->priv->unblock = true;
+    std::lock_guard<std::mutex> g(self->priv->state.lock);
+    self->priv->state.flushing = true;
   }
   cancel_job(self, true);  // notifies the waiters
 }
@@ -222,13 +248,13 @@ static void release_and_cancel(GstIdentifyFace *self) {
 // Forgets everything about the previous stream.
 static void reset_stream_state(GstIdentifyFace *self) {
   GstIdentifyFacePrivate *priv = self->priv;
-  std::lock_guard<std::mutex> g(priv->state_lock);
-  priv->job_state = JobState::None;
-  priv->failed = false;
-  priv->tags_pending = false;
-  g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
-  g_clear_pointer(&priv->upstream_tags, gst_tag_list_unref);
   priv->clip = idf::ClipInfo();
+  std::lock_guard<std::mutex> g(priv->state.lock);
+  priv->state.job_state = JobState::None;
+  priv->state.flow_error = GST_FLOW_OK;
+  priv->state.tags_pending = false;
+  g_clear_pointer(&priv->state.result_tags, gst_tag_list_unref);
+  g_clear_pointer(&priv->state.upstream_tags, gst_tag_list_unref);
 }
 
 static GstResourceError resource_error_for(const idf::Failure &f) {
@@ -253,27 +279,24 @@ static void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char
   }
   std::string stream_id;
   {
-    std::lock_guard<std::mutex> g(priv->state_lock);
-    stream_id = priv->stream_id;
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    stream_id = priv->state.stream_id;
   }
-  gst_element_post_message(
-      GST_ELEMENT(self),
-      gst_message_new_element(GST_OBJECT(self), idf_failure_to_structure(f, provider, stream_id.c_str())));
+  // The message and the ERROR/WARNING details are one structure: one list of
+  // fields.
+  GstStructure *details = idf_failure_to_structure(f, provider, stream_id.c_str());
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), gst_structure_copy(details)));
 
   GST_WARNING_OBJECT(self, "identification failed: %s", f.message.c_str());
-  GstStructure *details = gst_structure_new("details", "kind", G_TYPE_STRING, idf::failure_kind_name(f.kind), "code",
-                                            G_TYPE_STRING, f.code.c_str(), "message", G_TYPE_STRING, f.message.c_str(),
-                                            "http-status", G_TYPE_UINT, f.http_status, "request-id", G_TYPE_STRING,
-                                            f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(), nullptr);
   gst_element_message_full_with_details(GST_ELEMENT(self), as_error ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
                                         GST_RESOURCE_ERROR, resource_error_for(f),
                                         g_strdup_printf("Face identification failed: %s", f.message.c_str()), nullptr,
                                         __FILE__, GST_FUNCTION, __LINE__, details);
 
-  std::lock_guard<std::mutex> g(priv->state_lock);
-  priv->failed = as_error;
-  priv->job_state = JobState::Done;
-  priv->state_cond.notify_all();
+  std::lock_guard<std::mutex> g(priv->state.lock);
+  priv->state.flow_error = as_error ? GST_FLOW_ERROR : GST_FLOW_OK;
+  priv->state.job_state = JobState::Done;
+  priv->state.changed.notify_all();
 }
 
 // Runs on the worker thread.
@@ -286,22 +309,22 @@ static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, cons
   const auto &r = std::get<idf::Result>(outcome);
   GstStructure *s = idf_result_to_structure(r);
   {
-    std::lock_guard<std::mutex> g(priv->state_lock);
-    if (priv->result) gst_structure_free(priv->result);
-    priv->result = gst_structure_copy(s);
-    priv->session_id = r.session_id;
-    g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
-    priv->result_tags = idf_result_to_tags(r);
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    if (priv->state.result) gst_structure_free(priv->state.result);
+    priv->state.result = gst_structure_copy(s);
+    priv->state.session_id = r.session_id;
+    g_clear_pointer(&priv->state.result_tags, gst_tag_list_unref);
+    priv->state.result_tags = idf_result_to_tags(r);
   }
   GST_INFO_OBJECT(self, "identified %zu face(s), session %s", r.faces.size(), r.session_id.c_str());
   // The message goes out before a held EOS or buffer is released, so the
   // bus shows the answer before EOS.
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
   g_object_notify(G_OBJECT(self), "session-id");
-  std::lock_guard<std::mutex> g(priv->state_lock);
-  priv->tags_pending = true;
-  priv->job_state = JobState::Done;
-  priv->state_cond.notify_all();
+  std::lock_guard<std::mutex> g(priv->state.lock);
+  priv->state.tags_pending = true;
+  priv->state.job_state = JobState::Done;
+  priv->state.changed.notify_all();
 }
 
 static void post_progress(GstIdentifyFace *self, idf::ProgressKind kind, const std::string &text) {
@@ -333,9 +356,9 @@ static void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
   gst_query_unref(q);
 }
 
-static std::string authorization_value(const std::shared_ptr<idf::JwtIssuer> &jwt, const Settings &s) {
+static std::string authorization_value(const std::shared_ptr<idf::JwtIssuer> &jwt, const Settings &s, int64_t wall_s) {
   if (!s.api_key.empty()) return "Bearer " + s.api_key;
-  if (jwt) return "Bearer " + jwt->token(g_get_real_time() / G_USEC_PER_SEC);
+  if (jwt) return "Bearer " + jwt->token(wall_s);
   const char *env = g_getenv(API_KEY_ENV);
   return env ? std::string("Bearer ") + env : std::string();
 }
@@ -370,14 +393,16 @@ static void start_job(GstIdentifyFace *self) {
   cfg.model = s.model;
   cfg.clip = clip;
   cfg.validation = (idf::ValidationMode)s.validation;
-  cfg.stream_id = priv->stream_id;
   cfg.request_timeout_s = s.request_timeout;
   cfg.timeout_s = s.timeout;
   cfg.poll_interval_ms = s.poll_interval;
   cfg.poll_interval_max_ms = s.poll_interval_max;
   cfg.max_retries = s.max_retries;
   cfg.face_image_dir = s.face_image_dir;  // "": the engine picks its default
-  cfg.authorization = [jwt = priv->jwt, s] { return authorization_value(jwt, s); };
+  cfg.authorization = [jwt = priv->jwt, s](int64_t wall_s) { return authorization_value(jwt, s, wall_s); };
+  gchar *name = gst_object_get_name(GST_OBJECT(self));
+  cfg.requester = name ? name : "identifyface";
+  g_free(name);
 
   auto link = std::make_shared<ElementLink>(self);
   idf::JobListener listener;
@@ -400,20 +425,21 @@ static void start_job(GstIdentifyFace *self) {
     }
   };
 
-  std::lock_guard<std::mutex> g(priv->state_lock);
-  if (priv->unblock)  // a flush or stop raced with us: don't start
+  std::lock_guard<std::mutex> g(priv->state.lock);
+  if (priv->state.flushing)  // a flush or stop raced with us: don't start
     return;
-  priv->link = link;
-  priv->job_state = JobState::Running;
-  priv->job = idf::Job::start(std::move(cfg), std::move(listener));
+  cfg.stream_id = priv->state.stream_id;
+  priv->state.link = link;
+  priv->state.job_state = JobState::Running;
+  priv->state.job = idf::Job::start(std::move(cfg), std::move(listener));
 }
 
 // Streaming thread: waits for the job, released by flush and stop.
 static void wait_for_job(GstIdentifyFace *self) {
   GstIdentifyFacePrivate *priv = self->priv;
-  std::unique_lock<std::mutex> lk(priv->state_lock);
+  std::unique_lock<std::mutex> lk(priv->state.lock);
   GST_DEBUG_OBJECT(self, "waiting for the identification");
-  priv->state_cond.wait(lk, [priv] { return priv->job_state != JobState::Running || priv->unblock; });
+  priv->state.changed.wait(lk, [priv] { return priv->state.job_state != JobState::Running || priv->state.flushing; });
 }
 
 // Upstream's STREAM tags with ours replacing any of the same name, as one
@@ -430,10 +456,10 @@ static void push_pending_tags(GstIdentifyFace *self) {
   GstIdentifyFacePrivate *priv = self->priv;
   GstTagList *tags = nullptr;
   {
-    std::lock_guard<std::mutex> g(priv->state_lock);
-    if (!priv->tags_pending || !priv->result_tags) return;
-    priv->tags_pending = false;
-    tags = merged_stream_tags(priv->upstream_tags, priv->result_tags);
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    if (!priv->state.tags_pending || !priv->state.result_tags) return;
+    priv->state.tags_pending = false;
+    tags = merged_stream_tags(priv->state.upstream_tags, priv->state.result_tags);
   }
   GST_DEBUG_OBJECT(self, "pushing tags %" GST_PTR_FORMAT, tags);
   gst_pad_push_event(GST_BASE_TRANSFORM_SRC_PAD(self), gst_event_new_tag(tags));
@@ -446,8 +472,8 @@ static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, Gst
   GstIdentifyFacePrivate *priv = self->priv;
   JobState state;
   {
-    std::lock_guard<std::mutex> g(priv->state_lock);
-    state = priv->job_state;
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    state = priv->state.job_state;
   }
   if (state == JobState::None) start_job(self);
 
@@ -459,9 +485,9 @@ static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, Gst
   if (wait) wait_for_job(self);
   push_pending_tags(self);
 
-  std::lock_guard<std::mutex> g(priv->state_lock);
-  if (priv->unblock) return GST_FLOW_FLUSHING;
-  return priv->failed ? GST_FLOW_ERROR : GST_FLOW_OK;
+  std::lock_guard<std::mutex> g(priv->state.lock);
+  if (priv->state.flushing) return GST_FLOW_FLUSHING;
+  return priv->state.flow_error;
 }
 
 static void update_clip_from_caps(GstIdentifyFace *self, GstCaps *caps) {
@@ -493,15 +519,15 @@ static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *
       std::string new_id = sid ? sid : "";
       std::string old_id;
       {
-        std::lock_guard<std::mutex> g(priv->state_lock);
-        old_id = priv->stream_id;
+        std::lock_guard<std::mutex> g(priv->state.lock);
+        old_id = priv->state.stream_id;
       }
       if (new_id != old_id) {
         GST_DEBUG_OBJECT(self, "new stream %s", new_id.c_str());
         cancel_job(self, true);
         reset_stream_state(self);
-        std::lock_guard<std::mutex> g(priv->state_lock);
-        priv->stream_id = new_id;
+        std::lock_guard<std::mutex> g(priv->state.lock);
+        priv->state.stream_id = new_id;
       }
       break;
     }
@@ -520,11 +546,11 @@ static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *
         g_free(container);
       }
       if (gst_tag_list_get_scope(tags) == GST_TAG_SCOPE_STREAM) {
-        std::lock_guard<std::mutex> g(priv->state_lock);
-        g_clear_pointer(&priv->upstream_tags, gst_tag_list_unref);
-        priv->upstream_tags = gst_tag_list_copy(tags);
-        if (priv->result_tags && !priv->tags_pending) {
-          GstTagList *merged = merged_stream_tags(tags, priv->result_tags);
+        std::lock_guard<std::mutex> g(priv->state.lock);
+        g_clear_pointer(&priv->state.upstream_tags, gst_tag_list_unref);
+        priv->state.upstream_tags = gst_tag_list_copy(tags);
+        if (priv->state.result_tags && !priv->state.tags_pending) {
+          GstTagList *merged = merged_stream_tags(tags, priv->state.result_tags);
           gst_event_unref(event);
           event = gst_event_new_tag(merged);
         }
@@ -533,8 +559,8 @@ static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *
     }
     case GST_EVENT_FLUSH_START: release_and_cancel(self); break;
     case GST_EVENT_FLUSH_STOP: {
-      std::lock_guard<std::mutex> g(priv->state_lock);
-      priv->unblock = false;
+      std::lock_guard<std::mutex> g(priv->state.lock);
+      priv->state.flushing = false;
       break;
     }
     case GST_EVENT_EOS: {
@@ -594,8 +620,8 @@ static gboolean gst_identify_face_start(GstBaseTransform *trans) {
       return FALSE;
     }
   }
-  std::lock_guard<std::mutex> g(priv->state_lock);
-  priv->unblock = false;
+  std::lock_guard<std::mutex> g(priv->state.lock);
+  priv->state.flushing = false;
   return TRUE;
 }
 
@@ -603,8 +629,8 @@ static gboolean gst_identify_face_stop(GstBaseTransform *trans) {
   auto *self = GST_IDENTIFY_FACE(trans);
   cancel_job(self, true);
   reset_stream_state(self);
-  std::lock_guard<std::mutex> g(self->priv->state_lock);
-  self->priv->stream_id.clear();
+  std::lock_guard<std::mutex> g(self->priv->state.lock);
+  self->priv->state.stream_id.clear();
   return TRUE;
 }
 
@@ -673,13 +699,13 @@ static void gst_identify_face_get_property(GObject *object, guint prop_id, GValu
     case PROP_VIDEO_ID: get_string(priv, &Settings::video_id, value); return;
     case PROP_FACE_IMAGE_DIR: get_string(priv, &Settings::face_image_dir, value); return;
     case PROP_SESSION_ID: {
-      std::lock_guard<std::mutex> g(priv->state_lock);
-      g_value_set_string(value, priv->session_id.empty() ? nullptr : priv->session_id.c_str());
+      std::lock_guard<std::mutex> g(priv->state.lock);
+      g_value_set_string(value, priv->state.session_id.empty() ? nullptr : priv->state.session_id.c_str());
       return;
     }
     case PROP_RESULT: {
-      std::lock_guard<std::mutex> g(priv->state_lock);
-      g_value_set_boxed(value, priv->result);
+      std::lock_guard<std::mutex> g(priv->state.lock);
+      g_value_set_boxed(value, priv->state.result);
       return;
     }
     default: break;
@@ -710,9 +736,9 @@ static void gst_identify_face_dispose(GObject *object) {
 static void gst_identify_face_finalize(GObject *object) {
   auto *self = GST_IDENTIFY_FACE(object);
   GstIdentifyFacePrivate *priv = self->priv;
-  g_clear_pointer(&priv->result_tags, gst_tag_list_unref);
-  g_clear_pointer(&priv->upstream_tags, gst_tag_list_unref);
-  g_clear_pointer(&priv->result, gst_structure_free);
+  g_clear_pointer(&priv->state.result_tags, gst_tag_list_unref);
+  g_clear_pointer(&priv->state.upstream_tags, gst_tag_list_unref);
+  g_clear_pointer(&priv->state.result, gst_structure_free);
   delete priv;
   G_OBJECT_CLASS(parent_class)->finalize(object);
 }
@@ -727,8 +753,6 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
   GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
-
-  GST_DEBUG_CATEGORY_INIT(gst_identify_face_debug, "identifyface", 0, "identifyface element");
 
   gobject_class->set_property = gst_identify_face_set_property;
   gobject_class->get_property = gst_identify_face_get_property;
@@ -768,7 +792,7 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
       g_param_spec_string("secret-key", "Secret key", "Kling secret key that signs the JWT (write-only)", nullptr, wo));
   g_object_class_install_property(
       gobject_class, PROP_MODEL,
-      g_param_spec_string("model", "Model", "kirin: the model id sent with the task", idf::kKirinDefaultModel, rw));
+      g_param_spec_string("model", "Model", "kirin: the model id sent with the task", idf::defaults::kModel, rw));
   g_object_class_install_property(
       gobject_class, PROP_VIDEO_URL,
       g_param_spec_string("video-url", "Video URL",
@@ -840,11 +864,11 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
                                         "Identifies the faces of a clip that can be lip-synced, and when",
                                         "gst-identify-face engineers");
 
-  element_class->change_state = gst_identify_face_change_state;
-  trans_class->transform_ip = gst_identify_face_transform_ip;
-  trans_class->sink_event = gst_identify_face_sink_event;
-  trans_class->start = gst_identify_face_start;
-  trans_class->stop = gst_identify_face_stop;
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_identify_face_change_state);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_identify_face_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_identify_face_sink_event);
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_identify_face_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_identify_face_stop);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = TRUE;
 

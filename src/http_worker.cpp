@@ -6,7 +6,9 @@
 #include <condition_variable>
 #include <mutex>
 
-GST_DEBUG_CATEGORY_STATIC(idf_http_debug);
+#include "debug_categories.h"
+#include "idf_version.h"
+
 #define GST_CAT_DEFAULT idf_http_debug
 
 namespace idf {
@@ -35,6 +37,7 @@ struct Exchange {
   GSource *timeout = nullptr;
   bool timed_out = false;
   bool body_written = false;
+  std::string requester;  // the element's name, for the log
   std::function<void(HttpResponse)> done;
 
   ~Exchange() {
@@ -97,8 +100,8 @@ void on_read(GObject *source, GAsyncResult *res, gpointer data) {
     resp.error_text = err ? err->message : "unknown error";
   }
   g_clear_error(&err);
-  GST_DEBUG("%s finished: status %u, error %d, %zu bytes, sent %d", soup_message_get_method(ex->msg), resp.status,
-            (int)resp.error, resp.body.size(), resp.request_sent);
+  GST_DEBUG("%s: %s finished: status %u, error %d, %zu bytes, sent %d", ex->requester.c_str(),
+            soup_message_get_method(ex->msg), resp.status, (int)resp.error, resp.body.size(), resp.request_sent);
   auto done = std::move(ex->done);
   delete ex;
   done(std::move(resp));
@@ -112,7 +115,7 @@ HttpWorker &HttpWorker::get() {
 }
 
 HttpWorker::HttpWorker() {
-  GST_DEBUG_CATEGORY_INIT(idf_http_debug, "identifyface-http", 0, "identifyface network worker");
+  init_debug_categories();
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
   std::mutex m;
@@ -131,10 +134,8 @@ HttpWorker::HttpWorker() {
         auto *s = static_cast<Start *>(data);
         HttpWorker *self = s->self;
         g_main_context_push_thread_default(self->context_);
-        self->session_ = soup_session_new_with_options("user-agent",
-                                                       "gst-identify-face/"
-                                                       "0.1",
-                                                       "timeout", 0u, "idle-timeout", 60u, nullptr);
+        self->session_ = soup_session_new_with_options("user-agent", "gst-identify-face/" IDF_VERSION, "timeout", 0u,
+                                                       "idle-timeout", 60u, nullptr);
         {
           std::lock_guard<std::mutex> g(*s->m);
           *s->ready = true;
@@ -153,8 +154,16 @@ gpointer HttpWorker::thread_main(gpointer data) {
   return nullptr;
 }
 
-bool HttpWorker::on_worker_thread() const {
+bool HttpWorker::on_loop_thread() const {
   return g_main_context_is_owner(context_);
+}
+
+int64_t HttpWorker::monotonic_us() const {
+  return g_get_monotonic_time();
+}
+
+int64_t HttpWorker::wall_s() const {
+  return g_get_real_time() / G_USEC_PER_SEC;
 }
 
 void HttpWorker::post(std::function<void()> fn) {
@@ -166,7 +175,10 @@ void HttpWorker::post(std::function<void()> fn) {
 }
 
 void HttpWorker::run_sync(std::function<void()> fn) {
-  g_return_if_fail(!on_worker_thread());
+  if (on_loop_thread()) {
+    fn();
+    return;
+  }
   std::mutex m;
   std::condition_variable cv;
   bool done = false;
@@ -180,11 +192,31 @@ void HttpWorker::run_sync(std::function<void()> fn) {
   cv.wait(lk, [&] { return done; });
 }
 
-GSource *HttpWorker::add_timer(unsigned ms, std::function<void()> fn) {
+EventLoop::TimerId HttpWorker::add_timer(unsigned ms, std::function<void()> fn) {
+  TimerId id = next_timer_++;
   GSource *src = g_timeout_source_new(ms);
-  g_source_set_callback(src, run_call, new Call{std::move(fn)}, free_call);
+  // The map's reference is dropped as the timer fires, so cancel_timer()
+  // only ever destroys timers that have not fired.
+  g_source_set_callback(src, run_call, new Call{[this, id, fn = std::move(fn)] {
+                          auto it = timers_.find(id);
+                          if (it != timers_.end()) {
+                            g_source_unref(it->second);
+                            timers_.erase(it);
+                          }
+                          fn();
+                        }},
+                        free_call);
   g_source_attach(src, context_);
-  return src;
+  timers_[id] = src;
+  return id;
+}
+
+void HttpWorker::cancel_timer(TimerId id) {
+  auto it = timers_.find(id);
+  if (it == timers_.end()) return;
+  g_source_destroy(it->second);
+  g_source_unref(it->second);
+  timers_.erase(it);
 }
 
 void HttpWorker::send(const HttpRequest &req, GCancellable *cancellable, std::function<void(HttpResponse)> done) {
@@ -220,7 +252,9 @@ void HttpWorker::send(const HttpRequest &req, GCancellable *cancellable, std::fu
     g_source_attach(ex->timeout, context_);
   }
   g_signal_connect(msg, "wrote-body", G_CALLBACK(on_wrote_body), ex);
-  GST_DEBUG("%s %s (timeout %u s)", req.method.c_str(), loggable_url(req.url).c_str(), req.timeout_s);
+  ex->requester = req.requester;
+  GST_DEBUG("%s: %s %s (timeout %u s)", req.requester.c_str(), req.method.c_str(), loggable_url(req.url).c_str(),
+            req.timeout_s);
   soup_session_send_and_read_async(session_, msg, G_PRIORITY_DEFAULT, ex->cancellable, on_read, ex);
 }
 

@@ -8,57 +8,30 @@
 typedef struct _SoupSession SoupSession;
 
 #include <functional>
-#include <optional>
-#include <string>
-#include <utility>
-#include <vector>
+#include <map>
+
+#include "event_loop.h"
+#include "transport.h"
 
 namespace idf {
 
-struct HttpRequest {
-  std::string method = "GET";
-  std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;  // may hold secrets: never logged
-  std::string content_type;                                  // with a body
-  std::string body;
-  unsigned timeout_s = 30;
-  // A submission must not ride on a kept-alive connection: libsoup would
-  // silently resend it if that connection turned out to be closed.
-  bool new_connection = false;
-};
-
-struct HttpResponse {
-  enum class Error { None, Cancelled, Timeout, Transport, InvalidUrl };
-  Error error = Error::None;
-  std::string error_text;     // GError message for Transport
-  bool request_sent = false;  // the request body was written to the network
-  unsigned status = 0;
-  std::string body;
-  std::string retry_after;  // header value, "" when absent
-  std::optional<uint64_t> content_length;
-};
-
-class HttpWorker {
+class HttpWorker final : public EventLoop, public Transport {
  public:
   // The process-wide worker, started on first use. It lives as long as the
   // process: a GStreamer plugin is never unloaded.
   static HttpWorker &get();
 
   GMainContext *context() const { return context_; }
-  bool on_worker_thread() const;
 
-  // Runs `fn` on the worker thread (later, or now when called from it).
-  void post(std::function<void()> fn);
-  // Runs `fn` on the worker thread and waits for it (not from the worker).
-  void run_sync(std::function<void()> fn);
+  int64_t monotonic_us() const override;
+  int64_t wall_s() const override;
+  TimerId add_timer(unsigned ms, std::function<void()> fn) override;
+  void cancel_timer(TimerId id) override;
+  void post(std::function<void()> fn) override;
+  void run_sync(std::function<void()> fn) override;
+  bool on_loop_thread() const override;
 
-  // Worker thread only. `cancellable` aborts the request (done gets
-  // Error::Cancelled). `done` runs on the worker thread.
-  void send(const HttpRequest &req, GCancellable *cancellable, std::function<void(HttpResponse)> done);
-
-  // Worker thread only. A one-shot timer; returns the GSource (a reference
-  // the caller owns) so it can be destroyed to cancel the timer.
-  GSource *add_timer(unsigned ms, std::function<void()> fn);
+  void send(const HttpRequest &req, GCancellable *cancellable, std::function<void(HttpResponse)> done) override;
 
  private:
   HttpWorker();
@@ -68,6 +41,9 @@ class HttpWorker {
   GMainLoop *loop_ = nullptr;
   GThread *thread_ = nullptr;
   SoupSession *session_ = nullptr;
+  // Loop thread only: timers not fired yet.
+  std::map<TimerId, GSource *> timers_;
+  TimerId next_timer_ = 1;
 };
 
 }  // namespace idf

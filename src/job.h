@@ -1,7 +1,8 @@
-// One identification of one stream: resolve the clip, check it against the
-// service's limits, then run the provider (Kling's synchronous call, a Kirin
-// task with polling, or the local engine). Every step runs on the HTTP
-// worker thread; the listener is called there too.
+// One identification of one stream: check the clip against the service's
+// limits, then run the provider's flow (provider_flow.h). Every step runs on
+// the job's event loop (the HTTP worker in production); the listener is
+// called there too. The job owns the policy shared by every provider:
+// retries, the overall deadline, cancellation and the final outcome.
 #pragma once
 
 #include <gio/gio.h>
@@ -9,61 +10,15 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <random>
 #include <string>
-#include <variant>
 
-#include "clip_info.h"
-#include "kling_dialect.h"
-#include "result.h"
-#include "retry_policy.h"
+#include "event_loop.h"
+#include "job_settings.h"
+#include "provider_flow.h"
+#include "transport.h"
 
 namespace idf {
-
-class HttpWorker;
-class LocalEngine;
-struct HttpResponse;
-struct HttpRequest;
-
-enum class Provider { Kling, Kirin, Local };
-enum class ValidationMode { Strict, Warn, Off };
-
-const char *provider_name(Provider p);
-std::string provider_default_url(Provider p);
-
-// The settings that can never work, whatever the stream: both video-url and
-// video-id, or video-id with provider=local. Checked when the element starts.
-std::optional<Failure> check_video_settings(Provider provider, const std::string &video_url,
-                                            const std::string &video_id);
-
-// Decides what the request names: video-id, video-url, or the upstream URI
-// when it is http(s). A Failure (Kind::Config) explains what to set.
-std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::string &video_url,
-                                                  const std::string &video_id, const std::string &upstream_uri);
-
-struct JobConfig {
-  Provider provider = Provider::Kling;
-  std::string api_url;   // "" = the provider's default
-  std::string poll_url;  // kirin: template with {task_id}; "" = api_url/task/{task_id}
-  std::string model = "kirin_identify_face";
-  // Returns the Authorization header value ("Bearer ..."); called per request
-  // so JWTs are renewed. Never logged.
-  std::function<std::string()> authorization;
-  VideoTarget target;
-  ClipInfo clip;
-  ValidationMode validation = ValidationMode::Strict;
-  std::string stream_id;
-  unsigned request_timeout_s = 30;
-  unsigned timeout_s = 300;
-  unsigned poll_interval_ms = 1000;
-  unsigned poll_interval_max_ms = 5000;
-  unsigned max_retries = 3;
-  std::string face_image_dir;
-};
-
-enum class ProgressKind { Start, Continue, Complete, Error };
 
 struct JobListener {
   std::function<void(ProgressKind, const std::string &text)> progress;
@@ -71,9 +26,19 @@ struct JobListener {
   std::function<void(const Outcome &)> done;             // exactly once, unless cancelled
 };
 
-class Job : public std::enable_shared_from_this<Job> {
+// The job's collaborators. Production binds the shared HTTP worker (loop and
+// libsoup transport) and the real local engine; tests bind a manual loop and
+// a scripted transport.
+struct JobDeps {
+  EventLoop *loop = nullptr;
+  Transport *transport = nullptr;
+  LocalEngineFactory local_engine;
+  static JobDeps production();
+};
+
+class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
  public:
-  static std::shared_ptr<Job> start(JobConfig config, JobListener listener);
+  static std::shared_ptr<Job> start(JobConfig config, JobListener listener, JobDeps deps = JobDeps::production());
   ~Job();
 
   // Synchronous: when it returns, no request will be sent, no timer fires,
@@ -81,52 +46,55 @@ class Job : public std::enable_shared_from_this<Job> {
   void cancel();
 
   // True once the clip was handed to a service (it may have been billed).
-  bool submitted() const { return submitted_flag_.load(); }
+  bool submitted() const { return submitted_.load(); }
 
-  Job(JobConfig config, JobListener listener);  // use start()
+  Job(JobConfig config, JobListener listener, JobDeps deps);  // use start()
 
  private:
-  using ResponseFn = std::function<void(const HttpResponse &)>;
+  // FlowHost
+  const JobConfig &config() const override { return cfg_; }
+  HttpRequest service_request(const char *method, const std::string &url) override;
+  void send(RequestKind kind, std::function<HttpRequest()> build, AnswerFn answer) override;
+  void after(unsigned ms, std::function<void()> fn) override;
+  void begin_work(bool billable) override;
+  void note_task(const std::string &task_id, const std::string &status) override;
+  double seconds_working() const override;
+  void progress(ProgressKind kind, const std::string &text) override;
+  void finish(Outcome outcome) override;
+  std::function<void(std::function<void()>)> guarded_poster() override;
+  const LocalEngineFactory &local_engine_factory() const override { return deps_.local_engine; }
 
   void begin();
   void probe_size();
-  void validate_and_dispatch();
-  void submit();
-  void on_submitted(const HttpResponse &resp);
-  void handle_task_answer(const std::string &body, unsigned status, const std::string &retry_after);
-  void schedule_poll(unsigned delay_ms);
-  void poll();
-  void run_local();
+  void validate_and_run();
   void on_deadline();
-  // Sends with the retry policy; `ok` receives 2xx answers with no error code.
-  void send_with_retries(RequestKind kind, std::function<HttpRequest()> build, ResponseFn ok, unsigned attempt = 0);
-  void fail_request(RequestKind kind, const HttpResponse &resp, const std::string &code, Verdict verdict,
-                    unsigned attempts);
-  void set_timer(GSource **slot, unsigned ms, std::function<void()> fn);
+  void send_attempt(RequestKind kind, std::function<HttpRequest()> build, AnswerFn answer, unsigned attempt);
+  void give_up(RequestKind kind, Failure refusal, Verdict verdict, unsigned attempts);
+  Failure transport_failure(RequestKind kind, const HttpResponse &resp) const;
+  // A timer in `slot`, replacing the one there; the callback runs only while
+  // the job goes on.
+  void set_timer(EventLoop::TimerId &slot, unsigned ms, std::function<void()> fn);
   void clear_timers();
-  void finish(Outcome outcome);
-  void progress(ProgressKind kind, const std::string &text);
+  void emit_progress(ProgressKind kind, const std::string &text);
   bool stopped() const { return cancelled_.load() || finished_; }
-  uint64_t elapsed_ms() const;
 
   JobConfig cfg_;
   JobListener listener_;
-  HttpWorker &worker_;
+  JobDeps deps_;
+  std::unique_ptr<ProviderFlow> flow_;
   GCancellable *cancellable_;
   std::atomic<bool> cancelled_{false};
-  std::atomic<bool> submitted_flag_{false};
-  bool finished_ = false;  // worker thread only
-  gint64 started_us_ = 0;
-  gint64 submitted_us_ = 0;
-  GSource *deadline_ = nullptr;
-  GSource *retry_timer_ = nullptr;
-  GSource *poll_timer_ = nullptr;
+  std::atomic<bool> submitted_{false};
+  // Loop thread only from here on.
+  bool finished_ = false;
+  int64_t started_us_ = 0;
+  int64_t working_since_us_ = 0;  // 0 until the flow began its work
+  EventLoop::TimerId deadline_ = 0;
+  EventLoop::TimerId retry_timer_ = 0;
+  EventLoop::TimerId flow_timer_ = 0;
   std::string task_id_;
-  std::string last_status_;
-  PollSchedule schedule_;
+  std::string task_status_;
   std::mt19937 rng_;
-  std::shared_ptr<LocalEngine> engine_;
-  std::mutex engine_lock_;
 };
 
 }  // namespace idf

@@ -57,24 +57,20 @@ static TaskState state_of(const std::string &status) {
 }
 
 static Failure task_failure(JsonObject *task, const std::string &task_id, unsigned http_status) {
-  Failure f;
-  f.kind = Failure::Kind::Service;
-  f.task_id = task_id;
-  f.http_status = http_status;
-  std::string text;
+  std::string code, text;
   if (JsonObject *err = json::object_member(task, "error")) {
-    f.code = json::text_member(err, "code").value_or("");
+    code = json::text_member(err, "code").value_or("");
     text = json::text_member(err, "error_message").value_or(json::text_member(err, "message").value_or(""));
   } else if (auto s = json::text_member(task, "error")) {
     text = *s;
   }
-  f.message = "task " + task_id + " failed";
-  if (!f.code.empty()) {
-    f.message += ": error " + f.code;
-    if (*kirin_error_description(f.code)) f.message += std::string(" (") + kirin_error_description(f.code) + ")";
+  std::string message = "task " + task_id + " failed";
+  if (!code.empty()) {
+    message += ": error " + code;
+    if (*kirin_error_description(code)) message += std::string(" (") + kirin_error_description(code) + ")";
   }
-  if (!text.empty()) f.message += ": " + text;
-  return f;
+  if (!text.empty()) message += ": " + text;
+  return Failure::service(Failure::Kind::Service, code, std::move(message), http_status).with_task_id(task_id);
 }
 
 // output[].content[].text holds the Kling envelope as a JSON string.
@@ -97,20 +93,17 @@ static Outcome task_result(JsonObject *task, const std::string &task_id, unsigne
     }
   }
   if (!found)
-    return Failure{Failure::Kind::Parse, "", "task " + task_id + " completed without output[].content[].text",
-                   http_status,          "", task_id};
+    return Failure::parse("task " + task_id + " completed without output[].content[].text", http_status)
+        .with_task_id(task_id);
 
   std::string err;
   JsonNode *inner = json::parse(text, &err);
   if (!inner || !JSON_NODE_HOLDS_OBJECT(inner)) {
     if (inner) json_node_unref(inner);
-    return Failure{
-        Failure::Kind::Parse,
-        "",
-        "task " + task_id + " completed but its result text is not a JSON object" + (err.empty() ? "" : ": " + err),
-        http_status,
-        "",
-        task_id};
+    return Failure::parse("task " + task_id + " completed but its result text is not a JSON object" +
+                              (err.empty() ? "" : ": " + err),
+                          http_status)
+        .with_task_id(task_id);
   }
   Outcome out = parse_kling_envelope(json_node_get_object(inner), http_status);
   json_node_unref(inner);
@@ -131,14 +124,22 @@ static Outcome task_result(JsonObject *task, const std::string &task_id, unsigne
 std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status) {
   std::string err;
   JsonNode *root = json::parse(body, &err);
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-    if (root) json_node_unref(root);
-    return Failure{Failure::Kind::Parse, "", "the task answer is not a JSON object" + (err.empty() ? "" : ": " + err),
-                   http_status,          "", ""};
-  }
-  JsonObject *task = json_node_get_object(root);
+  JsonObject *task = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : nullptr;
   // Some gateways wrap the task in {"data": {...}}.
-  if (!json::has(task, "status") && json::object_member(task, "data")) task = json::object_member(task, "data");
+  if (task && !json::has(task, "status") && json::object_member(task, "data")) task = json::object_member(task, "data");
+  // An HTTP error, or the gateway's error envelope ({code, message}, no
+  // task): a refusal in Kling's words, with its code for the retry policy.
+  bool envelope = task && !json::has(task, "status") && json::has(task, "code");
+  if (http_status >= 300 || envelope) {
+    Outcome out = kling_outcome_of(root, err, http_status);
+    if (root) json_node_unref(root);
+    if (auto *f = std::get_if<Failure>(&out)) return *f;
+    return Failure::parse("the task answer is an envelope with code 0 but no task status", http_status);
+  }
+  if (!task) {
+    if (root) json_node_unref(root);
+    return Failure::parse("the task answer is not a JSON object" + (err.empty() ? "" : ": " + err), http_status);
+  }
 
   TaskStatus st;
   st.task_id = json::text_member(task, "task_id").value_or(json::text_member(task, "id").value_or(""));

@@ -46,31 +46,22 @@ Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
   std::string message = json::text_member(env, "message").value_or("");
 
   if (!code || *code != "0") {
-    Failure f;
-    f.code = code.value_or("");
-    f.http_status = http_status;
-    f.request_id = request_id;
-    const char *category = kling_code_category(f.code);
-    f.kind = g_str_equal(category, "authentication") ? Failure::Kind::Auth : Failure::Kind::Service;
-    if (!code) {
-      f.kind = Failure::Kind::Parse;
-      f.message = "the service's answer has no \"code\" field";
-    } else {
-      f.message = std::string("service error ") + f.code;
-      if (*category) f.message += std::string(" (") + category + ")";
-      f.message += ": " + (message.empty() ? std::string("no message") : message);
-    }
-    return f;
+    if (!code)
+      return Failure::parse("the service's answer has no \"code\" field", http_status).with_request_id(request_id);
+    const char *category = kling_code_category(*code);
+    std::string text = "service error " + *code;
+    if (*category) text += std::string(" (") + category + ")";
+    text += ": " + (message.empty() ? std::string("no message") : message);
+    auto kind = g_str_equal(category, "authentication") ? Failure::Kind::Auth : Failure::Kind::Service;
+    return Failure::service(kind, *code, std::move(text), http_status).with_request_id(request_id);
   }
 
   Result r;
   r.request_id = request_id;
   JsonObject *data = json::object_member(env, "data");
-  if (!data) {
-    Failure f{Failure::Kind::Parse, "",         "the service's answer has code 0 but no \"data\" object",
-              http_status,          request_id, ""};
-    return f;
-  }
+  if (!data)
+    return Failure::parse("the service's answer has code 0 but no \"data\" object", http_status)
+        .with_request_id(request_id);
   r.session_id = json::text_member(data, "session_id").value_or("");
   r.final_unit_deduction = json::text_member(data, "final_unit_deduction").value_or("");
   if (JsonArray *faces = json::array_member(data, "face_data")) {
@@ -83,11 +74,9 @@ Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
       face.image = json::text_member(fo, "face_image").value_or("");
       auto start = json::int_member(fo, "start_time");
       auto end = json::int_member(fo, "end_time");
-      if (!start || !end) {
-        Failure f{Failure::Kind::Parse, "",         "face " + face.id + " has no numeric start_time/end_time",
-                  http_status,          request_id, ""};
-        return f;
-      }
+      if (!start || !end)
+        return Failure::parse("face " + face.id + " has no numeric start_time/end_time", http_status)
+            .with_request_id(request_id);
       face.start_ns = ms_to_ns(*start);
       face.end_ns = ms_to_ns(*end);
       r.faces.push_back(std::move(face));
@@ -96,39 +85,32 @@ Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
   return r;
 }
 
+static Failure http_failure(unsigned http_status) {
+  return Failure::http(http_status, "HTTP " + std::to_string(http_status) + " " + soup_status_get_phrase(http_status));
+}
+
+Outcome kling_outcome_of(JsonNode *root, const std::string &parse_error, unsigned http_status) {
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    if (http_status >= 300) return http_failure(http_status);
+    return Failure::parse("the service's answer is not a JSON object" + (parse_error.empty() ? "" : ": " + parse_error),
+                          http_status);
+  }
+  Outcome out = parse_kling_envelope(json_node_get_object(root), http_status);
+  if (http_status < 300) return out;
+  if (auto *f = std::get_if<Failure>(&out)) {
+    if (f->kind == Failure::Kind::Parse)  // an error page, not the envelope
+      return http_failure(http_status);
+    return out;
+  }
+  // code 0 with an HTTP error status: trust the status.
+  return http_failure(http_status).with_request_id(std::get<Result>(out).request_id);
+}
+
 Outcome parse_kling_response(const std::string &body, unsigned http_status) {
   std::string err;
   JsonNode *root = json::parse(body, &err);
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-    if (root) json_node_unref(root);
-    Failure f;
-    f.http_status = http_status;
-    if (http_status >= 300) {
-      f.kind = http_status == 401 || http_status == 403 ? Failure::Kind::Auth : Failure::Kind::Http;
-      f.message = "HTTP " + std::to_string(http_status) + " " + soup_status_get_phrase(http_status);
-    } else {
-      f.kind = Failure::Kind::Parse;
-      f.message = "the service's answer is not a JSON object" + (err.empty() ? "" : ": " + err);
-    }
-    return f;
-  }
-  Outcome out = parse_kling_envelope(json_node_get_object(root), http_status);
-  json_node_unref(root);
-  if (auto *f = std::get_if<Failure>(&out)) {
-    if (http_status >= 300 && f->kind == Failure::Kind::Parse) {
-      f->kind = http_status == 401 || http_status == 403 ? Failure::Kind::Auth : Failure::Kind::Http;
-      f->message = "HTTP " + std::to_string(http_status) + " " + soup_status_get_phrase(http_status);
-    }
-  } else if (http_status >= 300) {
-    // code 0 with an HTTP error status: trust the status.
-    Failure f{Failure::Kind::Http,
-              "",
-              "HTTP " + std::to_string(http_status) + " " + soup_status_get_phrase(http_status),
-              http_status,
-              std::get<Result>(out).request_id,
-              ""};
-    return f;
-  }
+  Outcome out = kling_outcome_of(root, err, http_status);
+  if (root) json_node_unref(root);
   return out;
 }
 

@@ -25,6 +25,10 @@ std::string kling_request_body(const VideoTarget &target);
 // error, is a Failure carrying code, message, request_id and HTTP status.
 Outcome parse_kling_response(const std::string &body, unsigned http_status);
 
+// The same, for an answer already parsed (`root` may be null, with the
+// parser's complaint in `parse_error`): one parse per answer.
+Outcome kling_outcome_of(JsonNode *root, const std::string &parse_error, unsigned http_status);
+
 // Parses the envelope object itself (also found inside Kirin's task output).
 Outcome parse_kling_envelope(JsonObject *envelope, unsigned http_status);
 

@@ -56,6 +56,49 @@ struct Failure {
   unsigned http_status = 0;
   std::string request_id;
   std::string task_id;
+
+  // Named constructors: what failed, in the words of the kind.
+  static Failure config(std::string message) { return make(Kind::Config, std::move(message)); }
+  static Failure validation(std::string message) { return make(Kind::Validation, std::move(message)); }
+  static Failure transport(std::string message) { return make(Kind::Transport, std::move(message)); }
+  static Failure ambiguous(std::string message) { return make(Kind::Ambiguous, std::move(message)); }
+  static Failure timeout(std::string message) { return make(Kind::Timeout, std::move(message)); }
+  static Failure local(std::string message) { return make(Kind::Local, std::move(message)); }
+  static Failure parse(std::string message, unsigned http_status = 0) {
+    return make(Kind::Parse, std::move(message)).with_status(http_status);
+  }
+  // An HTTP error without a service envelope; 401/403 are Auth.
+  static Failure http(unsigned http_status, std::string message) {
+    return make(http_status == 401 || http_status == 403 ? Kind::Auth : Kind::Http, std::move(message))
+        .with_status(http_status);
+  }
+  // The service answered with an error code.
+  static Failure service(Kind kind, std::string code, std::string message, unsigned http_status) {
+    Failure f = make(kind, std::move(message)).with_status(http_status);
+    f.code = std::move(code);
+    return f;
+  }
+
+  Failure &&with_status(unsigned status) && {
+    http_status = status;
+    return std::move(*this);
+  }
+  Failure &&with_request_id(std::string id) && {
+    request_id = std::move(id);
+    return std::move(*this);
+  }
+  Failure &&with_task_id(std::string id) && {
+    task_id = std::move(id);
+    return std::move(*this);
+  }
+
+ private:
+  static Failure make(Kind kind, std::string message) {
+    Failure f;
+    f.kind = kind;
+    f.message = std::move(message);
+    return f;
+  }
 };
 
 const char *failure_kind_name(Failure::Kind kind);

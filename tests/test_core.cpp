@@ -3,7 +3,7 @@
 #include <glib.h>
 
 #include "clip_info.h"
-#include "job.h"
+#include "job_settings.h"
 #include "jwt.h"
 #include "kirin_dialect.h"
 #include "kling_dialect.h"

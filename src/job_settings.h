@@ -1,0 +1,63 @@
+// What a job is asked to do, and the checks on settings that can never work
+// whatever the stream. The defaults here are the element's property
+// defaults too: one definition.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "clip_info.h"
+#include "kirin_dialect.h"
+#include "result.h"
+
+namespace idf {
+
+enum class Provider { Kling, Kirin, Local };
+enum class ValidationMode { Strict, Warn, Off };
+
+namespace defaults {
+constexpr Provider kProvider = Provider::Kling;
+constexpr ValidationMode kValidation = ValidationMode::Strict;
+constexpr unsigned kRequestTimeoutS = 30;
+constexpr unsigned kTimeoutS = 300;
+constexpr unsigned kPollIntervalMs = 1000;
+constexpr unsigned kPollIntervalMaxMs = 5000;
+constexpr unsigned kMaxRetries = 3;
+constexpr const char *kModel = kKirinDefaultModel;
+}  // namespace defaults
+
+struct JobConfig {
+  Provider provider = defaults::kProvider;
+  std::string api_url;   // "" = the provider's default
+  std::string poll_url;  // kirin: template with {task_id}; "" = api_url/task/{task_id}
+  std::string model = defaults::kModel;
+  // Returns the Authorization header value ("Bearer ...") for the wall time
+  // given; called per request so JWTs are renewed. Never logged.
+  std::function<std::string(int64_t wall_s)> authorization;
+  VideoTarget target;
+  ClipInfo clip;
+  ValidationMode validation = defaults::kValidation;
+  std::string stream_id;
+  std::string requester;  // the element's name, for log lines
+  unsigned request_timeout_s = defaults::kRequestTimeoutS;
+  unsigned timeout_s = defaults::kTimeoutS;
+  unsigned poll_interval_ms = defaults::kPollIntervalMs;
+  unsigned poll_interval_max_ms = defaults::kPollIntervalMaxMs;
+  unsigned max_retries = defaults::kMaxRetries;
+  std::string face_image_dir;
+};
+
+// The settings that can never work, whatever the stream: both video-url and
+// video-id, or video-id with provider=local. Checked when the element starts.
+std::optional<Failure> check_video_settings(Provider provider, const std::string &video_url,
+                                            const std::string &video_id);
+
+// Decides what the request names: video-id, video-url, or the upstream URI
+// when it is http(s). A Failure (Kind::Config) explains what to set.
+std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::string &video_url,
+                                                  const std::string &video_id, const std::string &upstream_uri);
+
+}  // namespace idf
