@@ -240,7 +240,7 @@ void Job::send_attempt(RequestKind kind, std::function<HttpRequest()> build, Ans
     }
     if (verdict == Verdict::Retry && attempt < self->cfg_.max_retries) {
       unsigned delay = backoff_ms(attempt, self->rng_);
-      if (auto ra = parse_retry_after_ms(resp.retry_after.c_str())) delay = *ra;
+      if (auto ra = parse_retry_after_ms(resp.retry_after.c_str(), self->deps_.loop->wall_s())) delay = *ra;
       GST_INFO("%s: %s failed (status %u, code \"%s\", %s); retry %u of %u in %u ms", self->cfg_.requester.c_str(),
                request_name(kind), resp.status, refusal.code.c_str(), refusal.message.c_str(), attempt + 1,
                self->cfg_.max_retries, delay);

@@ -59,6 +59,7 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   void begin_work(bool billable) override;
   void note_task(const std::string &task_id, const std::string &status) override;
   double seconds_working() const override;
+  int64_t wall_s() const override { return deps_.loop->wall_s(); }
   void progress(ProgressKind kind, const std::string &text) override;
   void finish(Outcome outcome) override;
   std::function<void(std::function<void()>)> guarded_poster() override;

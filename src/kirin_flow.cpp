@@ -65,7 +65,7 @@ class KirinFlow final : public ProviderFlow {
       case TaskState::Running: break;
     }
     unsigned delay = schedule_->next_ms((uint64_t)(host_->seconds_working() * 1000));
-    if (auto ra = parse_retry_after_ms(resp.retry_after.c_str())) delay = *ra;
+    if (auto ra = parse_retry_after_ms(resp.retry_after.c_str(), host_->wall_s())) delay = *ra;
     host_->after(delay, [this] { poll(); });
     return std::nullopt;
   }

@@ -46,6 +46,7 @@ class FlowHost {
   // message and the result).
   virtual void note_task(const std::string &task_id, const std::string &status) = 0;
   virtual double seconds_working() const = 0;
+  virtual int64_t wall_s() const = 0;
   virtual void progress(ProgressKind kind, const std::string &text) = 0;
   virtual void finish(Outcome outcome) = 0;
   // Any thread: a function that runs its argument on the loop thread, unless

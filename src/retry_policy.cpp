@@ -29,17 +29,15 @@ unsigned backoff_ms(unsigned attempt, std::mt19937 &rng) {
   return jitter(rng);
 }
 
-std::optional<unsigned> parse_retry_after_ms(const char *header) {
+std::optional<unsigned> parse_retry_after_ms(const char *header, int64_t now_wall_s) {
   if (!header || !*header) return std::nullopt;
   char *end = nullptr;
   unsigned long secs = strtoul(header, &end, 10);
   if (end != header && *end == '\0') return (unsigned)std::min<unsigned long>(secs, 3600) * 1000u;
   GDateTime *when = soup_date_time_new_from_http_string(header);
   if (!when) return std::nullopt;
-  GDateTime *now = g_date_time_new_now_utc();
-  GTimeSpan diff = g_date_time_difference(when, now);
+  GTimeSpan diff = (g_date_time_to_unix(when) - now_wall_s) * G_TIME_SPAN_SECOND;
   g_date_time_unref(when);
-  g_date_time_unref(now);
   if (diff <= 0) return 0u;
   return (unsigned)std::min<GTimeSpan>(diff / 1000, 3600 * 1000);
 }

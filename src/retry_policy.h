@@ -27,8 +27,9 @@ Verdict classify_http_failure(RequestKind kind, unsigned http_status, const std:
 // capped at 16 s; never less than half the step so retries stay spaced.
 unsigned backoff_ms(unsigned attempt, std::mt19937 &rng);
 
-// Retry-After: delta seconds or an HTTP date. nullopt when absent/invalid.
-std::optional<unsigned> parse_retry_after_ms(const char *header);
+// Retry-After: delta seconds or an HTTP date (relative to `now_wall_s`,
+// seconds since the epoch), capped at an hour. nullopt when absent/invalid.
+std::optional<unsigned> parse_retry_after_ms(const char *header, int64_t now_wall_s);
 
 // Poll every `interval` for the first 30 s, then ×1.5 per poll up to `max`.
 class PollSchedule {

@@ -144,10 +144,14 @@ static void test_backoff_and_retry_after() {
       g_assert_cmpuint(d, <=, step);
     }
   }
-  g_assert_cmpuint(*parse_retry_after_ms("3"), ==, 3000);
-  g_assert_false(parse_retry_after_ms("soon").has_value());
-  g_assert_false(parse_retry_after_ms(nullptr).has_value());
-  g_assert_cmpuint(*parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), ==, 0);  // in the past
+  const int64_t date_s = 1445412480;  // Wed, 21 Oct 2015 07:28:00 GMT
+  g_assert_cmpuint(*parse_retry_after_ms("3", date_s), ==, 3000);
+  g_assert_false(parse_retry_after_ms("soon", date_s).has_value());
+  g_assert_false(parse_retry_after_ms(nullptr, date_s).has_value());
+  g_assert_cmpuint(*parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", date_s + 60), ==, 0);  // in the past
+  g_assert_cmpuint(*parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", date_s - 7), ==, 7000);
+  g_assert_cmpuint(*parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", date_s - 86400), ==, 3600 * 1000);  // capped
+  g_assert_cmpuint(*parse_retry_after_ms("99999", date_s), ==, 3600 * 1000);
 }
 
 static void test_poll_schedule() {
