@@ -197,6 +197,62 @@ static void test_jwt_renewal() {
   assert_str(issuer.token(1000000 + 1500), jwt_hs256("ak", 1000000 + 1500 + 1800, 1000000 + 1500 - 5, "sk"));
 }
 
+static Failure kirin_failure(const std::string &body) {
+  auto st = std::get<TaskStatus>(parse_kirin_task(body, 200));
+  g_assert_true(std::holds_alternative<Failure>(st.outcome));
+  return std::get<Failure>(st.outcome);
+}
+
+static void assert_has(const std::string &text, const char *needle) {
+  if (text.find(needle) == std::string::npos) g_error("\"%s\" not in \"%s\"", needle, text.c_str());
+}
+
+// The seed's four error codes are described; error objects and strings are
+// read; a completed task's text is parsed as the Kling envelope.
+static void test_kirin_task_failures() {
+  const char *codes[][2] = {{"014002095", "internal generation error"},
+                            {"014002096", "result parsing exception"},
+                            {"014002097", "HTTP error response"},
+                            {"014002099", "sync generation exception"}};
+  for (auto &c : codes) {
+    Failure f = kirin_failure(std::string("{\"task_id\":\"t\",\"status\":\"failed\",\"error\":{\"code\":\"") + c[0] +
+                              "\",\"error_message\":\"boom\"}}");
+    assert_str(f.code, c[0]);
+    assert_has(f.message, c[1]);
+    assert_has(f.message, "boom");
+    assert_str(f.task_id, "t");
+  }
+  assert_has(
+      kirin_failure(R"({"task_id":"t","status":"failed","error":{"code":"014002097","message":"up 500"}})").message,
+      "up 500");
+  assert_has(kirin_failure(R"({"task_id":"t","status":"failed","error":"video could not be fetched"})").message,
+             "video could not be fetched");
+  Failure f = kirin_failure(R"({"task_id":"t","status":"completed","output":[{"content":[{"text":"{not json"}]}]})");
+  g_assert_true(f.kind == Failure::Kind::Parse);
+  assert_has(f.message, "not a JSON object");
+  f = kirin_failure(
+      R"({"task_id":"t","status":"completed","output":[{"content":[{"text":"{\"code\":1203,\"message\":\"bad\"}"}]}]})");
+  assert_str(f.code, "1203");
+  assert_has(f.message, "task t: service error 1203 (parameters)");
+  f = kirin_failure(R"({"task_id":"t","status":"completed"})");
+  assert_has(f.message, "without output[].content[].text");
+}
+
+// Error answers are refusals in Kling's words, with the code the retry
+// policy needs: one parse.
+static void test_kirin_refusals() {
+  auto f =
+      std::get<Failure>(parse_kirin_task(R"({"code":1303,"message":"parallel task over resource pack limit"})", 200));
+  assert_str(f.code, "1303");
+  f = std::get<Failure>(parse_kirin_task("<html>bad gateway</html>", 502));
+  g_assert_true(f.kind == Failure::Kind::Http);
+  assert_has(f.message, "HTTP 502");
+  f = std::get<Failure>(parse_kirin_task(R"({"code":1000,"message":"bad token"})", 401));
+  g_assert_true(f.kind == Failure::Kind::Auth);
+  f = std::get<Failure>(parse_kirin_task("[1,2]", 200));
+  g_assert_true(f.kind == Failure::Kind::Parse);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/core/validation/limits", test_validation_limits);
@@ -205,6 +261,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/core/kling/parse", test_kling_parse);
   g_test_add_func("/core/clamp", test_clamp);
   g_test_add_func("/core/kirin/parse", test_kirin_parse);
+  g_test_add_func("/core/kirin/task-failures", test_kirin_task_failures);
+  g_test_add_func("/core/kirin/refusals", test_kirin_refusals);
   g_test_add_func("/core/retry/classification", test_retry_classification);
   g_test_add_func("/core/retry/backoff-and-retry-after", test_backoff_and_retry_after);
   g_test_add_func("/core/poll-schedule", test_poll_schedule);
