@@ -199,10 +199,17 @@ static gboolean identifyface_element_init(GstPlugin *plugin) {
 }
 GST_ELEMENT_REGISTER_DEFINE_CUSTOM(identifyface, identifyface_element_init);
 
+// Video only: raw, encoded, or a container as typefind names it (placed
+// before the demuxer, the element reads the clip's limits with a probe).
+#define IDF_VIDEO_CAPS                                                                                \
+  "video/x-raw(ANY); video/x-h264; video/x-h265; video/x-vp8; video/x-vp9; video/x-av1; video/mpeg; " \
+  "video/x-divx; video/x-xvid; video/x-prores; video/x-theora; image/jpeg; "                          \
+  "video/quicktime; video/x-matroska; video/webm; video/x-msvideo; video/mpegts; video/x-flv; application/ogg"
+
 static GstStaticPadTemplate sink_template =
-    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(IDF_VIDEO_CAPS));
 static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(IDF_VIDEO_CAPS));
 
 /* ---- job lifecycle ---- */
 
@@ -467,6 +474,38 @@ static void push_pending_tags(GstIdentifyFace *self) {
 
 /* ---- GstBaseTransform ---- */
 
+// A stream that is not video is refused with an error that says what it
+// is, rather than the bare not-negotiated of a template mismatch.
+static gboolean gst_identify_face_accept_caps(GstBaseTransform *trans, GstPadDirection direction, GstCaps *caps) {
+  gboolean ok = GST_BASE_TRANSFORM_CLASS(parent_class)->accept_caps(trans, direction, caps);
+  if (!ok && direction == GST_PAD_SINK && gst_caps_is_fixed(caps)) {
+    gchar *got = gst_caps_to_string(caps);
+    GST_ELEMENT_ERROR(trans, STREAM, WRONG_TYPE,
+                      ("identifyface identifies faces in video, but the stream is %s: place it on a video stream", got),
+                      ("sink caps must be one of: %s", IDF_VIDEO_CAPS));
+    g_free(got);
+  }
+  return ok;
+}
+
+// Before a demuxer, the element would be pulled from (getrange) and EOS
+// would never pass it: answering "push only" makes upstream push, so
+// hold-eos works wherever the element sits.
+static gboolean gst_identify_face_query(GstBaseTransform *trans, GstPadDirection direction, GstQuery *query) {
+  if (direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_SCHEDULING) {
+    GstQuery *upstream = gst_query_new_scheduling();
+    GstSchedulingFlags flags = (GstSchedulingFlags)0;
+    if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(trans), upstream))
+      gst_query_parse_scheduling(upstream, &flags, nullptr, nullptr, nullptr);
+    gst_query_unref(upstream);
+    // Seekable stays as upstream says: qtdemux seeks in push mode too.
+    gst_query_set_scheduling(query, (GstSchedulingFlags)(flags & GST_SCHEDULING_FLAG_SEEKABLE), 1, -1, 0);
+    gst_query_add_scheduling_mode(query, GST_PAD_MODE_PUSH);
+    return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS(parent_class)->query(trans, direction, query);
+}
+
 static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, GstBuffer *) {
   auto *self = GST_IDENTIFY_FACE(trans);
   GstIdentifyFacePrivate *priv = self->priv;
@@ -586,10 +625,15 @@ static gboolean gst_identify_face_start(GstBaseTransform *trans) {
     std::lock_guard<std::mutex> g(priv->settings_lock);
     s = priv->settings;
   }
-  if (auto f = idf::check_video_settings((idf::Provider)s.provider, s.video_url, s.video_id)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", f->message.c_str()), (nullptr));
+  auto provider = (idf::Provider)s.provider;
+  auto settings_error = idf::check_video_settings(provider, s.video_url, s.video_id);
+  if (!settings_error) settings_error = idf::check_urls(provider, s.api_url, s.poll_url, s.video_url);
+  if (settings_error) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", settings_error->message.c_str()), (nullptr));
     return FALSE;
   }
+  if (auto warning = idf::cleartext_key_warning(provider, s.api_url))
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", warning->c_str()), (nullptr));
   priv->jwt.reset();
   if (s.provider == IDF_PROVIDER_LOCAL) {
     if (!idf::LocalEngine::available()) {
@@ -868,6 +912,8 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
   trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_identify_face_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_identify_face_sink_event);
   trans_class->start = GST_DEBUG_FUNCPTR(gst_identify_face_start);
+  trans_class->accept_caps = GST_DEBUG_FUNCPTR(gst_identify_face_accept_caps);
+  trans_class->query = GST_DEBUG_FUNCPTR(gst_identify_face_query);
   trans_class->stop = GST_DEBUG_FUNCPTR(gst_identify_face_stop);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = TRUE;

@@ -59,6 +59,31 @@ std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref) {
   return out;
 }
 
+std::vector<std::string> unknown_limits(const ClipInfo &clip, VideoRef ref) {
+  std::vector<std::string> out;
+  if (ref == VideoRef::Id) return out;
+  if (clip.container.empty()) out.push_back("container");
+  if (!clip.size_bytes) out.push_back("file size");
+  if (!clip.duration_ns) out.push_back("duration");
+  if (!clip.width) out.push_back("width");
+  if (!clip.height) out.push_back("height");
+  return out;
+}
+
+void fill_unknowns(ClipInfo &clip, const ClipInfo &probed) {
+  if (!clip.width && !clip.height) {
+    clip.width = probed.width;
+    clip.height = probed.height;
+  }
+  if (!clip.fps_n) {
+    clip.fps_n = probed.fps_n;
+    clip.fps_d = probed.fps_d;
+  }
+  if (!clip.duration_ns) clip.duration_ns = probed.duration_ns;
+  if (clip.container.empty()) clip.container = probed.container;
+  if (!clip.size_bytes) clip.size_bytes = probed.size_bytes;
+}
+
 std::string describe_violations(const std::vector<Violation> &violations) {
   std::string text = "clip breaks the service's limits: ";
   for (size_t i = 0; i < violations.size(); i++) {

@@ -42,6 +42,14 @@ enum class VideoRef { Url, Id };
 // is documented for those.
 std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref);
 
+// The limits that cannot be checked because the value is unknown: "container",
+// "file size", "duration", "width", "height". None for a video-id.
+std::vector<std::string> unknown_limits(const ClipInfo &clip, VideoRef ref);
+
+// Fills what `clip` does not know from `probed`: what the stream itself
+// said wins.
+void fill_unknowns(ClipInfo &clip, const ClipInfo &probed);
+
 // "clip breaks the service's limits: a; b; c"
 std::string describe_violations(const std::vector<Violation> &violations);
 

@@ -2,6 +2,8 @@
 
 #include <gst/gst.h>
 
+#include <algorithm>
+
 #include "debug_categories.h"
 #include "http_worker.h"
 
@@ -14,12 +16,13 @@ JobDeps JobDeps::production() {
   deps.loop = &HttpWorker::get();
   deps.transport = &HttpWorker::get();
   deps.local_engine = LocalEngine::start;
+  deps.prober = &discoverer_prober();
   return deps;
 }
 
 std::shared_ptr<Job> Job::start(JobConfig config, JobListener listener, JobDeps deps) {
   auto job = std::make_shared<Job>(std::move(config), std::move(listener), std::move(deps));
-  job->deps_.loop->post([job] { job->begin(); });
+  job->deps_.loop->post([job] { job->step([&] { job->begin(); }); });
   return job;
 }
 
@@ -42,18 +45,21 @@ void Job::cancel() {
   if (cancelled_.exchange(true)) return;
   g_cancellable_cancel(cancellable_);
   flow_->cancel();
-  // A barrier on the loop: whatever step was running there has returned,
-  // and every later step sees cancelled_ and does nothing.
+  // Whatever step of this job was running has returned, and every later one
+  // sees cancelled_ and does nothing. Timers are the loop's to remove.
+  { std::lock_guard<std::recursive_mutex> wait_for_step(step_lock_); }
   auto self = shared_from_this();
-  deps_.loop->run_sync([self] { self->clear_timers(); });
+  deps_.loop->post([self] { self->clear_timers(); });
 }
 
 void Job::set_timer(EventLoop::TimerId &slot, unsigned ms, std::function<void()> fn) {
   deps_.loop->cancel_timer(slot);
   auto self = shared_from_this();
   slot = deps_.loop->add_timer(ms, [self, &slot, fn = std::move(fn)] {
-    slot = 0;
-    if (!self->stopped()) fn();
+    self->step([&] {
+      slot = 0;
+      fn();
+    });
   });
 }
 
@@ -99,8 +105,7 @@ std::function<void(std::function<void()>)> Job::guarded_poster() {
   return [weak, loop](std::function<void()> fn) {
     if (auto alive = weak.lock(); !alive || alive->cancelled_) return;
     loop->post([weak, fn = std::move(fn)] {
-      auto self = weak.lock();
-      if (self && !self->stopped()) fn();
+      if (auto self = weak.lock()) self->step(fn);
     });
   };
 }
@@ -109,7 +114,34 @@ void Job::begin() {
   if (stopped()) return;
   started_us_ = deps_.loop->monotonic_us();
   if (cfg_.timeout_s > 0) set_timer(deadline_, cfg_.timeout_s * 1000u, [this] { on_deadline(); });
-  probe_size();
+  probe_clip();
+}
+
+// What caps, queries and tags left unknown, read from the clip itself.
+void Job::probe_clip() {
+  std::vector<std::string> unknown =
+      unknown_limits(cfg_.clip, cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id);
+  unknown.erase(std::remove(unknown.begin(), unknown.end(), "file size"), unknown.end());  // probe_size's
+  std::string uri = !cfg_.clip.uri.empty() ? cfg_.clip.uri : cfg_.target.video_url;
+  if (cfg_.validation == ValidationMode::Off || unknown.empty() || !deps_.prober ||
+      !(uri_is_file(uri) || uri_is_http(uri))) {
+    probe_size();
+    return;
+  }
+  GST_DEBUG("%s: reading the clip for its unknown limits", cfg_.requester.c_str());
+  auto self = shared_from_this();
+  deps_.prober->probe(uri, cfg_.request_timeout_s, cancellable_, [self](ProbedClip probed) {
+    self->step([&] {
+      if (!probed.has_video) {
+        self->finish(Failure::validation("the clip has no video stream (it has " + probed.streams +
+                                         "): identifyface identifies faces in video; no request sent"));
+        return;
+      }
+      fill_unknowns(self->cfg_.clip, probed.clip);
+      self->probe_problem_ = probed.problem;
+      self->probe_size();
+    });
+  });
 }
 
 void Job::begin_work(bool billable) {
@@ -169,6 +201,7 @@ void Job::probe_size() {
   req.requester = cfg_.requester;
   auto self = shared_from_this();
   deps_.transport->send(req, cancellable_, [self](HttpResponse resp) {
+    std::lock_guard<std::recursive_mutex> g(self->step_lock_);
     if (self->stopped()) return;
     if (resp.error == HttpResponse::Error::None && resp.status >= 200 && resp.status < 300 && resp.content_length)
       self->cfg_.clip.size_bytes = resp.content_length;
@@ -180,11 +213,23 @@ void Job::probe_size() {
 }
 
 void Job::validate_and_run() {
-  if (stopped()) return;
   if (cfg_.validation != ValidationMode::Off) {
-    auto violations = validate_clip(cfg_.clip, cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id);
-    if (!violations.empty()) {
-      std::string text = describe_violations(violations);
+    VideoRef ref = cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id;
+    std::string text;
+    auto violations = validate_clip(cfg_.clip, ref);
+    if (!violations.empty()) text = describe_violations(violations);
+    // A limit that could not be checked is only a problem where credits are
+    // spent: the local engine costs nothing.
+    std::vector<std::string> unknown;
+    if (provider_info(cfg_.provider).needs_credentials) unknown = unknown_limits(cfg_.clip, ref);
+    if (!unknown.empty()) {
+      std::string names;
+      for (const auto &u : unknown) names += (names.empty() ? "" : ", ") + u;
+      text += std::string(text.empty() ? "" : "; ") + "cannot check the clip against the service's limits: " + names +
+              " unknown" + (probe_problem_.empty() ? "" : " (" + probe_problem_ + ")") +
+              "; place identifyface after the demuxer, or set validation=warn";
+    }
+    if (!text.empty()) {
       if (cfg_.validation == ValidationMode::Strict) {
         finish(Failure::validation(text + "; no request sent (set validation=warn or off to send anyway)"));
         return;
@@ -222,6 +267,7 @@ void Job::send_attempt(RequestKind kind, std::function<HttpRequest()> build, Ans
   if (stopped()) return;
   auto self = shared_from_this();
   deps_.transport->send(build(), cancellable_, [self, kind, build, answer, attempt](HttpResponse resp) {
+    std::lock_guard<std::recursive_mutex> g(self->step_lock_);
     if (self->stopped() || resp.error == HttpResponse::Error::Cancelled) return;
     if (resp.error == HttpResponse::Error::InvalidUrl) {
       self->finish(Failure::config(resp.error_text));

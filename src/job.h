@@ -10,9 +10,11 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 
+#include "clip_probe.h"
 #include "event_loop.h"
 #include "job_settings.h"
 #include "provider_flow.h"
@@ -33,6 +35,7 @@ struct JobDeps {
   EventLoop *loop = nullptr;
   Transport *transport = nullptr;
   LocalEngineFactory local_engine;
+  ClipProber *prober = nullptr;  // nullptr: limits left unknown stay unknown
   static JobDeps production();
 };
 
@@ -42,7 +45,9 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   ~Job();
 
   // Synchronous: when it returns, no request will be sent, no timer fires,
-  // no listener call happens. Callable from any thread, more than once.
+  // no listener call happens. It waits for a step of this job that is
+  // running on the loop, never for other jobs' work there. Callable from any
+  // thread, more than once.
   void cancel();
 
   // True once the clip was handed to a service (it may have been billed).
@@ -66,6 +71,7 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   const LocalEngineFactory &local_engine_factory() const override { return deps_.local_engine; }
 
   void begin();
+  void probe_clip();
   void probe_size();
   void validate_and_run();
   void on_deadline();
@@ -77,6 +83,13 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   void set_timer(EventLoop::TimerId &slot, unsigned ms, std::function<void()> fn);
   void clear_timers();
   void emit_progress(ProgressKind kind, const std::string &text);
+  // Every entry into the job from the loop runs through here: under
+  // step_lock_, and not at all once the job stopped.
+  template <class Fn>
+  void step(Fn &&fn) {
+    std::lock_guard<std::recursive_mutex> g(step_lock_);
+    if (!stopped()) fn();
+  }
   bool stopped() const { return cancelled_.load() || finished_; }
 
   JobConfig cfg_;
@@ -86,6 +99,7 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   GCancellable *cancellable_;
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> submitted_{false};
+  std::recursive_mutex step_lock_;  // held while a step runs; cancel() waits on it
   // Loop thread only from here on.
   bool finished_ = false;
   int64_t started_us_ = 0;
@@ -95,6 +109,7 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   EventLoop::TimerId flow_timer_ = 0;
   std::string task_id_;
   std::string task_status_;
+  std::string probe_problem_;  // why the clip probe learned nothing, for the error
   std::mt19937 rng_;
 };
 

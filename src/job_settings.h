@@ -55,6 +55,16 @@ struct JobConfig {
 std::optional<Failure> check_video_settings(Provider provider, const std::string &video_url,
                                             const std::string &video_id);
 
+// URL properties that can never work: api-url, poll-url (with {task_id}
+// filled in) and video-url must be absolute http(s) URLs with a host. The
+// Failure (Kind::Config) names the property and the value.
+std::optional<Failure> check_urls(Provider provider, const std::string &api_url, const std::string &poll_url,
+                                  const std::string &video_url);
+
+// An api-url that works but sends the key in clear: plain http:// to a host
+// other than this machine. The warning names api-url; nullopt otherwise.
+std::optional<std::string> cleartext_key_warning(Provider provider, const std::string &api_url);
+
 // Decides what the request names: video-id, video-url, or the upstream URI
 // when it is http(s). A Failure (Kind::Config) explains what to set.
 std::variant<VideoTarget, Failure> resolve_target(Provider provider, const std::string &video_url,

@@ -5,10 +5,15 @@
 #include <glib.h>
 #include <gst/gst.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "http_worker.h"
 #include "job.h"
 #include "jwt.h"
 #include "support/manual_loop.h"
@@ -534,6 +539,102 @@ void test_head_probe_finds_a_clip_too_big() {
   g_assert_cmpuint(run.transport.count("POST"), ==, 0);
 }
 
+/* ---- what the stream did not say, read from the clip ---- */
+
+struct FakeProber final : ClipProber {
+  std::vector<std::string> uris;
+  DoneFn pending;
+  void probe(const std::string &uri, unsigned, GCancellable *, DoneFn done) override {
+    uris.push_back(uri);
+    pending = std::move(done);
+  }
+};
+
+void test_probe_fills_only_the_gaps() {
+  Run run;
+  FakeProber prober;
+  run.cfg.clip.duration_ns.reset();
+  run.cfg.clip.uri = "file:///clips/a.mp4";
+  JobListener listener;
+  listener.done = [&](const Outcome &o) { run.outcome = o; };
+  run.job = Job::start(run.cfg, listener, JobDeps{&run.loop, &run.transport, nullptr, &prober});
+  run.loop.run_due();
+  g_assert_cmpuint(prober.uris.size(), ==, 1);
+  g_assert_cmpstr(prober.uris[0].c_str(), ==, "file:///clips/a.mp4");  // the upstream URI first
+  ProbedClip probed;
+  probed.clip.width = 640;  // the stream said 1280x720: it wins
+  probed.clip.height = 360;
+  probed.clip.duration_ns = 75 * kNsPerSecond;
+  prober.pending(probed);
+  run.loop.run_due();
+  assert_contains(run.failure().message, "duration 75.00 s");
+  g_assert_true(run.failure().message.find("640") == std::string::npos);
+  g_assert_cmpuint(run.transport.sent().size(), ==, 0);
+}
+
+void test_unknown_limits_warn_and_local() {
+  for (Provider provider : {Provider::Kling, Provider::Local}) {
+    Run run(provider);
+    run.cfg.clip = ClipInfo();  // a raw stream with no URI: nothing known
+    run.cfg.validation = provider == Provider::Kling ? ValidationMode::Warn : ValidationMode::Strict;
+    if (provider == Provider::Local) run.cfg.target.video_url = "file:///clips/a.mp4";
+    bool engine_started = false;
+    run.local_engine = [&](LocalEngineOptions, LocalEngine::ProgressFn, LocalEngine::DoneFn) {
+      engine_started = true;
+      return std::make_shared<FakeEngine>();
+    };
+    run.transport.script("HEAD", {ScriptedReply::http(200, "")});  // no Content-Length
+    run.transport.script("POST", {ScriptedReply::http(200, kKlingOk)});
+    run.start();
+    run.loop.advance_ms(1000);
+    if (provider == Provider::Kling) {
+      // warn: sent, with a warning that lists what could not be checked.
+      g_assert_cmpuint(run.transport.count("POST"), ==, 1);
+      g_assert_cmpuint(run.warnings.size(), ==, 1);
+      assert_contains(run.warnings[0], "container, file size, duration, width, height unknown");
+    } else {
+      // Nothing is billed locally: unknown limits stop nothing.
+      g_assert_true(engine_started);
+      g_assert_cmpuint(run.warnings.size(), ==, 0);
+    }
+  }
+}
+
+void test_clip_without_video_is_refused() {
+  Run run;
+  FakeProber prober;
+  run.cfg.clip = ClipInfo();
+  JobListener listener;
+  listener.done = [&](const Outcome &o) { run.outcome = o; };
+  run.cfg.validation = ValidationMode::Warn;  // not a limit: refused under warn too
+  run.job = Job::start(run.cfg, listener, JobDeps{&run.loop, &run.transport, nullptr, &prober});
+  run.loop.run_due();
+  ProbedClip probed;
+  probed.has_video = false;
+  probed.streams = "audio/mpeg";
+  prober.pending(probed);
+  run.loop.run_due();
+  assert_contains(run.failure().message, "no video stream (it has audio/mpeg)");
+  g_assert_cmpuint(run.transport.sent().size(), ==, 0);
+}
+
+void test_cancel_while_reading_the_clip() {
+  Run run;
+  FakeProber prober;
+  run.cfg.clip = ClipInfo();
+  int calls = 0;
+  JobListener listener;
+  listener.done = [&](const Outcome &) { calls++; };
+  run.job = Job::start(run.cfg, listener, JobDeps{&run.loop, &run.transport, nullptr, &prober});
+  run.loop.run_due();
+  g_assert_true(prober.pending != nullptr);
+  run.job->cancel();
+  prober.pending(ProbedClip{});  // a late report is ignored
+  run.loop.advance_ms(3600 * 1000);
+  g_assert_cmpint(calls, ==, 0);
+  g_assert_cmpuint(run.transport.sent().size(), ==, 0);
+}
+
 /* ---- credentials ---- */
 
 void test_jwt_is_renewed_before_it_expires() {
@@ -561,6 +662,51 @@ void test_jwt_is_renewed_before_it_expires() {
   g_assert_cmpstr(first.substr(0, 7).c_str(), ==, "Bearer ");
 }
 
+// Another element's long step holds the shared worker (a large answer being
+// handled): cancelling this job must not wait for it.
+void test_cancel_does_not_wait_for_other_jobs() {
+  struct SilentTransport final : Transport {
+    void send(const HttpRequest &, GCancellable *, std::function<void(HttpResponse)>) override {}
+  } transport;
+  HttpWorker &worker = HttpWorker::get();
+  std::mutex m;
+  std::condition_variable cv;
+  bool busy = false, release = false;
+  worker.post([&] {
+    std::unique_lock<std::mutex> lk(m);
+    busy = true;
+    cv.notify_all();
+    cv.wait(lk, [&] { return release; });
+  });
+  {
+    std::unique_lock<std::mutex> lk(m);
+    cv.wait(lk, [&] { return busy; });
+  }
+  JobConfig cfg = Run().cfg;
+  int calls = 0;
+  JobListener listener;
+  listener.done = [&](const Outcome &) { calls++; };
+  auto job = Job::start(cfg, listener, JobDeps{&worker, &transport, nullptr, nullptr});
+  std::atomic<bool> returned{false};
+  std::thread canceller([&] {
+    job->cancel();
+    returned = true;
+  });
+  // A hang detector, not a timing assertion: cancel() returns at once or
+  // never (until the worker is released).
+  for (int i = 0; i < 500 && !returned; i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  bool returned_while_busy = returned;
+  {
+    std::lock_guard<std::mutex> g(m);
+    release = true;
+    cv.notify_all();
+  }
+  canceller.join();
+  worker.run_sync([] {});  // the job's queued steps ran, and did nothing
+  g_assert_true(returned_while_busy);
+  g_assert_cmpint(calls, ==, 0);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -584,10 +730,15 @@ int main(int argc, char **argv) {
   g_test_add_func("/job/deadline", test_deadline_names_task_and_status);
   g_test_add_func("/job/cancel/every-state", test_cancel_in_every_state);
   g_test_add_func("/job/cancel/local-engine", test_cancel_stops_the_local_engine);
+  g_test_add_func("/job/cancel/does-not-wait-for-other-jobs", test_cancel_does_not_wait_for_other_jobs);
   g_test_add_func("/job/local/result-like-the-services", test_local_result_is_like_the_services);
   g_test_add_func("/job/validation/strict-sends-nothing", test_strict_validation_sends_nothing);
   g_test_add_func("/job/validation/warn-sends-with-warning", test_warn_validation_sends_with_a_warning);
   g_test_add_func("/job/probe/head-finds-clip-too-big", test_head_probe_finds_a_clip_too_big);
   g_test_add_func("/job/jwt/renewed", test_jwt_is_renewed_before_it_expires);
+  g_test_add_func("/job/probe/fills-only-gaps", test_probe_fills_only_the_gaps);
+  g_test_add_func("/job/probe/unknowns-under-warn-and-local", test_unknown_limits_warn_and_local);
+  g_test_add_func("/job/probe/no-video-refused", test_clip_without_video_is_refused);
+  g_test_add_func("/job/cancel/while-reading-the-clip", test_cancel_while_reading_the_clip);
   return g_test_run();
 }
