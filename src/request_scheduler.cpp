@@ -109,7 +109,12 @@ RequestScheduler::Dispatch RequestScheduler::dispatch(uint64_t now_ms) {
     size_t pos = 0;
     for (Ticket t : q.queued) {
       TicketInfo &info = tickets_.at(t);
-      if (info.reported_position != ++pos) {
+      size_t last = info.reported_position;
+      ++pos;
+      // Every place near the front, then each halving: a long queue moving
+      // one step at a time would otherwise report O(n^2) places.
+      bool report = last == 0 || pos > last || (pos < last && (pos <= kReportEveryPlaceUpTo || 2 * pos <= last));
+      if (report) {
         info.reported_position = pos;
         d.moved.emplace_back(t, pos);
       }

@@ -72,6 +72,33 @@ static void test_fixed_limit_fifo() {
   g_assert_false(s.position(t[5]).has_value());
 }
 
+// A long queue reports each place near the front, and far from it only when
+// the place halved: the user sees the queue move without a flood of messages.
+static void test_position_reports() {
+  const size_t n = 1000;
+  RequestScheduler s(1);
+  std::vector<Ticket> t;
+  for (size_t i = 0; i <= n; i++) t.push_back(s.enqueue(kQueue, 1));
+  auto d = s.dispatch(0);
+  assert_tickets(d.start, {t[0]});
+  g_assert_cmpuint(d.moved.size(), ==, n);
+  std::vector<size_t> last_places;  // what the last ticket is told after its first place
+  size_t reports = n;
+  for (size_t i = 0; i < n; i++) {
+    g_assert_true(s.finished(t[i], Completion::Success, i + 1));
+    d = s.dispatch(i + 1);
+    assert_tickets(d.start, {t[i + 1]});
+    reports += d.moved.size();
+    for (auto [ticket, place] : d.moved) {
+      g_assert_cmpuint(place, ==, *s.position(ticket));
+      if (ticket == t[n]) last_places.push_back(place);
+    }
+  }
+  std::vector<size_t> want{500, 250, 125, 62, 31, 15, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+  g_assert_true(last_places == want);
+  g_assert_cmpuint(reports, <, 25000);  // every change would be n(n+1)/2 = 500,500
+}
+
 // Elements sharing endpoint and account share one queue, limited by the
 // smallest non-zero max-concurrent of the jobs in it; other queues are
 // independent.
@@ -433,6 +460,7 @@ static void test_coalesce_reentrant() {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/scheduler/fixed-limit-fifo", test_fixed_limit_fifo);
+  g_test_add_func("/scheduler/position-reports", test_position_reports);
   g_test_add_func("/scheduler/shared-queue-limit", test_shared_queue_limit);
   g_test_add_func("/scheduler/refusal-backoff", test_refusal_backoff);
   g_test_add_func("/scheduler/refusal-lowers-limit", test_refusal_lowers_limit);
