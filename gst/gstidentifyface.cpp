@@ -102,6 +102,9 @@ enum {
   PROP_HOLD_EOS,
   PROP_WAIT_FOR_RESULT,
   PROP_FACE_IMAGE_DIR,
+  PROP_CACHE_DIR,
+  PROP_CACHE_TTL,
+  PROP_MAX_CONCURRENT,
   PROP_SESSION_ID,
   PROP_RESULT,
 };
@@ -112,7 +115,9 @@ struct Settings {
   IdfProviderEnum provider = DEFAULT_PROVIDER;
   std::string api_url, poll_url, api_key, access_key, secret_key;
   std::string model = idf::defaults::kModel;
-  std::string video_url, video_id, face_image_dir;
+  std::string video_url, video_id, face_image_dir, cache_dir;
+  guint cache_ttl = idf::defaults::kCacheTtlS;
+  guint max_concurrent = idf::defaults::kMaxConcurrent;
   IdfValidationEnum validation = DEFAULT_VALIDATION;
   guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
   guint timeout = DEFAULT_TIMEOUT;
@@ -370,6 +375,15 @@ static std::string authorization_value(const std::shared_ptr<idf::JwtIssuer> &jw
   return env ? std::string("Bearer ") + env : std::string();
 }
 
+// What names the account (never logged): the API key, else the access key
+// of the JWT scheme, else the environment's key.
+static std::string account_credential(const Settings &s) {
+  if (!s.api_key.empty()) return s.api_key;
+  if (!s.access_key.empty()) return s.access_key;
+  const char *env = g_getenv(API_KEY_ENV);
+  return env ? env : "";
+}
+
 // Streaming thread, first buffer of a stream.
 static void start_job(GstIdentifyFace *self) {
   GstIdentifyFacePrivate *priv = self->priv;
@@ -406,6 +420,10 @@ static void start_job(GstIdentifyFace *self) {
   cfg.poll_interval_max_ms = s.poll_interval_max;
   cfg.max_retries = s.max_retries;
   cfg.face_image_dir = s.face_image_dir;  // "": the engine picks its default
+  cfg.cache_dir = s.cache_dir;
+  cfg.cache_ttl_s = s.cache_ttl;
+  cfg.max_concurrent = s.max_concurrent;
+  cfg.credential = account_credential(s);
   cfg.authorization = [jwt = priv->jwt, s](int64_t wall_s) { return authorization_value(jwt, s, wall_s); };
   gchar *name = gst_object_get_name(GST_OBJECT(self));
   cfg.requester = name ? name : "identifyface";
@@ -713,6 +731,7 @@ static void gst_identify_face_set_property(GObject *object, guint prop_id, const
     case PROP_VIDEO_URL: set_string(priv, &Settings::video_url, value); return;
     case PROP_VIDEO_ID: set_string(priv, &Settings::video_id, value); return;
     case PROP_FACE_IMAGE_DIR: set_string(priv, &Settings::face_image_dir, value); return;
+    case PROP_CACHE_DIR: set_string(priv, &Settings::cache_dir, value); return;
     default: break;
   }
   std::lock_guard<std::mutex> g(priv->settings_lock);
@@ -728,6 +747,8 @@ static void gst_identify_face_set_property(GObject *object, guint prop_id, const
     case PROP_ON_ERROR: s.on_error = (IdfOnErrorEnum)g_value_get_enum(value); break;
     case PROP_HOLD_EOS: s.hold_eos = g_value_get_boolean(value); break;
     case PROP_WAIT_FOR_RESULT: s.wait_for_result = g_value_get_boolean(value); break;
+    case PROP_CACHE_TTL: s.cache_ttl = g_value_get_uint(value); break;
+    case PROP_MAX_CONCURRENT: s.max_concurrent = g_value_get_uint(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -742,6 +763,7 @@ static void gst_identify_face_get_property(GObject *object, guint prop_id, GValu
     case PROP_VIDEO_URL: get_string(priv, &Settings::video_url, value); return;
     case PROP_VIDEO_ID: get_string(priv, &Settings::video_id, value); return;
     case PROP_FACE_IMAGE_DIR: get_string(priv, &Settings::face_image_dir, value); return;
+    case PROP_CACHE_DIR: get_string(priv, &Settings::cache_dir, value); return;
     case PROP_SESSION_ID: {
       std::lock_guard<std::mutex> g(priv->state.lock);
       g_value_set_string(value, priv->state.session_id.empty() ? nullptr : priv->state.session_id.c_str());
@@ -767,6 +789,8 @@ static void gst_identify_face_get_property(GObject *object, guint prop_id, GValu
     case PROP_ON_ERROR: g_value_set_enum(value, s.on_error); break;
     case PROP_HOLD_EOS: g_value_set_boolean(value, s.hold_eos); break;
     case PROP_WAIT_FOR_RESULT: g_value_set_boolean(value, s.wait_for_result); break;
+    case PROP_CACHE_TTL: g_value_set_uint(value, s.cache_ttl); break;
+    case PROP_MAX_CONCURRENT: g_value_set_uint(value, s.max_concurrent); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -893,6 +917,25 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
                           "local: folder for the JPEG face crops (NULL: gst-identify-face/faces in the user's cache "
                           "dir)",
                           nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CACHE_DIR,
+      g_param_spec_string("cache-dir", "Result cache folder",
+                          "Where finished identifications are kept for reuse (NULL: gst-identify-face/results in the "
+                          "user's cache dir)",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CACHE_TTL,
+      g_param_spec_uint("cache-ttl", "Result cache lifetime",
+                        "Seconds a finished identification is reused for the same clip, at most while its session "
+                        "has 1 h left (sessions live 24 h); 0 disables the cache",
+                        0, 82800, idf::defaults::kCacheTtlS, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_CONCURRENT,
+      g_param_spec_uint("max-concurrent", "Maximum concurrent tasks",
+                        "Tasks in flight at once for this endpoint and account, shared by every element of the "
+                        "process (the smallest non-zero value wins); 0: no fixed limit, learned from the service's "
+                        "refusals",
+                        0, 1000, idf::defaults::kMaxConcurrent, rw));
   g_object_class_install_property(
       gobject_class, PROP_SESSION_ID,
       g_param_spec_string("session-id", "Session ID", "Session id of the last result (NULL until known)", nullptr, ro));

@@ -28,6 +28,8 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
     gst_structure_set(s, "video-url", G_TYPE_STRING, r.video_url.c_str(), nullptr);
   if (r.cost) gst_structure_set(s, "cost", G_TYPE_STRING, r.cost->c_str(), nullptr);
   if (r.discount) gst_structure_set(s, "discount", G_TYPE_DOUBLE, *r.discount, nullptr);
+  gst_structure_set(s, "cached", G_TYPE_BOOLEAN, (gboolean)r.cached, nullptr);
+  if (r.cached) gst_structure_set(s, "cached-at", G_TYPE_STRING, r.cached_at.c_str(), nullptr);
 
   GValue faces = G_VALUE_INIT;
   gst_value_list_init(&faces, (guint)r.faces.size());

@@ -87,6 +87,8 @@ void on_read(GObject *source, GAsyncResult *res, gpointer data) {
     resp.status = soup_message_get_status(ex->msg);
     SoupMessageHeaders *h = soup_message_get_response_headers(ex->msg);
     if (const char *ra = soup_message_headers_get_one(h, "Retry-After")) resp.retry_after = ra;
+    if (const char *etag = soup_message_headers_get_one(h, "ETag")) resp.etag = etag;
+    if (const char *lm = soup_message_headers_get_one(h, "Last-Modified")) resp.last_modified = lm;
     goffset cl = soup_message_headers_get_content_length(h);
     if (soup_message_headers_get_encoding(h) == SOUP_ENCODING_CONTENT_LENGTH) resp.content_length = (uint64_t)cl;
   } else if (ex->timed_out) {

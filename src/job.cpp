@@ -17,6 +17,7 @@ JobDeps JobDeps::production() {
   deps.transport = &HttpWorker::get();
   deps.local_engine = LocalEngine::start;
   deps.prober = &discoverer_prober();
+  deps.admission = &Admission::process();
   return deps;
 }
 
@@ -49,7 +50,10 @@ void Job::cancel() {
   // sees cancelled_ and does nothing. Timers are the loop's to remove.
   { std::lock_guard<std::recursive_mutex> wait_for_step(step_lock_); }
   auto self = shared_from_this();
-  deps_.loop->post([self] { self->clear_timers(); });
+  deps_.loop->post([self] {
+    self->clear_timers();
+    if (self->admission_ && !self->finished_) self->deps_.admission->leave(self->admission_);
+  });
 }
 
 void Job::set_timer(EventLoop::TimerId &slot, unsigned ms, std::function<void()> fn) {
@@ -96,6 +100,7 @@ void Job::finish(Outcome outcome) {
     if (f.task_id.empty()) f.task_id = task_id_;
     emit_progress(ProgressKind::Error, f.message);
   }
+  if (admission_) deps_.admission->finished(admission_, outcome, submitted_wall_s_);
   if (listener_.done) listener_.done(outcome);
 }
 
@@ -146,7 +151,11 @@ void Job::probe_clip() {
 
 void Job::begin_work(bool billable) {
   working_since_us_ = deps_.loop->monotonic_us();
-  if (billable) submitted_ = true;
+  if (billable) {
+    submitted_ = true;
+    submitted_wall_s_ = deps_.loop->wall_s();
+    if (admission_) deps_.admission->submitted(admission_);
+  }
 }
 
 double Job::seconds_working() const {
@@ -172,14 +181,14 @@ void Job::on_deadline() {
 }
 
 // The file size is not known when qtdemux sits upstream: ask the source.
+// An http(s) clip's validators (ETag, Last-Modified) come with the same
+// HEAD: the result cache keys on them.
 void Job::probe_size() {
   ClipInfo &clip = cfg_.clip;
-  if (clip.size_bytes || cfg_.validation == ValidationMode::Off || !cfg_.target.video_id.empty()) {
-    validate_and_run();
-    return;
-  }
+  bool need_size = !clip.size_bytes && cfg_.validation != ValidationMode::Off && cfg_.target.video_id.empty();
+  bool need_validators = deps_.admission && cfg_.cache_ttl_s > 0 && cfg_.target.video_id.empty();
   std::string uri = !clip.uri.empty() ? clip.uri : cfg_.target.video_url;
-  if (uri_is_file(uri)) {
+  if (need_size && uri_is_file(uri)) {
     GFile *file = g_file_new_for_uri(uri.c_str());
     GFileInfo *info = g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, nullptr, nullptr);
     if (info) {
@@ -187,10 +196,8 @@ void Job::probe_size() {
       g_object_unref(info);
     }
     g_object_unref(file);
-    validate_and_run();
-    return;
   }
-  if (!uri_is_http(uri)) {
+  if (!uri_is_http(uri) || !(need_size || need_validators)) {
     validate_and_run();
     return;
   }
@@ -201,14 +208,16 @@ void Job::probe_size() {
   req.requester = cfg_.requester;
   auto self = shared_from_this();
   deps_.transport->send(req, cancellable_, [self](HttpResponse resp) {
-    std::lock_guard<std::recursive_mutex> g(self->step_lock_);
-    if (self->stopped()) return;
-    if (resp.error == HttpResponse::Error::None && resp.status >= 200 && resp.status < 300 && resp.content_length)
-      self->cfg_.clip.size_bytes = resp.content_length;
-    else
-      GST_DEBUG("%s: size of the clip unknown (HEAD: status %u, %s)", self->cfg_.requester.c_str(), resp.status,
-                resp.error_text.c_str());
-    self->validate_and_run();
+    self->step([&] {
+      bool ok = resp.error == HttpResponse::Error::None && resp.status >= 200 && resp.status < 300;
+      if (ok && !self->cfg_.clip.size_bytes && resp.content_length) self->cfg_.clip.size_bytes = resp.content_length;
+      if (ok)
+        self->validators_ = HttpValidators{resp.etag, resp.last_modified, resp.content_length};
+      else
+        GST_DEBUG("%s: HEAD of the clip: status %u, %s", self->cfg_.requester.c_str(), resp.status,
+                  resp.error_text.c_str());
+      self->validate_and_run();
+    });
   });
 }
 
@@ -237,7 +246,90 @@ void Job::validate_and_run() {
       if (listener_.warning) listener_.warning(text);
     }
   }
-  flow_->run(*this);
+  admit();
+}
+
+// Local clips are hashed on a thread of their own (a 100 MB file takes about
+// a second): one thread for the process, whatever the number of elements.
+static GThreadPool *hashing_pool() {
+  static GThreadPool *pool = g_thread_pool_new(
+      [](gpointer data, gpointer) {
+        auto *fn = static_cast<std::function<void()> *>(data);
+        (*fn)();
+        delete fn;
+      },
+      nullptr, 1, FALSE, nullptr);
+  return pool;
+}
+
+void Job::admit() {
+  if (!deps_.admission) {
+    flow_->run(*this);
+    return;
+  }
+  std::string uri = !cfg_.clip.uri.empty() ? cfg_.clip.uri : cfg_.target.video_url;
+  auto path = local_path_of_uri(uri);
+  if (cfg_.cache_ttl_s == 0 || !path) {
+    admit_with_content(uri_is_http(uri) && !validators_.etag.empty() + !validators_.last_modified.empty() +
+                                               validators_.content_length.has_value()
+                           ? http_content_fingerprint(uri, validators_)
+                           : "");
+    return;
+  }
+  std::string index_dir = (cfg_.cache_dir.empty() ? default_result_cache_dir() : cfg_.cache_dir) + "/hashes";
+  auto to_loop = guarded_poster();
+  GCancellable *cancellable = G_CANCELLABLE(g_object_ref(cancellable_));
+  auto *work = new std::function<void()>([this, to_loop, cancellable, index_dir, path = *path] {
+    auto digest = FileHashIndex(index_dir).digest(path, cancellable);
+    g_object_unref(cancellable);
+    to_loop([this, digest] {
+      if (auto *d = std::get_if<FileDigest>(&digest)) {
+        admit_with_content(file_content_fingerprint(d->sha256));
+      } else {
+        GST_DEBUG("%s: not cached: %s", cfg_.requester.c_str(), std::get<std::string>(digest).c_str());
+        admit_with_content("");
+      }
+    });
+  });
+  g_thread_pool_push(hashing_pool(), work, nullptr);
+}
+
+void Job::admit_with_content(std::string content) {
+  const ProviderInfo &info = provider_info(cfg_.provider);
+  AdmissionRequest request;
+  request.key.provider = info.name;
+  request.key.endpoint = info.needs_credentials ? cfg_.api_url : "";
+  request.key.model = cfg_.provider == Provider::Kirin ? cfg_.model : "";
+  request.key.video_url = cfg_.target.video_url;
+  request.key.video_id = cfg_.target.video_id;
+  request.key.content = std::move(content);
+  if (cfg_.provider == Provider::Local) request.key.variant = "face-image-dir=" + cfg_.face_image_dir;
+  request.credential = info.needs_credentials ? cfg_.credential : "";
+  request.cache_dir = cfg_.cache_dir;
+  request.cache_ttl_s = cfg_.cache_ttl_s;
+  request.max_concurrent = cfg_.max_concurrent;
+  request.queued = info.needs_credentials;
+  request.requester = cfg_.requester;
+  auto to_loop = guarded_poster();
+  Admission::Callbacks callbacks;
+  // Each runs on the loop, only while the job goes on.
+  callbacks.cached = [this, to_loop](CachedResult hit) {
+    to_loop([this, hit] {
+      Result r = hit.result;
+      r.cached = true;
+      r.cached_at = hit.cached_at;
+      finish(std::move(r));
+    });
+  };
+  callbacks.start = [this, to_loop] { to_loop([this] { flow_->run(*this); }); };
+  callbacks.queued = [this, to_loop](size_t place) {
+    to_loop([this, place] {
+      progress(ProgressKind::Continue, "queued: place " + std::to_string(place) +
+                                           " in the account's queue (tasks in flight are at the account's limit)");
+    });
+  };
+  callbacks.shared = [this, to_loop](const Outcome &outcome) { to_loop([this, outcome] { finish(outcome); }); };
+  admission_ = deps_.admission->admit(request, std::move(callbacks));
 }
 
 HttpRequest Job::service_request(const char *method, const std::string &url) {
@@ -280,8 +372,19 @@ void Job::send_attempt(RequestKind kind, std::function<HttpRequest()> build, Ans
       verdict = classify_transport_failure(kind, resp.request_sent, resp.error == HttpResponse::Error::Timeout);
     } else {
       std::optional<Failure> refused = answer(resp);
-      if (!refused) return;  // accepted
+      if (!refused) {  // accepted
+        if (kind == RequestKind::Submission && self->admission_) self->deps_.admission->accepted(self->admission_);
+        return;
+      }
       refusal = std::move(*refused);
+      if (kind == RequestKind::Submission && self->admission_ &&
+          is_concurrency_refusal(resp.status, refusal.code, !resp.retry_after.empty())) {
+        // Not billed: wait for a place in the account's queue, not a retry.
+        GST_INFO("%s: the account has too many tasks in flight (%s); back in the queue", self->cfg_.requester.c_str(),
+                 refusal.message.c_str());
+        self->deps_.admission->refused(self->admission_);
+        return;
+      }
       verdict = classify_http_failure(kind, resp.status, refusal.code);
     }
     if (verdict == Verdict::Retry && attempt < self->cfg_.max_retries) {

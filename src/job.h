@@ -14,6 +14,8 @@
 #include <random>
 #include <string>
 
+#include "admission.h"
+#include "clip_fingerprint.h"
 #include "clip_probe.h"
 #include "event_loop.h"
 #include "job_settings.h"
@@ -35,7 +37,8 @@ struct JobDeps {
   EventLoop *loop = nullptr;
   Transport *transport = nullptr;
   LocalEngineFactory local_engine;
-  ClipProber *prober = nullptr;  // nullptr: limits left unknown stay unknown
+  ClipProber *prober = nullptr;    // nullptr: limits left unknown stay unknown
+  Admission *admission = nullptr;  // nullptr: no cache, no sharing, no queue
   static JobDeps production();
 };
 
@@ -74,6 +77,9 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   void probe_clip();
   void probe_size();
   void validate_and_run();
+  // The clip passed: through the cache, a shared request or the queue.
+  void admit();
+  void admit_with_content(std::string content);
   void on_deadline();
   void send_attempt(RequestKind kind, std::function<HttpRequest()> build, AnswerFn answer, unsigned attempt);
   void give_up(RequestKind kind, Failure refusal, Verdict verdict, unsigned attempts);
@@ -110,6 +116,9 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   std::string task_id_;
   std::string task_status_;
   std::string probe_problem_;  // why the clip probe learned nothing, for the error
+  HttpValidators validators_;  // of an http(s) clip, from the HEAD answer
+  Admission::Handle admission_ = 0;
+  int64_t submitted_wall_s_ = 0;
   std::mt19937 rng_;
 };
 

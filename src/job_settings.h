@@ -27,6 +27,8 @@ constexpr unsigned kPollIntervalMs = 1000;
 constexpr unsigned kPollIntervalMaxMs = 5000;
 constexpr unsigned kMaxRetries = 3;
 constexpr const char *kModel = kKirinDefaultModel;
+constexpr unsigned kCacheTtlS = 82800;  // a session lives 24 h; used while 1 h is left
+constexpr unsigned kMaxConcurrent = 0;  // no fixed limit
 }  // namespace defaults
 
 struct JobConfig {
@@ -48,6 +50,13 @@ struct JobConfig {
   unsigned poll_interval_max_ms = defaults::kPollIntervalMaxMs;
   unsigned max_retries = defaults::kMaxRetries;
   std::string face_image_dir;
+  // The account's credential (the API key, or the access key of the JWT
+  // scheme): names the account in the cache and the queue through a salted
+  // fingerprint. Never stored, never logged.
+  std::string credential;
+  std::string cache_dir;  // "" = the user's cache dir
+  unsigned cache_ttl_s = defaults::kCacheTtlS;
+  unsigned max_concurrent = defaults::kMaxConcurrent;
 };
 
 // The settings that can never work, whatever the stream: both video-url and

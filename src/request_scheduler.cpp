@@ -29,8 +29,19 @@ RequestScheduler::Ticket RequestScheduler::enqueue(const std::string &queue_key,
 
 std::optional<unsigned> RequestScheduler::limit(const Queue &q) const {
   std::optional<unsigned> l = q.live_limit;
-  if (!q.limits.empty()) l = std::min(l.value_or(*q.limits.begin()), *q.limits.begin());
-  return l;
+  if (!q.limits.empty()) return std::min(l.value_or(*q.limits.begin()), *q.limits.begin());
+  if (l) return l;
+  return 1 + q.accepted;  // slow start until the account's limit is known
+}
+
+void RequestScheduler::accepted(Ticket ticket) {
+  auto it = tickets_.find(ticket);
+  if (it == tickets_.end() || !it->second.in_flight) return;
+  Queue &q = *it->second.queue;
+  if (!q.live_limit && q.limits.empty()) {
+    q.accepted++;
+    q.changed = true;
+  }
 }
 
 // The ticket stops counting against its queue's fixed limit.

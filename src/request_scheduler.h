@@ -92,6 +92,11 @@ class RequestScheduler {
   // sooner. `now_ms` is the caller's monotonic clock.
   bool finished(Ticket ticket, Completion completion, uint64_t now_ms);
 
+  // The service took a started ticket's submission (a task id or an
+  // answer): while no limit is known, each one lets one more start (a slow
+  // start, doubling per round trip), so an account's limit is found with
+  // one refusal, not a burst of them.
+  void accepted(Ticket ticket);
   // Forgets a ticket: queued, it leaves the queue; in flight, same as
   // finished(Failed). False when unknown.
   bool cancel(Ticket ticket);
@@ -117,7 +122,8 @@ class RequestScheduler {
     std::optional<uint64_t> held_until_ms;
     unsigned consecutive_refusals = 0;
     unsigned successes_under_pressure = 0;
-    bool changed = false;  // queue order changed since the last dispatch
+    unsigned accepted = 0;  // submissions taken while no limit was known
+    bool changed = false;   // queue order changed since the last dispatch
   };
   struct TicketInfo {
     Queue *queue;

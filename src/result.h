@@ -34,6 +34,8 @@ struct Result {
   std::string stream_id;
   std::optional<std::string> cost;  // kirin: usage.cost (USD, string)
   std::optional<double> discount;   // kirin: usage.discount
+  bool cached = false;              // reused from the result cache: no request sent
+  std::string cached_at;            // ISO 8601 UTC of when it was stored; "" when fresh
   std::vector<Face> faces;
 };
 

@@ -36,6 +36,8 @@ struct HttpResponse {
   std::string body;
   std::string retry_after;  // header value, "" when absent
   std::optional<uint64_t> content_length;
+  std::string etag;  // validators of the resource, "" when absent
+  std::string last_modified;
 };
 
 class Transport {

@@ -16,101 +16,12 @@
 #include "http_worker.h"
 #include "job.h"
 #include "jwt.h"
-#include "support/manual_loop.h"
-#include "support/scripted_transport.h"
+#include "support/job_fixture.h"
 
 using namespace idf;
+using namespace jobtest;
 
 namespace {
-
-const char *kKlingOk =
-    R"({"code":0,"message":"SUCCEED","request_id":"r-1","data":{"session_id":"s-1","final_unit_deduction":"1",)"
-    R"("face_data":[{"face_id":"0","face_image":"https://img/0.png","start_time":0,"end_time":5000}]}})";
-
-std::string kling_code(const char *code) {
-  return std::string(R"({"code":)") + code + R"(,"message":"refused","request_id":"r-2"})";
-}
-
-std::string kirin_task(const char *status, const char *extra = "") {
-  return std::string(R"({"task_id":"t-1","status":")") + status + "\"" + extra + "}";
-}
-
-std::string kirin_completed() {
-  gchar *inner = g_strescape(kKlingOk, nullptr);
-  std::string body =
-      std::string(R"({"task_id":"t-1","status":"completed","output":[{"content":[{"type":"text","text":")") + inner +
-      R"("}]}],"usage":{"cost":"0.05","discount":0}})";
-  g_free(inner);
-  return body;
-}
-
-ClipInfo valid_clip() {
-  ClipInfo clip;
-  clip.width = 1280;
-  clip.height = 720;
-  clip.duration_ns = 10 * kNsPerSecond;
-  clip.container = "mp4";
-  clip.size_bytes = 1 << 20;
-  return clip;
-}
-
-// One job on a manual loop, with what its listener heard.
-struct Run {
-  ManualLoop loop;
-  ScriptedTransport transport{loop};
-  JobConfig cfg;
-  LocalEngineFactory local_engine;
-  std::vector<std::pair<ProgressKind, std::string>> progress;
-  std::vector<std::string> warnings;
-  std::optional<Outcome> outcome;
-  int done_calls = 0;
-  std::shared_ptr<Job> job;
-
-  explicit Run(Provider provider = Provider::Kling) {
-    cfg.provider = provider;
-    cfg.api_url = provider == Provider::Kirin ? "https://api.test/v1/generation" : "https://api.test/kling/identify";
-    cfg.target.video_url = "https://cdn.test/clip.mp4";
-    cfg.clip = valid_clip();
-    cfg.authorization = [](int64_t) { return std::string("Bearer key-1"); };
-    cfg.requester = "identifyface0";
-  }
-  ~Run() {
-    if (job) job->cancel();
-  }
-
-  void start() {
-    JobListener listener;
-    listener.progress = [this](ProgressKind kind, const std::string &text) { progress.emplace_back(kind, text); };
-    listener.warning = [this](const std::string &text) { warnings.push_back(text); };
-    listener.done = [this](const Outcome &o) {
-      outcome = o;
-      done_calls++;
-    };
-    JobDeps deps;
-    deps.loop = &loop;
-    deps.transport = &transport;
-    deps.local_engine = local_engine;
-    job = Job::start(cfg, listener, deps);
-    loop.run_due();
-  }
-  bool finish_within_s(int64_t s) {
-    return loop.advance_until([this] { return outcome.has_value(); }, s * 1000);
-  }
-  const Failure &failure() const {
-    g_assert_true(outcome && std::holds_alternative<Failure>(*outcome));
-    return std::get<Failure>(*outcome);
-  }
-  const Result &result() const {
-    if (outcome && std::holds_alternative<Failure>(*outcome))
-      g_error("expected a result, got failure: %s", std::get<Failure>(*outcome).message.c_str());
-    g_assert_true(outcome.has_value());
-    return std::get<Result>(*outcome);
-  }
-};
-
-void assert_contains(const std::string &text, const char *needle) {
-  if (text.find(needle) == std::string::npos) g_error("\"%s\" not found in \"%s\"", needle, text.c_str());
-}
 
 /* ---- kling ---- */
 

@@ -706,6 +706,34 @@ static void test_finalize_while_in_flight() {
 
 /* ---- playbin ---- */
 
+// The same clip again within the session's validity: the same result from
+// the cache, with no request.
+static void test_second_run_is_cached() {
+  std::string cache = g_dir + "/result-cache";
+  FakeService svc;
+  svc.script(kRoute, {CannedResponse::json(200, kling_ok("sess-cached"))});
+  const GstStructure *results[2] = {};
+  BusLog logs[2];
+  for (int run = 0; run < 2; run++) {
+    GstElement *p = clip_pipeline(g_clip, standard_props(svc) + " cache-dir=" + cache);
+    run_until_done(p, logs[run], 20000);
+    g_assert_true(logs[run].eos);
+    results[run] = logs[run].element_message("identify-face");
+    g_assert_nonnull(results[run]);
+    stop(p);
+  }
+  g_assert_cmpuint(svc.count(kRoute), ==, 1);
+  gboolean cached = TRUE;
+  g_assert_true(gst_structure_get_boolean(results[0], "cached", &cached));
+  g_assert_false(cached);
+  g_assert_false(gst_structure_has_field(results[0], "cached-at"));
+  g_assert_true(gst_structure_get_boolean(results[1], "cached", &cached));
+  g_assert_true(cached);
+  g_assert_nonnull(gst_structure_get_string(results[1], "cached-at"));
+  g_assert_cmpstr(gst_structure_get_string(results[1], "session-id"), ==, "sess-cached");
+  g_assert_cmpuint(gst_value_list_get_size(faces_of(results[1])), ==, 2);
+}
+
 static void test_playbin_video_filter() {
   FakeService svc;
   svc.script(kRoute, {CannedResponse::json(200, kling_ok())});
@@ -764,6 +792,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/kling/access-key-jwt", test_access_key_jwt);
   g_test_add_func("/kling/harness/finalize-in-flight", test_finalize_while_in_flight);
   g_test_add_func("/kling/playbin-video-filter", test_playbin_video_filter);
+  g_test_add_func("/kling/cache/second-run-cached", test_second_run_is_cached);
   int ret = g_test_run();
   remove_dir(g_dir);
   return ret;

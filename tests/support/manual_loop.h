@@ -3,6 +3,8 @@
 // tests run on it with no sleep and no thread.
 #pragma once
 
+#include <glib.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -41,5 +43,5 @@ class ManualLoop final : public idf::EventLoop {
   std::map<std::pair<int64_t, TimerId>, std::function<void()>> timers_;
   TimerId next_id_ = 1;
   int64_t now_us_ = 1000000;
-  int64_t wall_start_s_ = 1700000000;
+  int64_t wall_start_s_ = g_get_real_time() / 1000000;  // the cache compares with the real clock
 };

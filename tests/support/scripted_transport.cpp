@@ -76,11 +76,24 @@ void ScriptedTransport::script(const std::string &method, std::vector<ScriptedRe
   repeat_.emplace_back(method, repeat_last);
 }
 
+void ScriptedTransport::handle(const std::string &method,
+                               std::function<ScriptedReply(const idf::HttpRequest &)> handler) {
+  handlers_.emplace_back(method, std::move(handler));
+}
+
 void ScriptedTransport::send(const idf::HttpRequest &req, GCancellable *cancellable,
                              std::function<void(HttpResponse)> done) {
   sent_.push_back({req, loop_.now_s(), false});
   ScriptedReply reply = ScriptedReply::never();
-  for (size_t i = 0; i < scripts_.size(); i++) {
+  bool handled = false;
+  for (auto &h : handlers_) {
+    if (h.first == req.method) {
+      reply = h.second(req);
+      handled = true;
+      break;
+    }
+  }
+  for (size_t i = 0; !handled && i < scripts_.size(); i++) {
     auto &queue = scripts_[i].second;
     if (scripts_[i].first != req.method || queue.empty()) continue;
     reply = queue.front();

@@ -38,6 +38,8 @@ class ScriptedTransport final : public idf::Transport {
   // Replies to requests whose method and URL path match, in order; the last
   // one repeats when `repeat_last`.
   void script(const std::string &method, std::vector<ScriptedReply> replies, bool repeat_last = true);
+  // Computes the reply of every request of `method` (wins over scripts).
+  void handle(const std::string &method, std::function<ScriptedReply(const idf::HttpRequest &)> handler);
   void send(const idf::HttpRequest &req, GCancellable *cancellable,
             std::function<void(idf::HttpResponse)> done) override;
 
@@ -51,6 +53,7 @@ class ScriptedTransport final : public idf::Transport {
   ManualLoop &loop_;
   std::vector<std::pair<std::string, std::deque<ScriptedReply>>> scripts_;
   std::vector<std::pair<std::string, bool>> repeat_;
+  std::vector<std::pair<std::string, std::function<ScriptedReply(const idf::HttpRequest &)>>> handlers_;
   std::vector<SentRequest> sent_;
   std::vector<Pending *> pending_;
 };
