@@ -257,6 +257,17 @@ static void test_check_accepts_and_json() {
   contains(r.out, "within the service's limits", r);
   lacks(r.out, "REFUSED", r);
 
+  // An http(s) clip: its size from a HEAD request, as the element does.
+  FakeService svc;
+  svc.serve_file("/media/clip.mp4", g_clip);
+  r = run_process(tool({"--check", svc.url("/media/clip.mp4")}));
+  expect_status(r, 0);
+  GStatBuf st;
+  g_assert_cmpint(g_stat(g_clip.c_str(), &st), ==, 0);
+  std::string bytes = "(" + std::to_string((long long)st.st_size) + " bytes)";
+  contains(r.out, bytes.c_str(), r);
+  g_assert_cmpuint(svc.count("HEAD /media/clip.mp4"), ==, 1);
+
   r = run_process(tool({"--check", "--json", g_mkv_clip}));
   expect_status(r, 1);
   JsonNode *root = parse_json(r.out, r);
