@@ -438,7 +438,8 @@ static void test_access_and_secret_key_from_environment() {
 
 /* ---- Ctrl-C ---- */
 
-static void test_ctrl_c_cancels_cleanly() {
+// Ctrl-C (and SIGTERM) in the middle of polling a Kirin task.
+static void interrupt_while_polling(int signum, int expected_status, const char *says) {
   FakeService svc;
   svc.script(kKirinRoute, {CannedResponse::json(200, "{\"task_id\":\"cli-task\",\"status\":\"pending\"}")});
   svc.script(kKirinPoll, {CannedResponse::json(200, "{\"task_id\":\"cli-task\",\"status\":\"processing\"}")});
@@ -447,16 +448,21 @@ static void test_ctrl_c_cancels_cleanly() {
   args.push_back(g_clip);
   Process p(tool(args));
   g_assert_true(svc.wait_for(kKirinPoll, 2, 10000));
-  p.send_signal(SIGINT);
+  p.send_signal(signum);
   gint64 signalled = g_get_monotonic_time();
   ProcessResult r = p.wait(10000);
-  expect_status(r, 130);
+  expect_status(r, expected_status);
   // Stopping is synchronous: it does not wait for a poll or a timeout.
   g_assert_cmpint(g_get_monotonic_time() - signalled, <, 5 * G_USEC_PER_SEC);
-  contains(r.err, "cancelled", r);
+  contains(r.err, says, r);
   contains(r.err, "nothing more is sent", r);
   g_assert_cmpstr(r.out.c_str(), ==, "");
   g_assert_cmpuint(svc.count(kKirinRoute), ==, 1);
+}
+
+static void test_ctrl_c_cancels_cleanly() {
+  interrupt_while_polling(SIGINT, 130, "cancelled (Ctrl-C)");
+  interrupt_while_polling(SIGTERM, 143, "cancelled (terminated)");
 }
 
 /* ---- provider=local and --help ---- */

@@ -242,7 +242,7 @@ std::string help_text(GstElement *element) {
       "standard error (with --check: the service would refuse the clip, or it could not be read)",
       7);
   t += "       2      bad usage: an unknown option, a bad value, no key, a missing clip\n";
-  t += "       130    interrupted (Ctrl-C)\n";
+  t += "       130    interrupted (Ctrl-C); 143 terminated (SIGTERM): nothing is sent after either\n";
   t += "\nEXAMPLES\n";
   t += "       gst-identify-face --provider=local clip.mp4\n";
   t += "       gst-identify-face --check clip.mp4\n";

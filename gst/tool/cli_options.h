@@ -14,7 +14,7 @@
 constexpr int kExitResult = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it
+constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it (SIGTERM: 143)
 
 // An option that sets the element property of the same name.
 struct PropertyOption {

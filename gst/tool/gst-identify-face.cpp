@@ -79,10 +79,10 @@ static int run_identify(GstElement *identifyface, const CliOptions &options, con
     fflush(stdout);
     return kExitResult;
   }
-  if (outcome.exit_code == kExitInterrupted) {
+  if (outcome.exit_code > 128) {  // a signal
     g_printerr("gst-identify-face: %s: the identification was stopped; nothing more is sent\n",
                outcome.failure_text.c_str());
-    return kExitInterrupted;
+    return outcome.exit_code;
   }
   if (outcome.exit_code == kExitUsage) return usage_error(outcome.failure_text);
   g_printerr("%s", format_failure(outcome.failure_text, outcome.failure).c_str());

@@ -4,6 +4,7 @@
 #include <glib-unix.h>
 #include <gst/identifyface/identifyface.h>
 
+#include <csignal>
 #include <mutex>
 
 #include "cli_options.h"
@@ -177,10 +178,20 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
   return TRUE;
 }
 
-gboolean on_signal(gpointer data) {
-  auto *run = static_cast<Run *>(data);
+void interrupt(Run *run, int signum) {
+  if (run->done) return;
   run->interrupted = true;
-  finish(run, kExitInterrupted);
+  run->outcome->failure_text = signum == SIGINT ? "cancelled (Ctrl-C)" : "cancelled (terminated)";
+  finish(run, 128 + signum);
+}
+
+gboolean on_sigint(gpointer data) {
+  interrupt(static_cast<Run *>(data), SIGINT);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_sigterm(gpointer data) {
+  interrupt(static_cast<Run *>(data), SIGTERM);
   return G_SOURCE_CONTINUE;
 }
 
@@ -212,6 +223,8 @@ void run_identification(GstElement *identifyface, const std::string &uri, unsign
   if (!source || !run.parsebin || !sink) {
     outcome.exit_code = kExitFailed;
     outcome.failure_text = "GStreamer's urisourcebin, parsebin or fakesink is missing (gstreamer1.0-plugins-base)";
+    for (GstElement *e : {source, run.parsebin, sink})
+      if (e) gst_object_unref(gst_object_ref_sink(e));
     g_main_loop_unref(run.loop);
     gst_object_unref(run.identifyface);
     gst_object_unref(run.pipeline);
@@ -231,8 +244,8 @@ void run_identification(GstElement *identifyface, const std::string &uri, unsign
 
   GstBus *bus = gst_element_get_bus(run.pipeline);
   guint bus_watch = gst_bus_add_watch(bus, on_bus, &run);
-  guint sigint = g_unix_signal_add(SIGINT, on_signal, &run);
-  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &run);
+  guint sigint = g_unix_signal_add(SIGINT, on_sigint, &run);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_sigterm, &run);
   guint tick = g_timeout_add(250, on_tick, &run);
   run.watchdog_id = g_timeout_add_seconds(watchdog_s, on_watchdog, &run);
 
@@ -251,7 +264,6 @@ void run_identification(GstElement *identifyface, const std::string &uri, unsign
     }
   }
   gst_element_set_state(run.pipeline, GST_STATE_NULL);
-  if (run.interrupted) outcome.failure_text = "cancelled (Ctrl-C)";
 
   g_source_remove(bus_watch);
   g_source_remove(sigint);

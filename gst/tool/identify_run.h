@@ -21,6 +21,6 @@ struct RunOutcome {
 
 // Runs `identifyface` (configured, floating or not; the run takes a
 // reference) on `uri`. Waits at most `watchdog_s` seconds in all.
-// SIGINT and SIGTERM cancel the run (kExitInterrupted).
+// SIGINT and SIGTERM cancel the run (exit code 128 + the signal).
 void run_identification(GstElement *identifyface, const std::string &uri, unsigned watchdog_s, ProgressLine &progress,
                         RunOutcome &outcome);
