@@ -1,35 +1,38 @@
 #include "identifyface_result.h"
 
 void idf_register_tags(void) {
-  gst_tag_register(IDF_TAG_SESSION_ID, GST_TAG_FLAG_META, G_TYPE_STRING, "lip-sync session id",
+  gst_tag_register(IDENTIFYFACE_TAG_SESSION_ID, GST_TAG_FLAG_META, G_TYPE_STRING, "lip-sync session id",
                    "session id of the face identification, valid for 24 hours", gst_tag_merge_use_first);
-  gst_tag_register(IDF_TAG_FACE, GST_TAG_FLAG_META, GST_TYPE_STRUCTURE, "lip-sync face",
-                   "a face that can be lip-synced: structure \"face\" with face-id, face-image, start-time, "
-                   "end-time (ns), lipsync-ready",
+  gst_tag_register(IDENTIFYFACE_TAG_FACE, GST_TAG_FLAG_META, GST_TYPE_STRUCTURE, "lip-sync face",
+                   "a face that can be lip-synced: structure \"" IDENTIFYFACE_FACE "\" with " IDENTIFYFACE_FIELD_FACE_ID
+                   ", " IDENTIFYFACE_FIELD_FACE_IMAGE ", " IDENTIFYFACE_FIELD_START_TIME
+                   ", " IDENTIFYFACE_FIELD_END_TIME " (ns), " IDENTIFYFACE_FIELD_LIPSYNC_READY,
                    gst_tag_merge_use_first);
 }
 
 static GstStructure *face_to_structure(const idf::Face &face) {
-  return gst_structure_new("face", "face-id", G_TYPE_STRING, face.id.c_str(), "face-image", G_TYPE_STRING,
-                           face.image.c_str(), "start-time", G_TYPE_UINT64, (guint64)face.start_ns, "end-time",
-                           G_TYPE_UINT64, (guint64)face.end_ns, "lipsync-ready", G_TYPE_BOOLEAN,
-                           (gboolean)face.lipsync_ready(), nullptr);
+  return gst_structure_new(IDENTIFYFACE_FACE, IDENTIFYFACE_FIELD_FACE_ID, G_TYPE_STRING, face.id.c_str(),
+                           IDENTIFYFACE_FIELD_FACE_IMAGE, G_TYPE_STRING, face.image.c_str(),
+                           IDENTIFYFACE_FIELD_START_TIME, G_TYPE_UINT64, (guint64)face.start_ns,
+                           IDENTIFYFACE_FIELD_END_TIME, G_TYPE_UINT64, (guint64)face.end_ns,
+                           IDENTIFYFACE_FIELD_LIPSYNC_READY, G_TYPE_BOOLEAN, (gboolean)face.lipsync_ready(), nullptr);
 }
 
 GstStructure *idf_result_to_structure(const idf::Result &r) {
-  GstStructure *s =
-      gst_structure_new("identify-face", "provider", G_TYPE_STRING, r.provider.c_str(), "session-id", G_TYPE_STRING,
-                        r.session_id.c_str(), "request-id", G_TYPE_STRING, r.request_id.c_str(), "task-id",
-                        G_TYPE_STRING, r.task_id.c_str(), "final-unit-deduction", G_TYPE_STRING,
-                        r.final_unit_deduction.c_str(), "stream-id", G_TYPE_STRING, r.stream_id.c_str(), nullptr);
+  GstStructure *s = gst_structure_new(
+      IDENTIFYFACE_MESSAGE_RESULT, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, r.provider.c_str(),
+      IDENTIFYFACE_FIELD_SESSION_ID, G_TYPE_STRING, r.session_id.c_str(), IDENTIFYFACE_FIELD_REQUEST_ID, G_TYPE_STRING,
+      r.request_id.c_str(), IDENTIFYFACE_FIELD_TASK_ID, G_TYPE_STRING, r.task_id.c_str(),
+      IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION, G_TYPE_STRING, r.final_unit_deduction.c_str(),
+      IDENTIFYFACE_FIELD_STREAM_ID, G_TYPE_STRING, r.stream_id.c_str(), nullptr);
   if (!r.video_id.empty())
-    gst_structure_set(s, "video-id", G_TYPE_STRING, r.video_id.c_str(), nullptr);
+    gst_structure_set(s, IDENTIFYFACE_FIELD_VIDEO_ID, G_TYPE_STRING, r.video_id.c_str(), nullptr);
   else
-    gst_structure_set(s, "video-url", G_TYPE_STRING, r.video_url.c_str(), nullptr);
-  if (r.cost) gst_structure_set(s, "cost", G_TYPE_STRING, r.cost->c_str(), nullptr);
-  if (r.discount) gst_structure_set(s, "discount", G_TYPE_DOUBLE, *r.discount, nullptr);
-  gst_structure_set(s, "cached", G_TYPE_BOOLEAN, (gboolean)r.cached, nullptr);
-  if (r.cached) gst_structure_set(s, "cached-at", G_TYPE_STRING, r.cached_at.c_str(), nullptr);
+    gst_structure_set(s, IDENTIFYFACE_FIELD_VIDEO_URL, G_TYPE_STRING, r.video_url.c_str(), nullptr);
+  if (r.cost) gst_structure_set(s, IDENTIFYFACE_FIELD_COST, G_TYPE_STRING, r.cost->c_str(), nullptr);
+  if (r.discount) gst_structure_set(s, IDENTIFYFACE_FIELD_DISCOUNT, G_TYPE_DOUBLE, *r.discount, nullptr);
+  gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED, G_TYPE_BOOLEAN, (gboolean)r.cached, nullptr);
+  if (r.cached) gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED_AT, G_TYPE_STRING, r.cached_at.c_str(), nullptr);
 
   GValue faces = G_VALUE_INIT;
   gst_value_list_init(&faces, (guint)r.faces.size());
@@ -39,26 +42,28 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
     g_value_take_boxed(&v, face_to_structure(face));
     gst_value_list_append_and_take_value(&faces, &v);
   }
-  gst_structure_take_value(s, "faces", &faces);
+  gst_structure_take_value(s, IDENTIFYFACE_FIELD_FACES, &faces);
   return s;
 }
 
 GstStructure *idf_failure_to_structure(const idf::Failure &f, const char *provider, const char *stream_id) {
-  return gst_structure_new("identify-face-error", "provider", G_TYPE_STRING, provider, "kind", G_TYPE_STRING,
-                           idf::failure_kind_name(f.kind), "code", G_TYPE_STRING, f.code.c_str(), "message",
-                           G_TYPE_STRING, f.message.c_str(), "http-status", G_TYPE_UINT, f.http_status, "request-id",
-                           G_TYPE_STRING, f.request_id.c_str(), "task-id", G_TYPE_STRING, f.task_id.c_str(),
-                           "stream-id", G_TYPE_STRING, stream_id ? stream_id : "", nullptr);
+  return gst_structure_new(IDENTIFYFACE_MESSAGE_ERROR, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, provider,
+                           IDENTIFYFACE_FIELD_KIND, G_TYPE_STRING, idf::failure_kind_name(f.kind),
+                           IDENTIFYFACE_FIELD_CODE, G_TYPE_STRING, f.code.c_str(), IDENTIFYFACE_FIELD_MESSAGE,
+                           G_TYPE_STRING, f.message.c_str(), IDENTIFYFACE_FIELD_HTTP_STATUS, G_TYPE_UINT, f.http_status,
+                           IDENTIFYFACE_FIELD_REQUEST_ID, G_TYPE_STRING, f.request_id.c_str(),
+                           IDENTIFYFACE_FIELD_TASK_ID, G_TYPE_STRING, f.task_id.c_str(), IDENTIFYFACE_FIELD_STREAM_ID,
+                           G_TYPE_STRING, stream_id ? stream_id : "", nullptr);
 }
 
 GstTagList *idf_result_to_tags(const idf::Result &r) {
   GstTagList *tags = gst_tag_list_new_empty();
   gst_tag_list_set_scope(tags, GST_TAG_SCOPE_STREAM);
   if (!r.session_id.empty())
-    gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDF_TAG_SESSION_ID, r.session_id.c_str(), nullptr);
+    gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_SESSION_ID, r.session_id.c_str(), nullptr);
   for (const auto &face : r.faces) {
     GstStructure *s = face_to_structure(face);
-    gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDF_TAG_FACE, s, nullptr);
+    gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_FACE, s, nullptr);
     gst_structure_free(s);
   }
   return tags;

@@ -1,13 +1,15 @@
 // Turns the core's result model into what users see: the bus messages'
-// structures and the stream tags.
+// structures and the stream tags, named by the public header.
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/identifyface/identifyface.h>
 
 #include "result.h"
 
-#define IDF_TAG_SESSION_ID "lipsync-session-id"
-#define IDF_TAG_FACE "lipsync-face"
+// Kept for the element's code; the public header's names are the source.
+#define IDF_TAG_SESSION_ID IDENTIFYFACE_TAG_SESSION_ID
+#define IDF_TAG_FACE IDENTIFYFACE_TAG_FACE
 
 // Registers the plugin's tags (once; at plugin load).
 void idf_register_tags(void);

@@ -1,16 +1,19 @@
+// clang-format off
+// First: GST_PLUGIN_DEFINE takes the release date from it when it is
+// included before <gst/gst.h>.
+#include "package_info.h"
+// clang-format on
 #include <gst/gst.h>
 
 #include "gstidentifyface.h"
-#include "idf_version.h"
 
-#ifndef PACKAGE
-#define PACKAGE "gst-identify-face"
-#endif
+#define PACKAGE IDF_PACKAGE_NAME
 
 static gboolean plugin_init(GstPlugin *plugin) {
   return GST_ELEMENT_REGISTER(identifyface, plugin);
 }
 
+// "LGPL" is GStreamer's name for the LGPL 2.1 or later (see COPYING).
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, identifyface,
                   "Identifies the faces of a clip that can be lip-synced", plugin_init, IDF_VERSION, "LGPL",
-                  "gst-identify-face", "https://gstreamer.freedesktop.org")
+                  IDF_PACKAGE_NAME, IDF_PACKAGE_ORIGIN)

@@ -32,30 +32,43 @@ std::string Violation::describe() const {
   return limit + " " + measured + " (" + rule + ")";
 }
 
-std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref) {
-  std::vector<Violation> out;
+std::vector<LimitCheck> check_limits(const ClipInfo &clip, VideoRef ref) {
+  std::vector<LimitCheck> out;
+  auto add = [&out](const char *limit, std::string measured, const char *rule, bool ok) {
+    out.push_back({limit, std::move(measured), rule, ok});
+  };
+  const char *duration_rule = ref == VideoRef::Id ? "must be at most 60 s for a video-id" : "must be 2 to 60 s";
+  auto add_duration = [&] {
+    add("duration", clip.duration_ns ? format_seconds(*clip.duration_ns) : "", duration_rule,
+        !clip.duration_ns ||
+            (*clip.duration_ns <= kMaxDurationNs && (ref == VideoRef::Id || *clip.duration_ns >= kMinDurationNs)));
+  };
   if (ref == VideoRef::Id) {
-    if (clip.duration_ns && *clip.duration_ns > kMaxDurationNs)
-      out.push_back({"duration", format_seconds(*clip.duration_ns), "must be at most 60 s for a video-id"});
+    add_duration();
     return out;
   }
 
-  if (!clip.container.empty() && clip.container != "mp4" && clip.container != "mov")
-    out.push_back({"container", "\"" + clip.container + "\"", "must be mp4 or mov"});
-  if (clip.size_bytes && *clip.size_bytes > kMaxSizeBytes)
-    out.push_back({"file size", format_bytes(*clip.size_bytes), "must be at most 100 MB"});
-  if (clip.duration_ns && (*clip.duration_ns < kMinDurationNs || *clip.duration_ns > kMaxDurationNs))
-    out.push_back({"duration", format_seconds(*clip.duration_ns), "must be 2 to 60 s"});
-  if (clip.width && (*clip.width < kMinSide || *clip.width > kMaxSide))
-    out.push_back({"width", std::to_string(*clip.width) + " px", "each side must be 512 to 2160 px"});
-  if (clip.height && (*clip.height < kMinSide || *clip.height > kMaxSide))
-    out.push_back({"height", std::to_string(*clip.height) + " px", "each side must be 512 to 2160 px"});
-  if (clip.width && clip.height) {
-    int short_side = std::min(*clip.width, *clip.height);
-    if (short_side != 720 && short_side != 1080)
-      out.push_back({"resolution", std::to_string(*clip.width) + "x" + std::to_string(*clip.height),
-                     "only 720p and 1080p: the short side must be 720 or 1080 px"});
-  }
+  bool container_ok = clip.container.empty() || clip.container == "mp4" || clip.container == "mov";
+  add("container", clip.container.empty() ? "" : "\"" + clip.container + "\"", "must be mp4 or mov", container_ok);
+  add("file size", clip.size_bytes ? format_bytes(*clip.size_bytes) : "", "must be at most 100 MB",
+      !clip.size_bytes || *clip.size_bytes <= kMaxSizeBytes);
+  add_duration();
+  const char *side_rule = "each side must be 512 to 2160 px";
+  add("width", clip.width ? std::to_string(*clip.width) + " px" : "", side_rule,
+      !clip.width || (*clip.width >= kMinSide && *clip.width <= kMaxSide));
+  add("height", clip.height ? std::to_string(*clip.height) + " px" : "", side_rule,
+      !clip.height || (*clip.height >= kMinSide && *clip.height <= kMaxSide));
+  bool both = clip.width && clip.height;
+  int short_side = both ? std::min(*clip.width, *clip.height) : 0;
+  add("resolution", both ? std::to_string(*clip.width) + "x" + std::to_string(*clip.height) : "",
+      "only 720p and 1080p: the short side must be 720 or 1080 px", !both || short_side == 720 || short_side == 1080);
+  return out;
+}
+
+std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref) {
+  std::vector<Violation> out;
+  for (const auto &c : check_limits(clip, ref))
+    if (!c.ok) out.push_back({c.limit, c.measured, c.rule});
   return out;
 }
 

@@ -37,9 +37,20 @@ struct Violation {
 
 enum class VideoRef { Url, Id };
 
-// Checks only what is known: an unknown value never breaks a limit.
-// A clip named by video-id is a Kling-generated video: only the 60 s limit
-// is documented for those.
+// One documented limit applied to a clip.
+struct LimitCheck {
+  std::string limit;     // e.g. "duration"
+  std::string measured;  // e.g. "75.00 s"; "" when unknown
+  std::string rule;      // e.g. "must be 2 to 60 s"
+  bool ok = true;        // an unknown value never breaks a limit
+};
+
+// Every limit that applies, in a fixed order, with the value measured and
+// the verdict. A clip named by video-id is a Kling-generated video: only
+// the 60 s limit is documented for those.
+std::vector<LimitCheck> check_limits(const ClipInfo &clip, VideoRef ref);
+
+// The limits check_limits() found broken.
 std::vector<Violation> validate_clip(const ClipInfo &clip, VideoRef ref);
 
 // The limits that cannot be checked because the value is unknown: "container",

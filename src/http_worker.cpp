@@ -7,7 +7,7 @@
 #include <mutex>
 
 #include "debug_categories.h"
-#include "idf_version.h"
+#include "package_info.h"
 
 #define GST_CAT_DEFAULT idf_http_debug
 
@@ -136,8 +136,8 @@ HttpWorker::HttpWorker() {
         auto *s = static_cast<Start *>(data);
         HttpWorker *self = s->self;
         g_main_context_push_thread_default(self->context_);
-        self->session_ = soup_session_new_with_options("user-agent", "gst-identify-face/" IDF_VERSION, "timeout", 0u,
-                                                       "idle-timeout", 60u, nullptr);
+        self->session_ =
+            soup_session_new_with_options("user-agent", IDF_USER_AGENT, "timeout", 0u, "idle-timeout", 60u, nullptr);
         {
           std::lock_guard<std::mutex> g(*s->m);
           *s->ready = true;

@@ -1,21 +1,23 @@
 #include "result.h"
 
+#include <gst/identifyface/identifyface.h>
+
 #include <algorithm>
 
 namespace idf {
 
 const char *failure_kind_name(Failure::Kind kind) {
   switch (kind) {
-    case Failure::Kind::Config: return "config";
-    case Failure::Kind::Validation: return "validation";
-    case Failure::Kind::Auth: return "auth";
-    case Failure::Kind::Service: return "service";
-    case Failure::Kind::Http: return "http";
-    case Failure::Kind::Transport: return "transport";
-    case Failure::Kind::Ambiguous: return "ambiguous";
-    case Failure::Kind::Timeout: return "timeout";
-    case Failure::Kind::Parse: return "parse";
-    case Failure::Kind::Local: return "local";
+    case Failure::Kind::Config: return IDENTIFYFACE_KIND_CONFIG;
+    case Failure::Kind::Validation: return IDENTIFYFACE_KIND_VALIDATION;
+    case Failure::Kind::Auth: return IDENTIFYFACE_KIND_AUTH;
+    case Failure::Kind::Service: return IDENTIFYFACE_KIND_SERVICE;
+    case Failure::Kind::Http: return IDENTIFYFACE_KIND_HTTP;
+    case Failure::Kind::Transport: return IDENTIFYFACE_KIND_TRANSPORT;
+    case Failure::Kind::Ambiguous: return IDENTIFYFACE_KIND_AMBIGUOUS;
+    case Failure::Kind::Timeout: return IDENTIFYFACE_KIND_TIMEOUT;
+    case Failure::Kind::Parse: return IDENTIFYFACE_KIND_PARSE;
+    case Failure::Kind::Local: return IDENTIFYFACE_KIND_LOCAL;
   }
   return "unknown";
 }

@@ -60,6 +60,33 @@ static void test_validation_checks_only_what_is_known() {
   g_assert_cmpuint(validate_clip(id, VideoRef::Id).size(), ==, 1);
 }
 
+// gst-identify-face --check prints every limit: all of them are listed, in
+// a fixed order, with the value measured ("" unknown) and the verdict.
+static void test_check_limits_lists_every_limit() {
+  ClipInfo c = clip(1280, 720, 75, "mp4");
+  c.size_bytes.reset();
+  auto checks = check_limits(c, VideoRef::Url);
+  const char *names[] = {"container", "file size", "duration", "width", "height", "resolution"};
+  g_assert_cmpuint(checks.size(), ==, G_N_ELEMENTS(names));
+  for (size_t i = 0; i < checks.size(); i++) {
+    assert_str(checks[i].limit, names[i]);
+    g_assert_false(checks[i].rule.empty());
+    g_assert_true(checks[i].ok == (checks[i].limit != "duration"));
+  }
+  assert_str(checks[1].measured, "");  // size unknown: not a violation
+  assert_str(checks[2].measured, "75.00 s");
+  assert_str(checks[5].measured, "1280x720");
+  // validate_clip() is exactly the broken ones.
+  auto v = validate_clip(c, VideoRef::Url);
+  g_assert_cmpuint(v.size(), ==, 1);
+  assert_str(v[0].describe(), "duration 75.00 s (must be 2 to 60 s)");
+
+  auto id = check_limits(clip(640, 360, 1.0, "mkv"), VideoRef::Id);
+  g_assert_cmpuint(id.size(), ==, 1);
+  assert_str(id[0].limit, "duration");
+  g_assert_true(id[0].ok);
+}
+
 static void test_container_names() {
   assert_str(container_from_tag("ISO MP4/M4A"), "mp4");
   assert_str(container_from_tag("Quicktime"), "mov");
@@ -257,6 +284,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/core/validation/limits", test_validation_limits);
   g_test_add_func("/core/validation/unknown", test_validation_checks_only_what_is_known);
+  g_test_add_func("/core/validation/check-limits", test_check_limits_lists_every_limit);
   g_test_add_func("/core/container-names", test_container_names);
   g_test_add_func("/core/kling/parse", test_kling_parse);
   g_test_add_func("/core/clamp", test_clamp);

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// gst-identify-face: which faces of a clip can be lip-synced, and when.
+// The identifyface element for people (a table, a progress line, --check)
+// and for scripts (--json, exit statuses). See --help.
+#include <gst/gst.h>
+#include <unistd.h>
+
+#include <clocale>
+#include <cstdio>
+
+#include "cli_options.h"
+#include "clip_check.h"
+#include "credentials.h"
+#include "identify_run.h"
+#include "package_info.h"
+#include "progress_line.h"
+#include "result_output.h"
+
+static int usage_error(const std::string &error) {
+  g_printerr("gst-identify-face: %s\nTry 'gst-identify-face --help'.\n", error.c_str());
+  return kExitUsage;
+}
+
+static guint uint_property(GstElement *element, const char *name) {
+  guint value = 0;
+  g_object_get(element, name, &value, nullptr);
+  return value;
+}
+
+static std::string enum_property(GstElement *element, const char *name) {
+  GParamSpec *pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), name);
+  gint value = 0;
+  g_object_get(element, name, &value, nullptr);
+  GEnumValue *v = g_enum_get_value(G_PARAM_SPEC_ENUM(pspec)->enum_class, value);
+  return v ? v->value_nick : "";
+}
+
+// --check: the limits, measured; no request to the service.
+static int run_check(GstElement *identifyface, const CliOptions &options, const std::string &uri) {
+  idf::ClipInfo clip;
+  std::string error;
+  if (!measure_clip(uri, uint_property(identifyface, "request-timeout"), clip, error)) {
+    g_printerr("gst-identify-face: cannot read the clip: %s\n", error.c_str());
+    return kExitFailed;
+  }
+  ClipCheck check = check_clip(uri, clip, !options.get("video-id").empty());
+  std::string out = options.json ? format_check_json(check) : format_check_table(check);
+  fputs(out.c_str(), stdout);
+  fflush(stdout);
+  if (check.accepted()) return kExitResult;
+  g_printerr("gst-identify-face: the service would refuse this clip: %s\n", check.refusal().c_str());
+  return kExitFailed;
+}
+
+static int run_identify(GstElement *identifyface, const CliOptions &options, const std::string &uri) {
+  std::string error, warning;
+  bool needs_key = enum_property(identifyface, "provider") != "local";
+  if (!apply_credentials(identifyface, options, needs_key, error, warning)) return usage_error(error);
+  if (!warning.empty()) g_printerr("gst-identify-face: warning: %s\n", warning.c_str());
+
+  // The element's own deadline ends every identification; this one only
+  // guards against a clip that never reaches it.
+  unsigned watchdog_s = uint_property(identifyface, "timeout") + uint_property(identifyface, "request-timeout") + 30;
+  ProgressLine progress(stderr, isatty(STDERR_FILENO), options.quiet);
+  RunOutcome outcome;
+  run_identification(identifyface, uri, watchdog_s, progress, outcome);
+  progress.finish();
+
+  if (outcome.exit_code == kExitResult && outcome.result) {
+    std::string out;
+    if (options.json) {
+      JsonNode *node = structure_to_json(outcome.result);
+      out = json_to_string(node);
+      json_node_unref(node);
+    } else {
+      out = format_result_table(outcome.result);
+    }
+    fputs(out.c_str(), stdout);
+    fflush(stdout);
+    return kExitResult;
+  }
+  if (outcome.exit_code > 128) {  // a signal
+    g_printerr("gst-identify-face: %s: the identification was stopped; nothing more is sent\n",
+               outcome.failure_text.c_str());
+    return outcome.exit_code;
+  }
+  if (outcome.exit_code == kExitUsage) return usage_error(outcome.failure_text);
+  g_printerr("%s", format_failure(outcome.failure_text, outcome.failure).c_str());
+  return outcome.exit_code;
+}
+
+int main(int argc, char **argv) {
+  setlocale(LC_ALL, "");
+  CliOptions options;
+  std::string error;
+  if (!parse_command_line(argc, argv, options, error)) return usage_error(error);
+  if (options.version) {
+    g_print("%s %s\n", IDF_PACKAGE_NAME, IDF_VERSION);
+    return kExitResult;
+  }
+  gst_init(nullptr, nullptr);
+  GstElement *identifyface = gst_element_factory_make("identifyface", nullptr);
+  if (options.help) {
+    g_print("%s", help_text(identifyface).c_str());
+    if (identifyface) gst_object_unref(identifyface);
+    return kExitResult;
+  }
+  if (!identifyface) {
+    g_printerr(
+        "gst-identify-face: GStreamer has no identifyface element: install the plugin, or point GST_PLUGIN_PATH "
+        "at it (meson devenv -C build does)\n");
+    return kExitFailed;
+  }
+  gst_object_ref_sink(identifyface);
+  int status;
+  std::string uri;
+  if (!apply_property_options(identifyface, options, error) || !input_to_uri(options.input, uri, error))
+    status = usage_error(error);
+  else if (options.check)
+    status = run_check(identifyface, options, uri);
+  else
+    status = run_identify(identifyface, options, uri);
+  gst_object_unref(identifyface);
+  return status;
+}

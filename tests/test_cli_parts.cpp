@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Parts of gst-identify-face on their own: the progress line (both message
+// forms the element posts, terminal and plain), the JSON of a structure, the
+// --check table.
+#include <gst/gst.h>
+#include <gst/identifyface/identifyface.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "clip_check.h"
+#include "progress_line.h"
+#include "result_output.h"
+
+// Captures what a ProgressLine writes.
+struct Capture {
+  char *data = nullptr;
+  size_t size = 0;
+  FILE *file = open_memstream(&data, &size);
+  ~Capture() {
+    if (file) fclose(file);
+    free(data);
+  }
+  std::string text() {
+    fflush(file);
+    return std::string(data, size);
+  }
+};
+
+static GstMessage *progress_message(const char *phase, double elapsed, const char *text) {
+  GstStructure *s = gst_structure_new(IDENTIFYFACE_MESSAGE_PROGRESS, IDENTIFYFACE_FIELD_PHASE, G_TYPE_STRING, phase,
+                                      IDENTIFYFACE_FIELD_TEXT, G_TYPE_STRING, text, IDENTIFYFACE_FIELD_ELAPSED,
+                                      G_TYPE_DOUBLE, elapsed, nullptr);
+  return gst_message_new_element(nullptr, s);
+}
+
+static void test_renders_the_progress_contract() {
+  Capture out;
+  ProgressLine line(out.file, false, false);
+
+  GstMessage *m = progress_message(IDENTIFYFACE_PHASE_POLLING, 4.24, "task t-1: processing");
+  gst_structure_set(gst_message_writable_structure(m), IDENTIFYFACE_FIELD_STATUS, G_TYPE_STRING, "processing",
+                    IDENTIFYFACE_FIELD_QUEUE_POSITION, G_TYPE_UINT, 3u, nullptr);
+  g_assert_true(line.handle_message(m));
+  gst_message_unref(m);
+
+  m = progress_message(IDENTIFYFACE_PHASE_ANALYSING, 1.0, "analysing the clip");
+  gst_structure_set(gst_message_writable_structure(m), IDENTIFYFACE_FIELD_FRACTION, G_TYPE_DOUBLE, 0.45, nullptr);
+  g_assert_true(line.handle_message(m));
+  gst_message_unref(m);
+
+  m = progress_message(IDENTIFYFACE_PHASE_CHECKING, 0.0, "checking the clip against the limits");
+  g_assert_true(line.handle_message(m));
+  gst_message_unref(m);
+
+  std::string text = out.text();
+  g_assert_cmpstr(text.c_str(), ==,
+                  "[  4.2 s] polling: service status processing, queue position 3\n"
+                  "[  1.0 s] analysing: 45% analysed\n"
+                  "[  0.0 s] checking: checking the clip against the limits\n");
+
+  // Other messages are not progress.
+  GstMessage *other = gst_message_new_element(nullptr, gst_structure_new_empty(IDENTIFYFACE_MESSAGE_RESULT));
+  g_assert_false(line.handle_message(other));
+  gst_message_unref(other);
+}
+
+static void test_reads_gstreamer_progress_messages() {
+  Capture out;
+  ProgressLine line(out.file, false, false);
+  GstMessage *m = gst_message_new_progress(nullptr, GST_PROGRESS_TYPE_START, "identify", "analysing the clip locally");
+  g_assert_true(line.handle_message(m));
+  gst_message_unref(m);
+  std::string text = out.text();
+  g_assert_true(text.find("] analysing: analysing the clip locally\n") != std::string::npos);
+  // A CONTINUE after a local start is still the analysis; a terminal phase
+  // is always printed; "(1.0 s)" is not repeated after the line's seconds.
+  m = gst_message_new_progress(nullptr, GST_PROGRESS_TYPE_COMPLETE, "identify", "identified 2 face(s) (1.0 s)");
+  g_assert_true(line.handle_message(m));
+  gst_message_unref(m);
+  text = out.text();
+  g_assert_true(text.find("] complete: identified 2 face(s)\n") != std::string::npos);
+}
+
+static void test_plain_lines_are_throttled() {
+  Capture out;
+  ProgressLine line(out.file, false, false);
+  ProgressState s;
+  s.phase = IDENTIFYFACE_PHASE_ANALYSING;
+  for (int i = 0; i < 10; i++) {  // ten updates within a second: one line
+    s.fraction = i / 10.0;
+    line.update(s);
+  }
+  s.phase = IDENTIFYFACE_PHASE_COMPLETE;  // a new phase: a line
+  s.fraction = -1;
+  s.text = "identified 1 face(s)";
+  line.update(s);
+  std::string text = out.text();
+  g_assert_cmpint(std::count(text.begin(), text.end(), '\n'), ==, 2);
+}
+
+static void test_terminal_redraws_in_place() {
+  Capture out;
+  ProgressLine line(out.file, true, false);
+  ProgressState s;
+  s.phase = IDENTIFYFACE_PHASE_SUBMITTING;
+  s.text = "submitting the clip to kling";
+  line.update(s);
+  line.tick();
+  line.clear();
+  s.phase = IDENTIFYFACE_PHASE_COMPLETE;
+  line.update(s);
+  line.finish();
+  std::string text = out.text();
+  g_assert_true(g_str_has_prefix(text.c_str(), "\r\033[K[  0.0 s] submitting: submitting the clip to kling\r\033[K"));
+  g_assert_true(g_str_has_suffix(text.c_str(), "complete: submitting the clip to kling\n"));
+  g_assert_cmpint(std::count(text.begin(), text.end(), '\n'), ==, 1);
+
+  Capture quiet_out;
+  ProgressLine quiet(quiet_out.file, true, true);
+  quiet.update(s);
+  quiet.finish();
+  std::string quiet_text = quiet_out.text();
+  g_assert_cmpstr(quiet_text.c_str(), ==, "");
+}
+
+static void test_json_of_a_structure() {
+  GstStructure *face = gst_structure_new("face", "face-id", G_TYPE_STRING, "7", "start-time", G_TYPE_UINT64,
+                                         (guint64)1500000000, "lipsync-ready", G_TYPE_BOOLEAN, TRUE, nullptr);
+  GValue faces = G_VALUE_INIT, v = G_VALUE_INIT;
+  gst_value_list_init(&faces, 1);
+  g_value_init(&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed(&v, face);
+  gst_value_list_append_and_take_value(&faces, &v);
+  GstStructure *s = gst_structure_new("identify-face", "session-id", G_TYPE_STRING, "s-1", "discount", G_TYPE_DOUBLE,
+                                      0.5, "http-status", G_TYPE_UINT, 401u, nullptr);
+  gst_structure_take_value(s, "faces", &faces);
+  JsonNode *node = structure_to_json(s);
+  std::string text = json_to_string(node);
+  json_node_unref(node);
+  gst_structure_free(s);
+  // Compact it for comparing.
+  JsonParser *p = json_parser_new();
+  g_assert_true(json_parser_load_from_data(p, text.c_str(), -1, nullptr));
+  gchar *compact = json_to_string(json_parser_get_root(p), FALSE);
+  g_assert_cmpstr(compact, ==,
+                  "{\"session-id\":\"s-1\",\"discount\":0.5,\"http-status\":401,\"faces\":[{\"face-id\":\"7\","
+                  "\"start-time\":1500000000,\"lipsync-ready\":true}]}");
+  g_free(compact);
+  g_object_unref(p);
+}
+
+static void test_check_table_says_what_is_unknown() {
+  idf::ClipInfo clip;
+  clip.width = 1280;
+  clip.height = 720;
+  clip.duration_ns = 75ull * GST_SECOND;
+  ClipCheck check = check_clip("file:///clip.mp4", clip, false);
+  g_assert_false(check.accepted());
+  std::string refusal = check.refusal();
+  g_assert_cmpstr(refusal.c_str(), ==, "duration 75.00 s (must be 2 to 60 s)");
+  std::string table = format_check_table(check);
+  g_assert_true(table.find("container   unknown") != std::string::npos);
+  g_assert_true(table.find("not checked") != std::string::npos);
+  g_assert_true(table.find("REFUSED") != std::string::npos);
+}
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  g_test_init(&argc, &argv, nullptr);
+  g_test_add_func("/cli-parts/progress/contract", test_renders_the_progress_contract);
+  g_test_add_func("/cli-parts/progress/gstreamer-progress", test_reads_gstreamer_progress_messages);
+  g_test_add_func("/cli-parts/progress/plain-throttled", test_plain_lines_are_throttled);
+  g_test_add_func("/cli-parts/progress/terminal", test_terminal_redraws_in_place);
+  g_test_add_func("/cli-parts/json", test_json_of_a_structure);
+  g_test_add_func("/cli-parts/check-table", test_check_table_says_what_is_unknown);
+  return g_test_run();
+}
