@@ -86,8 +86,7 @@ struct World {
       for (auto &e : elements) done = done && e->outcome.has_value();
       if (done) return true;
       loop.advance_ms(10);
-      if (ms % 100 == 0)
-        g_usleep(500);  // lets the hashing thread report
+      if (ms % 100 == 0) g_usleep(500);  // lets the hashing thread report
     }
     return false;
   }

@@ -150,7 +150,7 @@ static void test_json_has_exactly_the_message_fields() {
   // The element's own message, from the pipeline the command builds.
   GstElement *p =
       launch("urisourcebin uri=\"" + file_uri(g_clip) + "\" ! parsebin ! identifyface api-url=" + svc.url(kKlingPath) +
-             " video-url=" + kVideoUrl + " api-key=" + kKey + " ! fakesink");
+             " video-url=" + kVideoUrl + " api-key=" + kKey + " cache-ttl=0 ! fakesink");
   BusLog log;
   run_until_done(p, log, 20000);
   const GstStructure *message = log.element_message("identify-face");
@@ -158,6 +158,7 @@ static void test_json_has_exactly_the_message_fields() {
 
   auto args = kling_args(svc);
   args.push_back("--json");
+  args.push_back("--cache-ttl=0");  // a fresh answer, like the pipeline's
   args.push_back(g_clip);
   ProcessResult r = run_process(tool(args));
   expect_status(r, 0);

@@ -163,8 +163,13 @@ static ProcessResult run_sh(const std::string &sandbox, const Block &b, const st
   spec.argv = {"bash", "-e", "-o", "pipefail", script};
   spec.cwd = sandbox;
   spec.own_process_group = true;  // a backgrounded fake service goes with it
-  spec.setenv = {
-      {"IDENTIFYFACE_API_KEY", "sk-recipes"}, {"PATH", path}, {"PKG_CONFIG_PATH", g_build_dir + "/meson-uninstalled"}};
+  // Each run has a result cache of its own: a recipe run twice (the second
+  // time with the key refused) must really ask the service again.
+  static unsigned runs = 0;
+  spec.setenv = {{"IDENTIFYFACE_API_KEY", "sk-recipes"},
+                 {"PATH", path},
+                 {"PKG_CONFIG_PATH", g_build_dir + "/meson-uninstalled"},
+                 {"XDG_CACHE_HOME", sandbox + "/cache-" + std::to_string(runs++)}};
   spec.unsetenv = {"GST_DEBUG"};
   return run_process(spec, 60000);
 }

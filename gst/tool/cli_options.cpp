@@ -26,6 +26,11 @@ const std::vector<PropertyOption> &property_options() {
       {"poll-interval", "MS", "kirin: milliseconds between status polls during the first 30 s"},
       {"poll-interval-max", "MS", "kirin: after 30 s the interval grows x1.5 per poll up to this"},
       {"face-image-dir", "DIR", "local: the folder for the JPEG face crops"},
+      {"cache-ttl", "SECONDS",
+       "how long a finished identification of the same clip is reused instead of paying again; 0 asks the service "
+       "every time"},
+      {"cache-dir", "DIR", "where finished identifications are kept (default: the user's cache dir)"},
+      {"max-concurrent", "N", "tasks in flight at once for this account (0: learned from the service)"},
   };
   return options;
 }

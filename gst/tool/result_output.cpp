@@ -39,6 +39,9 @@ std::string format_result_table(const GstStructure *result) {
   head.push_back({"session", field(result, IDENTIFYFACE_FIELD_SESSION_ID)});
   head.push_back({"provider", field(result, IDENTIFYFACE_FIELD_PROVIDER)});
   head.push_back({"credits", field(result, IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION)});
+  gboolean cached = FALSE;
+  if (gst_structure_get_boolean(result, IDENTIFYFACE_FIELD_CACHED, &cached) && cached)
+    head.push_back({"cached", field(result, IDENTIFYFACE_FIELD_CACHED_AT) + " (no request sent, no credits spent)"});
   std::string cost = field(result, IDENTIFYFACE_FIELD_COST);
   if (!cost.empty()) {
     gdouble discount = 0;
