@@ -9,7 +9,7 @@
  * face-identification service (or, with provider=local, this machine) and
  * announces the answer.
  *
- * ## Element message "identify-face"
+ * ## Element message IDENTIFYFACE_MESSAGE_RESULT
  * - provider (string): "kling", "kirin" or "local"
  * - session-id (string): the service's session id, valid for 24 hours
  * - request-id (string): the service's request id, for support
@@ -79,7 +79,6 @@ static_assert((int)IDF_VALIDATION_OFF == (int)idf::ValidationMode::Off);
 #define DEFAULT_HOLD_EOS TRUE
 #define DEFAULT_WAIT_FOR_RESULT FALSE
 #define API_KEY_ENV "IDENTIFYFACE_API_KEY"
-#define PROGRESS_CODE "identify"
 
 enum {
   PROP_0,
@@ -218,6 +217,15 @@ static GstStaticPadTemplate src_template =
 
 /* ---- job lifecycle ---- */
 
+// Progress is an element message beside the stream, not a
+// GST_MESSAGE_PROGRESS: those tell gst-launch that a state change is under
+// way, and would keep a prerolled pipeline from going to PLAYING until the
+// service answers.
+static void post_progress(GstIdentifyFace *self, const idf::Progress &progress) {
+  gst_element_post_message(GST_ELEMENT(self),
+                           gst_message_new_element(GST_OBJECT(self), idf_progress_to_structure(progress)));
+}
+
 // Cancels the running job, if any. Synchronous: nothing is sent afterwards.
 // A job cancelled after its submission is not restarted for the same stream:
 // the service may already have billed it.
@@ -240,11 +248,9 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
   if (link) link->detach();
   if (job) job->cancel();  // never with state_lock held: the worker may be waiting for it
   if (was_running && post_canceled)
-    gst_element_post_message(GST_ELEMENT(self),
-                             gst_message_new_progress(GST_OBJECT(self), GST_PROGRESS_TYPE_CANCELED, PROGRESS_CODE,
-                                                      abandoned ? "identification cancelled after the clip was "
-                                                                  "submitted: not resubmitted for this stream"
-                                                                : "identification cancelled"));
+    post_progress(self, {IDENTIFYFACE_PHASE_CANCELLED, abandoned ? "identification cancelled after the clip was "
+                                                                   "submitted: not resubmitted for this stream"
+                                                                 : "identification cancelled"});
 }
 
 // A flush or a stop: release a streaming thread held in wait_for_job(), then
@@ -339,18 +345,6 @@ static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, cons
   priv->state.changed.notify_all();
 }
 
-static void post_progress(GstIdentifyFace *self, idf::ProgressKind kind, const std::string &text) {
-  GstProgressType type = GST_PROGRESS_TYPE_CONTINUE;
-  switch (kind) {
-    case idf::ProgressKind::Start: type = GST_PROGRESS_TYPE_START; break;
-    case idf::ProgressKind::Continue: type = GST_PROGRESS_TYPE_CONTINUE; break;
-    case idf::ProgressKind::Complete: type = GST_PROGRESS_TYPE_COMPLETE; break;
-    case idf::ProgressKind::Error: type = GST_PROGRESS_TYPE_ERROR; break;
-  }
-  gst_element_post_message(GST_ELEMENT(self),
-                           gst_message_new_progress(GST_OBJECT(self), type, PROGRESS_CODE, text.c_str()));
-}
-
 // Learns what upstream can tell about the clip: duration, URI, byte size.
 static void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
   GstPad *sinkpad = GST_BASE_TRANSFORM_SINK_PAD(self);
@@ -431,9 +425,9 @@ static void start_job(GstIdentifyFace *self) {
 
   auto link = std::make_shared<ElementLink>(self);
   idf::JobListener listener;
-  listener.progress = [link](idf::ProgressKind kind, const std::string &text) {
+  listener.progress = [link](const idf::Progress &progress) {
     if (GstIdentifyFace *e = link->ref()) {
-      post_progress(e, kind, text);
+      post_progress(e, progress);
       gst_object_unref(e);
     }
   };

@@ -68,3 +68,14 @@ GstTagList *idf_result_to_tags(const idf::Result &r) {
   }
   return tags;
 }
+
+GstStructure *idf_progress_to_structure(const idf::Progress &p) {
+  GstStructure *s = gst_structure_new(IDENTIFYFACE_MESSAGE_PROGRESS, IDENTIFYFACE_FIELD_PHASE, G_TYPE_STRING,
+                                      p.phase.c_str(), IDENTIFYFACE_FIELD_TEXT, G_TYPE_STRING, p.text.c_str(),
+                                      IDENTIFYFACE_FIELD_ELAPSED, G_TYPE_DOUBLE, p.elapsed_s, nullptr);
+  if (!p.status.empty()) gst_structure_set(s, IDENTIFYFACE_FIELD_STATUS, G_TYPE_STRING, p.status.c_str(), nullptr);
+  if (p.fraction) gst_structure_set(s, IDENTIFYFACE_FIELD_FRACTION, G_TYPE_DOUBLE, *p.fraction, nullptr);
+  if (p.queue_position)
+    gst_structure_set(s, IDENTIFYFACE_FIELD_QUEUE_POSITION, G_TYPE_UINT, (guint)*p.queue_position, nullptr);
+  return s;
+}

@@ -5,11 +5,8 @@
 #include <gst/gst.h>
 #include <gst/identifyface/identifyface.h>
 
+#include "provider_flow.h"
 #include "result.h"
-
-// Kept for the element's code; the public header's names are the source.
-#define IDF_TAG_SESSION_ID IDENTIFYFACE_TAG_SESSION_ID
-#define IDF_TAG_FACE IDENTIFYFACE_TAG_FACE
 
 // Registers the plugin's tags (once; at plugin load).
 void idf_register_tags(void);
@@ -18,5 +15,7 @@ void idf_register_tags(void);
 GstStructure *idf_result_to_structure(const idf::Result &result);
 // "identify-face-error" structure; also the error's details.
 GstStructure *idf_failure_to_structure(const idf::Failure &failure, const char *provider, const char *stream_id);
+// "identify-face-progress" structure.
+GstStructure *idf_progress_to_structure(const idf::Progress &progress);
 // STREAM-scope tags: lipsync-session-id and one lipsync-face per face.
 GstTagList *idf_result_to_tags(const idf::Result &result);

@@ -74,12 +74,14 @@ void Job::clear_timers() {
   }
 }
 
-void Job::emit_progress(ProgressKind kind, const std::string &text) {
-  if (!cancelled_ && listener_.progress) listener_.progress(kind, text);
+void Job::emit_progress(Progress p) {
+  if (cancelled_ || !listener_.progress) return;
+  p.elapsed_s = started_us_ ? (deps_.loop->monotonic_us() - started_us_) / 1e6 : 0;
+  listener_.progress(p);
 }
 
-void Job::progress(ProgressKind kind, const std::string &text) {
-  if (!stopped()) emit_progress(kind, text);
+void Job::progress(Progress p) {
+  if (!stopped()) emit_progress(std::move(p));
 }
 
 void Job::finish(Outcome outcome) {
@@ -94,11 +96,12 @@ void Job::finish(Outcome outcome) {
     r->stream_id = cfg_.stream_id;
     if (r->task_id.empty()) r->task_id = task_id_;
     clamp_faces_to_duration(r->faces, cfg_.clip.duration_ns);
-    emit_progress(ProgressKind::Complete, "identified " + std::to_string(r->faces.size()) + " face(s)");
+    emit_progress({IDENTIFYFACE_PHASE_COMPLETE, "identified " + std::to_string(r->faces.size()) + " face(s)" +
+                                                    (r->cached ? " (from the cache)" : "")});
   } else {
     auto &f = std::get<Failure>(outcome);
     if (f.task_id.empty()) f.task_id = task_id_;
-    emit_progress(ProgressKind::Error, f.message);
+    emit_progress({IDENTIFYFACE_PHASE_ERROR, f.message});
   }
   if (admission_) deps_.admission->finished(admission_, outcome, submitted_wall_s_);
   if (listener_.done) listener_.done(outcome);
@@ -134,6 +137,7 @@ void Job::probe_clip() {
     return;
   }
   GST_DEBUG("%s: reading the clip for its unknown limits", cfg_.requester.c_str());
+  progress({IDENTIFYFACE_PHASE_CHECKING, "reading the clip for the limits the stream did not tell"});
   auto self = shared_from_this();
   deps_.prober->probe(uri, cfg_.request_timeout_s, cancellable_, [self](ProbedClip probed) {
     self->step([&] {
@@ -324,8 +328,10 @@ void Job::admit_with_content(std::string content) {
   callbacks.start = [this, to_loop] { to_loop([this] { flow_->run(*this); }); };
   callbacks.queued = [this, to_loop](size_t place) {
     to_loop([this, place] {
-      progress(ProgressKind::Continue, "queued: place " + std::to_string(place) +
-                                           " in the account's queue (tasks in flight are at the account's limit)");
+      Progress p{IDENTIFYFACE_PHASE_QUEUED, "queued: place " + std::to_string(place) +
+                                                " in the account's queue (tasks in flight are at the account's limit)"};
+      p.queue_position = place;
+      progress(std::move(p));
     });
   };
   callbacks.shared = [this, to_loop](const Outcome &outcome) { to_loop([this, outcome] { finish(outcome); }); };

@@ -25,7 +25,7 @@
 namespace idf {
 
 struct JobListener {
-  std::function<void(ProgressKind, const std::string &text)> progress;
+  std::function<void(const Progress &)> progress;
   std::function<void(const std::string &text)> warning;  // validation=warn findings
   std::function<void(const Outcome &)> done;             // exactly once, unless cancelled
 };
@@ -68,7 +68,7 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   void note_task(const std::string &task_id, const std::string &status) override;
   double seconds_working() const override;
   int64_t wall_s() const override { return deps_.loop->wall_s(); }
-  void progress(ProgressKind kind, const std::string &text) override;
+  void progress(Progress progress) override;
   void finish(Outcome outcome) override;
   std::function<void(std::function<void()>)> guarded_poster() override;
   const LocalEngineFactory &local_engine_factory() const override { return deps_.local_engine; }
@@ -88,7 +88,7 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   // the job goes on.
   void set_timer(EventLoop::TimerId &slot, unsigned ms, std::function<void()> fn);
   void clear_timers();
-  void emit_progress(ProgressKind kind, const std::string &text);
+  void emit_progress(Progress progress);
   // Every entry into the job from the loop runs through here: under
   // step_lock_, and not at all once the job stopped.
   template <class Fn>

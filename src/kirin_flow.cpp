@@ -17,7 +17,7 @@ class KirinFlow final : public ProviderFlow {
     const JobConfig &cfg = host.config();
     schedule_.emplace(cfg.poll_interval_ms, cfg.poll_interval_max_ms);
     host.begin_work(true);
-    host.progress(ProgressKind::Start, "submitting the clip to kirin");
+    host.progress({IDENTIFYFACE_PHASE_SUBMITTING, "submitting the clip to kirin"});
     auto build = [this] {
       HttpRequest req = host_->service_request("POST", host_->config().api_url);
       req.content_type = "application/json";
@@ -80,7 +80,9 @@ class KirinFlow final : public ProviderFlow {
       if (!refusal) {
         char secs[32];
         g_snprintf(secs, sizeof secs, "%.1f", host_->seconds_working());
-        host_->progress(ProgressKind::Continue, "task " + task_id_ + ": " + status_ + " (" + secs + " s)");
+        Progress p{IDENTIFYFACE_PHASE_POLLING, "task " + task_id_ + ": " + status_ + " (" + secs + " s)"};
+        p.status = status_;
+        host_->progress(std::move(p));
       }
       return refusal;
     });

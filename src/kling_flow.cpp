@@ -10,7 +10,7 @@ class KlingFlow final : public ProviderFlow {
  public:
   void run(FlowHost &host) override {
     host.begin_work(true);
-    host.progress(ProgressKind::Start, "submitting the clip to kling");
+    host.progress({IDENTIFYFACE_PHASE_SUBMITTING, "submitting the clip to kling"});
     FlowHost *h = &host;  // the job owns this flow and outlives its callbacks
     auto build = [h] {
       HttpRequest req = h->service_request("POST", h->config().api_url);

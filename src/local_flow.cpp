@@ -14,7 +14,7 @@ class LocalFlow final : public ProviderFlow {
 
   void run(FlowHost &host) override {
     host.begin_work(false);
-    host.progress(ProgressKind::Start, "analysing the clip locally");
+    host.progress({IDENTIFYFACE_PHASE_ANALYSING, "analysing the clip locally"});
     LocalEngineOptions opts;
     opts.uri = host.config().target.video_url;
     opts.face_image_dir = host.config().face_image_dir;
@@ -25,7 +25,9 @@ class LocalFlow final : public ProviderFlow {
       to_loop([h, fraction] {
         char text[64];
         g_snprintf(text, sizeof text, "analysed %.0f%% of the clip", fraction * 100.0);
-        h->progress(ProgressKind::Continue, text);
+        Progress p{IDENTIFYFACE_PHASE_ANALYSING, text};
+        p.fraction = fraction;
+        h->progress(std::move(p));
       });
     };
     auto on_done = [to_loop, h](Outcome outcome) { to_loop([h, outcome] { h->finish(outcome); }); };

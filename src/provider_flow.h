@@ -5,6 +5,8 @@
 // provider_registry.cpp.
 #pragma once
 
+#include <gst/identifyface/identifyface.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,7 +20,16 @@
 
 namespace idf {
 
-enum class ProgressKind { Start, Continue, Complete, Error };
+// One step of an identification, as the element reports it beside the
+// stream (an identify-face-progress message).
+struct Progress {
+  std::string phase;     // IDENTIFYFACE_PHASE_*: checking, submitting, queued, polling, analysing, complete, error
+  std::string text;      // for people
+  double elapsed_s = 0;  // since the identification began; the job fills it in
+  std::string status;    // the service's task status, "" when none
+  std::optional<double> fraction;        // provider=local: share of the clip analysed
+  std::optional<size_t> queue_position;  // waiting in the account's queue
+};
 
 // One HTTP answer, interpreted once by the flow: nullopt when it was accepted
 // (and acted on), or the refusal (HTTP error, service error code, malformed
@@ -47,7 +58,7 @@ class FlowHost {
   virtual void note_task(const std::string &task_id, const std::string &status) = 0;
   virtual double seconds_working() const = 0;
   virtual int64_t wall_s() const = 0;
-  virtual void progress(ProgressKind kind, const std::string &text) = 0;
+  virtual void progress(Progress progress) = 0;
   virtual void finish(Outcome outcome) = 0;
   // Any thread: a function that runs its argument on the loop thread, unless
   // the job has stopped or is gone by then.

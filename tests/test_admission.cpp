@@ -71,7 +71,7 @@ struct World {
     elements.push_back(std::make_unique<Element>());
     Element *e = elements.back().get();
     JobListener listener;
-    listener.progress = [e](ProgressKind, const std::string &text) { e->progress.push_back(text); };
+    listener.progress = [e](const Progress &p) { e->progress.push_back(p.text); };
     listener.done = [e](const Outcome &o) { e->outcome = o; };
     JobDeps deps{&loop, &transport, nullptr, nullptr, &admission};
     e->job = Job::start(cfg, listener, deps);

@@ -42,8 +42,8 @@ void test_kling_success() {
   g_assert_cmpstr(post.header("Authorization").c_str(), ==, "Bearer key-1");
   g_assert_true(post.request.new_connection);  // never on a kept-alive connection
   g_assert_cmpuint(run.progress.size(), ==, 2);
-  g_assert_true(run.progress[0].first == ProgressKind::Start);
-  g_assert_true(run.progress[1].first == ProgressKind::Complete);
+  g_assert_cmpstr(run.progress[0].phase.c_str(), ==, "submitting");
+  g_assert_cmpstr(run.progress[1].phase.c_str(), ==, "complete");
   g_assert_true(run.job->submitted());
   g_assert_cmpint(run.done_calls, ==, 1);
 }
@@ -220,9 +220,10 @@ void test_kirin_completed_and_progress() {
                   R"({"model":"kirin_identify_face","video_url":"https://cdn.test/clip.mp4"})");
   // START, a CONTINUE per poll that did not finish, COMPLETE.
   g_assert_cmpuint(run.progress.size(), ==, 3);
-  g_assert_true(run.progress[1].first == ProgressKind::Continue);
-  assert_contains(run.progress[1].second, "task t-1: processing");
-  g_assert_true(run.progress[2].first == ProgressKind::Complete);
+  g_assert_cmpstr(run.progress[1].phase.c_str(), ==, "polling");
+  g_assert_cmpstr(run.progress[1].status.c_str(), ==, "processing");
+  assert_contains(run.progress[1].text, "task t-1: processing");
+  g_assert_cmpstr(run.progress[2].phase.c_str(), ==, "complete");
 }
 
 void test_kirin_failed_task() {
@@ -343,7 +344,7 @@ void test_cancel_in_every_state() {
     // start() without running the loop, so "before it began" is reachable.
     JobDeps deps{&run.loop, &run.transport, nullptr};
     int calls = 0;
-    listener.progress = [&](ProgressKind, const std::string &) { calls++; };
+    listener.progress = [&](const Progress &) { calls++; };
     listener.done = [&](const Outcome &) { calls++; };
     run.job = Job::start(run.cfg, listener, deps);
     c.reach(run);
@@ -377,7 +378,8 @@ void test_cancel_stops_the_local_engine() {
   g_assert_cmpstr(seen.uri.c_str(), ==, "file:///tmp/clip.mp4");
   progress(0.5);  // as from the engine's thread: reaches the listener on the loop
   run.loop.run_due();
-  g_assert_cmpstr(run.progress.back().second.c_str(), ==, "analysed 50% of the clip");
+  g_assert_cmpstr(run.progress.back().text.c_str(), ==, "analysed 50% of the clip");
+  g_assert_cmpfloat(*run.progress.back().fraction, ==, 0.5);
   g_assert_false(run.job->submitted());  // nothing billable
   run.job->cancel();
   g_assert_true(engine->cancelled);

@@ -91,24 +91,16 @@ static void test_status_sequence_and_progress() {
   g_assert_cmpuint(start, ==, 500 * GST_MSECOND);
   g_assert_cmpuint(end, ==, 2900 * GST_MSECOND);
 
-  // Progress: START, a CONTINUE per poll with the status, COMPLETE; then EOS.
-  std::vector<GstProgressType> types;
-  std::vector<std::string> texts;
-  for (auto *m : log.all(GST_MESSAGE_PROGRESS)) {
-    GstProgressType type;
-    gchar *code = nullptr, *text = nullptr;
-    gst_message_parse_progress(m, &type, &code, &text);
-    types.push_back(type);
-    texts.push_back(text);
-    g_free(code);
-    g_free(text);
-  }
-  g_assert_cmpuint(types.size(), ==, 6);  // the completing poll reports COMPLETE
-  g_assert_cmpint(types.front(), ==, GST_PROGRESS_TYPE_START);
-  for (size_t i = 1; i + 1 < types.size(); i++) g_assert_cmpint(types[i], ==, GST_PROGRESS_TYPE_CONTINUE);
-  g_assert_nonnull(strstr(texts[1].c_str(), "queued"));
-  g_assert_nonnull(strstr(texts[3].c_str(), "in_progress"));
-  g_assert_cmpint(types.back(), ==, GST_PROGRESS_TYPE_COMPLETE);
+  // Progress: submitting, a polling step per poll with the status, complete;
+  // then EOS. No GST_MESSAGE_PROGRESS: that would hold gst-launch in PAUSED.
+  auto steps = log.progress();
+  g_assert_cmpuint(steps.size(), ==, 6);  // the completing poll reports complete
+  g_assert_cmpstr(steps.front().phase.c_str(), ==, "submitting");
+  for (size_t i = 1; i + 1 < steps.size(); i++) g_assert_cmpstr(steps[i].phase.c_str(), ==, "polling");
+  g_assert_cmpstr(steps[1].status.c_str(), ==, "queued");
+  g_assert_cmpstr(steps[3].status.c_str(), ==, "in_progress");
+  g_assert_cmpstr(steps.back().phase.c_str(), ==, "complete");
+  g_assert_true(log.all(GST_MESSAGE_PROGRESS).empty());
   g_assert_cmpint(log.index_of_element("identify-face"), <, log.index_of_type(GST_MESSAGE_EOS));
   stop(p);
 }
@@ -142,7 +134,7 @@ static void expect_task_failure(const std::string &poll_body, const char *code, 
   const GstStructure *e = log.element_message("identify-face-error");
   g_assert_cmpstr(gst_structure_get_string(e, "task-id"), ==, "t-f");
   // Progress ends with ERROR.
-  g_assert_cmpint(log.progress_types().back(), ==, GST_PROGRESS_TYPE_ERROR);
+  g_assert_cmpstr(log.progress().back().phase.c_str(), ==, "error");
   g_assert_cmpuint(svc.count(kSubmit), ==, 1);
   stop(p);
 }
@@ -193,10 +185,9 @@ static void check_stop_is_final(FakeService &svc, GstElement *p, const char *rou
   g_assert_cmpint((g_get_monotonic_time() - t0) / 1000, <, 5000);
   GstBus *bus = gst_element_get_bus(p);
   bool canceled = false;
-  while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_PROGRESS)) {
-    GstProgressType type;
-    gst_message_parse_progress(m, &type, nullptr, nullptr);
-    canceled |= type == GST_PROGRESS_TYPE_CANCELED;
+  while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) {
+    ProgressStep step;
+    canceled |= progress_step(m, &step) && step.phase == "cancelled";
     gst_message_unref(m);
   }
   gst_object_unref(bus);

@@ -567,15 +567,12 @@ static GstBus *attach_bus(GstHarness *h) {
   return bus;
 }
 
-// Texts of the CANCELED progress messages waiting on `bus`.
+// Texts of the "cancelled" progress messages waiting on `bus`.
 static std::vector<std::string> canceled_texts(GstBus *bus) {
   std::vector<std::string> out;
-  while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_PROGRESS)) {
-    GstProgressType type;
-    gchar *text = nullptr;
-    gst_message_parse_progress(m, &type, nullptr, &text);
-    if (type == GST_PROGRESS_TYPE_CANCELED) out.push_back(text);
-    g_free(text);
+  while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) {
+    ProgressStep step;
+    if (progress_step(m, &step) && step.phase == "cancelled") out.push_back(step.text);
     gst_message_unref(m);
   }
   return out;

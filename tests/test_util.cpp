@@ -102,13 +102,23 @@ void BusProblem::assert_contains(std::initializer_list<const char *> needles) co
     if (text.find(needle) == std::string::npos) g_error("expected \"%s\" in \"%s\"", needle, text.c_str());
 }
 
-std::vector<GstProgressType> BusLog::progress_types() const {
-  std::vector<GstProgressType> out;
-  for (auto *m : all(GST_MESSAGE_PROGRESS)) {
-    GstProgressType type;
-    gst_message_parse_progress(m, &type, nullptr, nullptr);
-    out.push_back(type);
-  }
+bool progress_step(GstMessage *m, ProgressStep *step) {
+  if (GST_MESSAGE_TYPE(m) != GST_MESSAGE_ELEMENT || !gst_message_has_name(m, "identify-face-progress")) return false;
+  const GstStructure *s = gst_message_get_structure(m);
+  step->phase = gst_structure_get_string(s, "phase") ?: "";
+  step->text = gst_structure_get_string(s, "text") ?: "";
+  step->status = gst_structure_get_string(s, "status") ?: "";
+  double elapsed = -1;
+  g_assert_true(gst_structure_get_double(s, "elapsed", &elapsed));
+  g_assert_cmpfloat(elapsed, >=, 0);
+  return true;
+}
+
+std::vector<ProgressStep> BusLog::progress() const {
+  std::vector<ProgressStep> out;
+  ProgressStep step;
+  for (auto *m : messages)
+    if (progress_step(m, &step)) out.push_back(step);
   return out;
 }
 

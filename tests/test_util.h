@@ -33,6 +33,13 @@ struct BusProblem {
   void assert_contains(std::initializer_list<const char *> needles) const;
 };
 
+// One identify-face-progress message.
+struct ProgressStep {
+  std::string phase, text, status;
+};
+// The step a message reports, or false for any other message.
+bool progress_step(GstMessage *m, ProgressStep *step);
+
 struct BusLog {
   std::vector<GstMessage *> messages;  // owned
   bool eos = false;
@@ -46,7 +53,7 @@ struct BusLog {
   GstMessage *first(GstMessageType type) const;
   std::vector<GstMessage *> all(GstMessageType type) const;
   BusProblem problem(GstMessageType type) const;  // GST_MESSAGE_ERROR or _WARNING
-  std::vector<GstProgressType> progress_types() const;
+  std::vector<ProgressStep> progress() const;     // identify-face-progress, in order
 };
 
 // gst_parse_launch that fails the test on a parse error.

@@ -54,7 +54,7 @@ Run::~Run() {
 
 void Run::start() {
   JobListener listener;
-  listener.progress = [this](ProgressKind kind, const std::string &text) { progress.emplace_back(kind, text); };
+  listener.progress = [this](const Progress &p) { progress.push_back(p); };
   listener.warning = [this](const std::string &text) { warnings.push_back(text); };
   listener.done = [this](const Outcome &o) {
     outcome = o;

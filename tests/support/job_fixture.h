@@ -30,7 +30,7 @@ struct Run {
   JobConfig cfg;
   LocalEngineFactory local_engine;
   Admission *admission = nullptr;
-  std::vector<std::pair<ProgressKind, std::string>> progress;
+  std::vector<Progress> progress;
   std::vector<std::string> warnings;
   std::optional<Outcome> outcome;
   int done_calls = 0;
