@@ -8,10 +8,13 @@
 typedef struct _SoupSession SoupSession;
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "answer_limits.h"
 
 namespace idf {
 
@@ -25,18 +28,43 @@ struct HttpRequest {
   // A submission must not ride on a kept-alive connection: libsoup would
   // silently resend it if that connection turned out to be closed.
   bool new_connection = false;
+  // A PEM file of CA certificates trusted for this request in addition to
+  // the system's (the element's ssl-ca-file). "" = the system's only.
+  std::string ca_file;
+  // Reading stops, with Error::TooLarge, past this many decoded bytes.
+  size_t max_body_bytes = kMaxAnswerBytes;
 };
 
+// Redirects: a request other than GET/HEAD is never redirected (a 3xx answer
+// is Error::Redirect). GET/HEAD follow up to kMaxRedirects hops, and never to
+// another origin (scheme, host, port) while carrying credentials
+// (Authorization, Cookie, Proxy-Authorization headers).
 struct HttpResponse {
-  enum class Error { None, Cancelled, Timeout, Transport, InvalidUrl };
+  enum class Error {
+    None,
+    Cancelled,
+    Timeout,     // request-timeout passed; request_sent says whether it was written
+    Transport,   // connection refused, reset, DNS...
+    InvalidUrl,  // not an http(s) URL
+    Tls,         // the server's TLS certificate was refused (tls_errors says why), or ca_file is unusable
+    TooLarge,    // the answer is longer than max_body_bytes once decoded
+    Redirect,    // a redirect that is not followed (see above)
+  };
   Error error = Error::None;
-  std::string error_text;     // GError message for Transport
+  std::string error_text;     // human: what failed and what to do
   bool request_sent = false;  // the request body was written to the network
   unsigned status = 0;
   std::string body;
   std::string retry_after;  // header value, "" when absent
   std::optional<uint64_t> content_length;
+  // Technical: method, URL without query, status line, libsoup's error.
+  std::string detail;
+  unsigned tls_errors = 0;  // GTlsCertificateFlags, Error::Tls
+  unsigned redirects = 0;   // redirects followed
 };
+
+// "issued by an unknown or untrusted authority, expired" for GTlsCertificateFlags.
+std::string describe_tls_errors(unsigned flags);
 
 class HttpWorker {
  public:
@@ -63,7 +91,14 @@ class HttpWorker {
  private:
   HttpWorker();
   static gpointer thread_main(gpointer self);
+  // The CA file as a database, loaded once per path and modification time.
+  GTlsDatabase *ca_database(const std::string &path, std::string *error);
 
+  struct CaEntry {
+    GTlsDatabase *db = nullptr;
+    gint64 mtime = 0;
+  };
+  std::map<std::string, CaEntry> ca_databases_;  // worker thread only
   GMainContext *context_ = nullptr;
   GMainLoop *loop_ = nullptr;
   GThread *thread_ = nullptr;

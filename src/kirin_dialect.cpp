@@ -1,6 +1,8 @@
 #include "kirin_dialect.h"
 
+#include "answer_limits.h"
 #include "json_util.h"
+#include "utf8_text.h"
 
 namespace idf {
 
@@ -26,6 +28,9 @@ std::string kirin_submit_body(const std::string &model, const VideoTarget &targe
 
 std::string kirin_poll_url(const std::string &poll_template, const std::string &api_url, const std::string &task_id) {
   std::string tmpl = poll_template.empty() ? api_url + "/task/{task_id}" : poll_template;
+  // "." and ".." survive escaping, and "%2E%2E" is decoded back by URI
+  // normalization: either would remove a path segment. No URL names them.
+  if (task_id == "." || task_id == "..") return "";
   char *escaped = g_uri_escape_string(task_id.c_str(), nullptr, FALSE);
   std::string out;
   const std::string key = "{task_id}";
@@ -48,6 +53,11 @@ const char *kirin_error_description(const std::string &code) {
   return "";
 }
 
+// "is not a JSON object (why)", or "cannot be read: why" for a broken limit.
+static std::string unreadable(const std::string &why, bool over_limit) {
+  return over_limit ? "cannot be read: " + why : "is not a JSON object (" + why + ")";
+}
+
 static TaskState state_of(const std::string &status) {
   if (status == "pending" || status == "queued" || status == "processing" || status == "in_progress")
     return TaskState::Running;
@@ -61,6 +71,7 @@ static Failure task_failure(JsonObject *task, const std::string &task_id, unsign
   f.kind = Failure::Kind::Service;
   f.task_id = task_id;
   f.http_status = http_status;
+  f.detail = http_status_line(http_status);
   std::string text;
   if (JsonObject *err = json::object_member(task, "error")) {
     f.code = json::text_member(err, "code").value_or("");
@@ -97,20 +108,27 @@ static Outcome task_result(JsonObject *task, const std::string &task_id, unsigne
     }
   }
   if (!found)
-    return Failure{Failure::Kind::Parse, "", "task " + task_id + " completed without output[].content[].text",
-                   http_status,          "", task_id};
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "task " + task_id + " completed without output[].content[].text",
+                   http_status,
+                   "",
+                   task_id,
+                   http_status_line(http_status)};
 
-  std::string err;
-  JsonNode *inner = json::parse(text, &err);
+  json::ParseProblem problem;
+  JsonNode *inner = json::parse(std::string_view(text), &problem);
   if (!inner || !JSON_NODE_HOLDS_OBJECT(inner)) {
+    std::string what = inner ? "it is " + json::describe(inner) + ", not an object" : problem.what;
     if (inner) json_node_unref(inner);
-    return Failure{
-        Failure::Kind::Parse,
-        "",
-        "task " + task_id + " completed but its result text is not a JSON object" + (err.empty() ? "" : ": " + err),
-        http_status,
-        "",
-        task_id};
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "task " + task_id + " completed but its result text " + unreadable(what, problem.over_limit),
+                   http_status,
+                   "",
+                   task_id,
+                   http_status_line(http_status) + ", result text of " + std::to_string(text.size()) + " bytes" +
+                       (problem.detail.empty() ? "" : "; " + problem.detail)};
   }
   Outcome out = parse_kling_envelope(json_node_get_object(inner), http_status);
   json_node_unref(inner);
@@ -128,13 +146,27 @@ static Outcome task_result(JsonObject *task, const std::string &task_id, unsigne
   return out;
 }
 
-std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status) {
-  std::string err;
-  JsonNode *root = json::parse(body, &err);
+std::string kirin_task_id_problem(const std::string &id) {
+  if (id.size() > kMaxTaskIdBytes)
+    return "it is " + std::to_string(id.size()) + " bytes, more than the limit of " + std::to_string(kMaxTaskIdBytes);
+  if (id == "." || id == "..") return "it is a relative path segment";
+  return "";
+}
+
+static std::variant<TaskStatus, Failure> parse_task(const std::string &body, unsigned http_status) {
+  json::ParseProblem problem;
+  JsonNode *root = json::parse(std::string_view(body), &problem);
   if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    std::string what = root ? "it is " + json::describe(root) + ", not an object" : problem.what;
     if (root) json_node_unref(root);
-    return Failure{Failure::Kind::Parse, "", "the task answer is not a JSON object" + (err.empty() ? "" : ": " + err),
-                   http_status,          "", ""};
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "the task answer " + unreadable(what, problem.over_limit),
+                   http_status,
+                   "",
+                   "",
+                   http_status_line(http_status) + ", " + std::to_string(body.size()) + " bytes" +
+                       (problem.detail.empty() ? "" : "; " + problem.detail)};
   }
   JsonObject *task = json_node_get_object(root);
   // Some gateways wrap the task in {"data": {...}}.
@@ -142,6 +174,17 @@ std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsi
 
   TaskStatus st;
   st.task_id = json::text_member(task, "task_id").value_or(json::text_member(task, "id").value_or(""));
+  std::string why = kirin_task_id_problem(st.task_id);
+  if (!why.empty()) {
+    json_node_unref(root);
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "the task answer's id " + quoted_excerpt(st.task_id) + " cannot name a task: " + why,
+                   http_status,
+                   "",
+                   "",
+                   http_status_line(http_status)};
+  }
   st.status = json::text_member(task, "status").value_or("");
   st.state = state_of(st.status);
   if (st.state == TaskState::Completed)
@@ -150,6 +193,44 @@ std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsi
     st.outcome = task_failure(task, st.task_id, http_status);
   json_node_unref(root);
   return st;
+}
+
+std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status) {
+  auto out = parse_task(body, http_status);
+  if (auto *st = std::get_if<TaskStatus>(&out)) {
+    st->task_id = valid_utf8(st->task_id);
+    st->status = valid_utf8(st->status);
+    make_valid_utf8(st->outcome);
+  } else {
+    make_valid_utf8(std::get<Failure>(out));
+  }
+  return out;
+}
+
+std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status,
+                                                   const std::string &expected_task_id) {
+  auto out = parse_kirin_task(body, http_status);
+  auto *st = std::get_if<TaskStatus>(&out);
+  if (!st || expected_task_id.empty()) return out;
+  if (st->task_id.empty()) {
+    // The URL named the task; the answer does not repeat it.
+    st->task_id = expected_task_id;
+    if (auto *r = std::get_if<Result>(&st->outcome)) r->task_id = expected_task_id;
+    if (auto *f = std::get_if<Failure>(&st->outcome)) f->task_id = expected_task_id;
+    return out;
+  }
+  if (st->task_id != expected_task_id) {
+    Failure f{Failure::Kind::Parse,
+              "",
+              "the poll answer is about task " + quoted_excerpt(st->task_id) + ", not the submitted task " +
+                  quoted_excerpt(expected_task_id),
+              http_status,
+              "",
+              valid_utf8(expected_task_id),
+              http_status_line(http_status)};
+    return f;
+  }
+  return out;
 }
 
 }  // namespace idf

@@ -23,10 +23,17 @@ std::string kling_request_body(const VideoTarget &target);
 
 // Parses a whole HTTP answer of the Kling API. A non-zero code, or an HTTP
 // error, is a Failure carrying code, message, request_id and HTTP status.
+// A success is consistent: a session id; every face an id and integer
+// times 0 <= start <= end in ms (end may overshoot the clip). Anything else,
+// and any answer over the limits of answer_limits.h, is a Kind::Parse
+// Failure quoting what was wrong. Every string of the outcome is valid UTF-8.
 Outcome parse_kling_response(const std::string &body, unsigned http_status);
 
 // Parses the envelope object itself (also found inside Kirin's task output).
 Outcome parse_kling_envelope(JsonObject *envelope, unsigned http_status);
+
+// "HTTP 502 Bad Gateway".
+std::string http_status_line(unsigned http_status);
 
 // Kling's error code table: "authentication", "account", "parameters",
 // "policy or rate limit", "server", or "" for an unknown code.

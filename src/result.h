@@ -56,6 +56,9 @@ struct Failure {
   unsigned http_status = 0;
   std::string request_id;
   std::string task_id;
+  // Technical detail for the debug string of the ERROR/WARNING: status line,
+  // URL without its query, the library's error. `message` stays human.
+  std::string detail;
 };
 
 const char *failure_kind_name(Failure::Kind kind);
