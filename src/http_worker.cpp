@@ -91,12 +91,11 @@ void on_stream_closed(GObject *source, GAsyncResult *res, gpointer) {
   g_object_unref(source);
 }
 
-// Hands the stream back to libsoup. Unless it was read to its end, the
-// connection is cut first: closing would otherwise read (and discard) the
-// rest of the body, however long.
-void release_stream(Exchange *ex, bool at_end) {
+// Hands the stream back to libsoup. Closed before its end, libsoup 3 drops
+// the connection rather than reading the rest of the body
+// (/http/limit/endless-chunked checks it).
+void release_stream(Exchange *ex) {
   if (!ex->stream) return;
-  if (!at_end) g_cancellable_cancel(ex->cancellable);
   g_input_stream_close_async(ex->stream, G_PRIORITY_DEFAULT, nullptr, on_stream_closed, nullptr);
   ex->stream = nullptr;
 }
@@ -105,8 +104,8 @@ std::string describe_request(Exchange *ex) {
   return ex->req.method + " " + loggable_url(ex->url);
 }
 
-void complete(Exchange *ex, HttpResponse resp, bool at_end) {
-  release_stream(ex, at_end);
+void complete(Exchange *ex, HttpResponse resp) {
+  release_stream(ex);
   resp.request_sent = ex->body_written;
   resp.redirects = ex->redirects;
   resp.error_text = valid_utf8(resp.error_text);
@@ -127,7 +126,7 @@ void fail(Exchange *ex, HttpResponse::Error error, std::string text, std::string
       describe_request(ex) + (status ? ": " + std::to_string(status) : "") + (detail.empty() ? "" : ": " + detail);
   resp.status = status;
   resp.tls_errors = ex->tls_errors;
-  complete(ex, std::move(resp), false);
+  complete(ex, std::move(resp));
 }
 
 void fail_with_gerror(Exchange *ex, GError *err) {
@@ -217,7 +216,7 @@ void on_chunk(GObject *source, GAsyncResult *res, gpointer data) {
     if (soup_message_headers_get_encoding(h) == SOUP_ENCODING_CONTENT_LENGTH) resp.content_length = (uint64_t)cl;
     resp.detail = describe_request(ex) + ": " + std::to_string(resp.status) + " " +
                   (soup_message_get_reason_phrase(ex->msg) ? soup_message_get_reason_phrase(ex->msg) : "");
-    complete(ex, std::move(resp), true);
+    complete(ex, std::move(resp));
     return;
   }
   ex->body.append(p, len);
@@ -280,15 +279,7 @@ void redirect(Exchange *ex, unsigned status, const char *location) {
     return;
   }
   GST_DEBUG("%s: %u, following to %s", describe_request(ex).c_str(), status, shown.c_str());
-  release_stream(ex, false);
-  // The timeout cancelled nothing yet; the cut of the old stream did.
-  g_clear_object(&ex->cancellable);
-  ex->cancellable = g_cancellable_new();
-  if (ex->job_cancellable) {
-    g_cancellable_disconnect(ex->job_cancellable, ex->job_handler);
-    ex->job_handler = g_cancellable_connect(ex->job_cancellable, G_CALLBACK(on_job_cancelled),
-                                            g_object_ref(ex->cancellable), g_object_unref);
-  }
+  release_stream(ex);
   ex->drop_message();
   ex->redirects++;
   ex->url = to;
