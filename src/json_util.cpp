@@ -3,14 +3,18 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "answer_limits.h"
-#include "json_guard.h"
+#include "json_doc.h"
 #include "utf8_text.h"
 
 namespace idf::json {
 
 JsonNode *parse(std::string_view text, ParseProblem *problem) {
-  GuardProblem g = guard(text, kMaxAnswerBytes, kMaxAnswerDepth);
+  // json-glib recurses once per level and is lenient (comments, single
+  // quotes, "\u12" eating the closing quote, wrapping integers): only
+  // strict JSON within the answer limits reaches it.
+  Limits limits = answer_limits();
+  limits.refuse_wide_integers = true;
+  Problem g = Doc::check(text, limits);
   if (!g.what.empty()) {
     if (problem) {
       problem->over_limit = g.over_limit;

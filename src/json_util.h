@@ -1,5 +1,5 @@
-// Small json-glib helpers for the lenient parsing the services need:
-// numbers are sometimes sent as strings and vice versa.
+// Small json-glib helpers, for callers holding json-glib nodes. The
+// dialects read answers with json_doc.h instead (faster, no recursion).
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -17,7 +17,7 @@ struct ParseProblem {
   std::string detail;       // json-glib's own error, when it had one
 };
 
-// Parses `text` after json::guard() with the answer limits (answer_limits.h);
+// Parses `text` after Doc::check() with the answer limits (answer_limits.h);
 // nullptr (and `problem` filled) when it is not JSON or breaks a limit.
 JsonNode *parse(std::string_view text, ParseProblem *problem);
 // Same; `error` gets a one-line reason.

@@ -1,6 +1,7 @@
 #include "kirin_dialect.h"
 
 #include "answer_limits.h"
+#include "json_doc.h"
 #include "json_util.h"
 #include "utf8_text.h"
 
@@ -66,18 +67,24 @@ static TaskState state_of(const std::string &status) {
   return TaskState::Unknown;
 }
 
-static Failure task_failure(JsonObject *task, const std::string &task_id, unsigned http_status) {
+// A string or number as text; "" otherwise.
+static std::string text_of(json::Value v, size_t max_bytes = SIZE_MAX) {
+  return v.is(json::Type::String) || v.is(json::Type::Number) ? *v.text(max_bytes) : "";
+}
+
+static Failure task_failure(json::Value task, const std::string &task_id, unsigned http_status) {
   Failure f;
   f.kind = Failure::Kind::Service;
   f.task_id = task_id;
   f.http_status = http_status;
   f.detail = http_status_line(http_status);
   std::string text;
-  if (JsonObject *err = json::object_member(task, "error")) {
-    f.code = json::text_member(err, "code").value_or("");
-    text = json::text_member(err, "error_message").value_or(json::text_member(err, "message").value_or(""));
-  } else if (auto s = json::text_member(task, "error")) {
-    text = *s;
+  json::Value err = task.get("error");
+  if (err.is(json::Type::Object)) {
+    f.code = text_of(err.get("code"));
+    text = text_of(err.get("error_message") ? err.get("error_message") : err.get("message"), kMaxServiceTextBytes);
+  } else {
+    text = text_of(err, kMaxServiceTextBytes);
   }
   f.message = "task " + task_id + " failed";
   if (!f.code.empty()) {
@@ -89,25 +96,16 @@ static Failure task_failure(JsonObject *task, const std::string &task_id, unsign
 }
 
 // output[].content[].text holds the Kling envelope as a JSON string.
-static Outcome task_result(JsonObject *task, const std::string &task_id, unsigned http_status) {
-  std::string text;
-  bool found = false;
-  if (JsonArray *output = json::array_member(task, "output")) {
-    for (guint i = 0; i < json_array_get_length(output) && !found; i++) {
-      JsonNode *o = json_array_get_element(output, i);
-      if (!JSON_NODE_HOLDS_OBJECT(o)) continue;
-      JsonArray *content = json::array_member(json_node_get_object(o), "content");
-      for (guint j = 0; content && j < json_array_get_length(content) && !found; j++) {
-        JsonNode *c = json_array_get_element(content, j);
-        if (!JSON_NODE_HOLDS_OBJECT(c)) continue;
-        if (auto t = json::text_member(json_node_get_object(c), "text")) {
-          text = *t;
-          found = true;
-        }
-      }
-    }
+static Outcome task_result(json::Value task, const std::string &task_id, unsigned http_status) {
+  std::optional<std::string> text;
+  for (json::Value o = task.get("output").is(json::Type::Array) ? task.get("output").first() : json::Value();
+       o && !text; o = o.next()) {
+    json::Value content = o.get("content");
+    if (!content.is(json::Type::Array)) continue;
+    for (json::Value c = content.first(); c && !text; c = c.next())
+      if (c.get("text").is(json::Type::String)) text = c.get("text").text();
   }
-  if (!found)
+  if (!text)
     return Failure{Failure::Kind::Parse,
                    "",
                    "task " + task_id + " completed without output[].content[].text",
@@ -116,28 +114,25 @@ static Outcome task_result(JsonObject *task, const std::string &task_id, unsigne
                    task_id,
                    http_status_line(http_status)};
 
-  json::ParseProblem problem;
-  JsonNode *inner = json::parse(std::string_view(text), &problem);
-  if (!inner || !JSON_NODE_HOLDS_OBJECT(inner)) {
-    std::string what = inner ? "it is " + json::describe(inner) + ", not an object" : problem.what;
-    if (inner) json_node_unref(inner);
+  json::Problem problem;
+  json::Doc inner = json::Doc::parse(*text, json::answer_limits(), &problem);
+  if (!inner.root().is(json::Type::Object)) {
+    std::string what = inner.root() ? "it is " + inner.root().describe() + ", not an object" : problem.what;
     return Failure{Failure::Kind::Parse,
                    "",
                    "task " + task_id + " completed but its result text " + unreadable(what, problem.over_limit),
                    http_status,
                    "",
                    task_id,
-                   http_status_line(http_status) + ", result text of " + std::to_string(text.size()) + " bytes" +
-                       (problem.detail.empty() ? "" : "; " + problem.detail)};
+                   http_status_line(http_status) + ", result text of " + std::to_string(text->size()) + " bytes"};
   }
-  Outcome out = parse_kling_envelope(json_node_get_object(inner), http_status);
-  json_node_unref(inner);
+  Outcome out = parse_kling_envelope(inner.root(), http_status);
   if (auto *r = std::get_if<Result>(&out)) {
     r->task_id = task_id;
-    if (JsonObject *usage = json::object_member(task, "usage")) {
-      if (auto cost = json::text_member(usage, "cost")) r->cost = *cost;
-      if (auto discount = json::double_member(usage, "discount")) r->discount = *discount;
-    }
+    json::Value usage = task.get("usage");
+    if (json::Value cost = usage.get("cost"); cost.is(json::Type::String) || cost.is(json::Type::Number))
+      r->cost = *cost.text();
+    if (auto discount = usage.get("discount").number()) r->discount = *discount;
   } else {
     auto &f = std::get<Failure>(out);
     f.task_id = task_id;
@@ -154,29 +149,26 @@ std::string kirin_task_id_problem(const std::string &id) {
 }
 
 static std::variant<TaskStatus, Failure> parse_task(const std::string &body, unsigned http_status) {
-  json::ParseProblem problem;
-  JsonNode *root = json::parse(std::string_view(body), &problem);
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-    std::string what = root ? "it is " + json::describe(root) + ", not an object" : problem.what;
-    if (root) json_node_unref(root);
+  json::Problem problem;
+  json::Doc doc = json::Doc::parse(body, json::answer_limits(), &problem);
+  json::Value task = doc.root();
+  if (!task.is(json::Type::Object)) {
+    std::string what = task ? "it is " + task.describe() + ", not an object" : problem.what;
     return Failure{Failure::Kind::Parse,
                    "",
                    "the task answer " + unreadable(what, problem.over_limit),
                    http_status,
                    "",
                    "",
-                   http_status_line(http_status) + ", " + std::to_string(body.size()) + " bytes" +
-                       (problem.detail.empty() ? "" : "; " + problem.detail)};
+                   http_status_line(http_status) + ", " + std::to_string(body.size()) + " bytes"};
   }
-  JsonObject *task = json_node_get_object(root);
   // Some gateways wrap the task in {"data": {...}}.
-  if (!json::has(task, "status") && json::object_member(task, "data")) task = json::object_member(task, "data");
+  if (!task.get("status") && task.get("data").is(json::Type::Object)) task = task.get("data");
 
   TaskStatus st;
-  st.task_id = json::text_member(task, "task_id").value_or(json::text_member(task, "id").value_or(""));
+  st.task_id = task.get("task_id") ? text_of(task.get("task_id")) : text_of(task.get("id"));
   std::string why = kirin_task_id_problem(st.task_id);
-  if (!why.empty()) {
-    json_node_unref(root);
+  if (!why.empty())
     return Failure{Failure::Kind::Parse,
                    "",
                    "the task answer's id " + quoted_excerpt(st.task_id) + " cannot name a task: " + why,
@@ -184,23 +176,21 @@ static std::variant<TaskStatus, Failure> parse_task(const std::string &body, uns
                    "",
                    "",
                    http_status_line(http_status)};
-  }
-  st.status = json::text_member(task, "status").value_or("");
+  st.status = text_of(task.get("status"));
   st.state = state_of(st.status);
   if (st.state == TaskState::Completed)
     st.outcome = task_result(task, st.task_id, http_status);
   else if (st.state == TaskState::Failed)
     st.outcome = task_failure(task, st.task_id, http_status);
-  json_node_unref(root);
   return st;
 }
 
 std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status) {
   auto out = parse_task(body, http_status);
   if (auto *st = std::get_if<TaskStatus>(&out)) {
-    st->task_id = valid_utf8(st->task_id);
-    st->status = valid_utf8(st->status);
-    make_valid_utf8(st->outcome);
+    // Strings from Value::text() are valid already; failures also quote
+    // text composed here.
+    if (auto *f = std::get_if<Failure>(&st->outcome)) make_valid_utf8(*f);
   } else {
     make_valid_utf8(std::get<Failure>(out));
   }

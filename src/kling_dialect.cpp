@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "answer_limits.h"
+#include "json_doc.h"
 #include "json_util.h"
 #include "utf8_text.h"
 
@@ -59,58 +60,55 @@ Failure inconsistent(const std::string &what, unsigned http_status, const std::s
   return f;
 }
 
-// A time in milliseconds: an integer (JSON number, or a string of digits),
-// 0 <= t <= kMaxAnswerTimeMs. 2100.0 is an integer; 2100.5, 1e19, -1 are not.
-std::optional<int64_t> time_ms(JsonNode *n) {
-  if (!n || !JSON_NODE_HOLDS_VALUE(n)) return std::nullopt;
-  GType t = json_node_get_value_type(n);
-  if (t == G_TYPE_INT64) {
-    int64_t v = json_node_get_int(n);
-    if (v < 0 || v > kMaxAnswerTimeMs) return std::nullopt;
-    return v;
+// A time in milliseconds: an integer (JSON number, or a string holding
+// one), 0 <= t <= kMaxAnswerTimeMs. 2100.0 is an integer; 2100.5, 1e19, -1
+// are not.
+std::optional<int64_t> time_ms(json::Value v) {
+  if (v.is(json::Type::Number) && v.is_integer_literal()) {
+    gint64 out = 0;
+    std::string raw(v.raw());
+    if (!g_ascii_string_to_signed(raw.c_str(), 10, 0, kMaxAnswerTimeMs, &out, nullptr)) return std::nullopt;
+    return out;
   }
-  double v;
-  if (t == G_TYPE_DOUBLE) {
-    v = json_node_get_double(n);
-  } else if (t == G_TYPE_STRING) {
-    const char *s = json_node_get_string(n);
-    guint64 u = 0;
-    if (g_ascii_string_to_unsigned(s, 10, 0, (guint64)kMaxAnswerTimeMs, &u, nullptr)) return (int64_t)u;
-    // "2100.0": a decimal number, but no hex, inf, nan or blanks.
-    if (!*s || !g_ascii_isdigit(s[strlen(s) - 1]) || !g_ascii_isdigit(s[0]) || strchr(s, 'x') || strchr(s, 'X'))
-      return std::nullopt;
-    char *end = nullptr;
-    v = g_ascii_strtod(s, &end);
-    if (*end) return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
-  if (!std::isfinite(v) || v < 0 || v > (double)kMaxAnswerTimeMs || v != std::floor(v)) return std::nullopt;
-  return (int64_t)v;
+  auto d = v.number();  // a number, or a string holding one
+  if (!d || *d < 0 || *d > (double)kMaxAnswerTimeMs || *d != std::floor(*d)) return std::nullopt;
+  return (int64_t)*d;
 }
 
-// face_id: a non-empty string, or a number.
-std::optional<std::string> face_id(JsonNode *n) {
-  if (!n || !JSON_NODE_HOLDS_VALUE(n)) return std::nullopt;
-  GType t = json_node_get_value_type(n);
-  if (t == G_TYPE_STRING) {
-    std::string s = valid_utf8(json_node_get_string(n));
-    if (s.empty()) return std::nullopt;
-    return s;
-  }
-  if (t == G_TYPE_INT64) return std::to_string(json_node_get_int(n));
-  if (t == G_TYPE_DOUBLE && std::isfinite(json_node_get_double(n))) return json::describe(n);
-  return std::nullopt;
+// face_id: a non-empty string, or a number (as sent).
+std::optional<std::string> face_id(json::Value v) {
+  if (!v.is(json::Type::String) && !v.is(json::Type::Number)) return std::nullopt;
+  std::string s = *v.text();
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+// A string or number member as text.
+std::string text_of(json::Value v) {
+  return v.text().value_or("");
 }
 
 uint64_t ms_to_ns(int64_t ms) {
   return (uint64_t)ms * kNsPerMs;  // 0 <= ms <= kMaxAnswerTimeMs: no overflow
 }
 
-Outcome parse_envelope(JsonObject *env, unsigned http_status) {
-  auto code = json::text_member(env, "code");
-  std::string request_id = json::text_member(env, "request_id").value_or("");
-  std::string message = json::text_member(env, "message").value_or("");
+// Kling's code as text; 0, 0.0 and "0" all mean success.
+std::optional<std::string> code_of(json::Value v) {
+  if (v.is(json::Type::Number)) {
+    auto d = v.number();
+    if (d && *d == 0) return std::string("0");
+  }
+  if (!v.is(json::Type::String) && !v.is(json::Type::Number)) return std::nullopt;
+  return v.text();
+}
+
+}  // namespace
+
+Outcome parse_kling_envelope(json::Value env, unsigned http_status) {
+  auto code = code_of(env.get("code"));
+  std::string request_id = text_of(env.get("request_id"));
+  std::string message = env.get("message").is(json::Type::String) ? *env.get("message").text(kMaxServiceTextBytes)
+                                                                  : text_of(env.get("message"));
 
   if (!code || *code != "0") {
     Failure f;
@@ -123,6 +121,7 @@ Outcome parse_envelope(JsonObject *env, unsigned http_status) {
     if (!code) {
       f.kind = Failure::Kind::Parse;
       f.message = "the service's answer has no \"code\" field";
+      if (env.get("code")) f.message += " (code is " + env.get("code").describe() + ")";
     } else {
       f.message = std::string("service error ") + f.code;
       if (*category) f.message += std::string(" (") + category + ")";
@@ -131,58 +130,55 @@ Outcome parse_envelope(JsonObject *env, unsigned http_status) {
     return f;
   }
 
-  JsonObject *data = json::object_member(env, "data");
-  if (!data) {
+  json::Value data = env.get("data");
+  if (!data.is(json::Type::Object)) {
     Failure f = inconsistent("code 0 but no \"data\" object", http_status, request_id);
-    if (JsonNode *d = json::member(env, "data")) f.message += " (data is " + json::describe(d) + ")";
+    if (data) f.message += " (data is " + data.describe() + ")";
     return f;
   }
   Result r;
   r.request_id = request_id;
-  r.session_id = json::text_member(data, "session_id").value_or("");
+  json::Value session = data.get("session_id");
+  if (session.is(json::Type::String) || session.is(json::Type::Number)) r.session_id = *session.text();
   if (r.session_id.empty())
-    return inconsistent("code 0 but no data.session_id (" + json::describe(json::member(data, "session_id")) + ")",
-                        http_status, request_id);
-  r.final_unit_deduction = json::text_member(data, "final_unit_deduction").value_or("");
+    return inconsistent("code 0 but no data.session_id (" + session.describe() + ")", http_status, request_id);
+  r.final_unit_deduction = text_of(data.get("final_unit_deduction"));
 
   // Absent or null face_data: no face was found.
-  JsonNode *faces_node = json::member(data, "face_data");
-  if (!faces_node || JSON_NODE_HOLDS_NULL(faces_node)) return r;
-  if (!JSON_NODE_HOLDS_ARRAY(faces_node))
-    return inconsistent("data.face_data is " + json::describe(faces_node) + ", not a list of faces", http_status,
-                        request_id);
-  JsonArray *faces = json_node_get_array(faces_node);
-  guint count = json_array_get_length(faces);
-  r.faces.reserve(count);
-  for (guint i = 0; i < count; i++) {
-    std::string where = "face_data[" + std::to_string(i) + "]";
-    JsonNode *n = json_array_get_element(faces, i);
-    if (!JSON_NODE_HOLDS_OBJECT(n))
-      return inconsistent(where + " is " + json::describe(n) + ", not a face object", http_status, request_id);
-    JsonObject *fo = json_node_get_object(n);
+  json::Value faces = data.get("face_data");
+  if (!faces || faces.is(json::Type::Null)) return r;
+  if (!faces.is(json::Type::Array))
+    return inconsistent("data.face_data is " + faces.describe() + ", not a list of faces", http_status, request_id);
+  r.faces.reserve(faces.count());
+  size_t i = 0;
+  for (json::Value fo = faces.first(); fo; fo = fo.next(), i++) {
+    auto where = [i] { return "face_data[" + std::to_string(i) + "]"; };
+    if (!fo.is(json::Type::Object))
+      return inconsistent(where() + " is " + fo.describe() + ", not a face object", http_status, request_id);
     Face face;
-    JsonNode *id = json::member(fo, "face_id");
+    json::Value id = fo.get("face_id");
     auto id_text = face_id(id);
     if (!id_text)
-      return inconsistent(where + ": face_id " + json::describe(id) + " is not a face id", http_status, request_id);
+      return inconsistent(where() + (id ? ": face_id " + id.describe() + " is not a face id" : ": no face_id"),
+                          http_status, request_id);
     face.id = *id_text;
-    face.image = json::text_member(fo, "face_image").value_or("");
+    face.image = text_of(fo.get("face_image"));
     int64_t ms[2];
     const char *names[2] = {"start_time", "end_time"};
     for (int k = 0; k < 2; k++) {
-      JsonNode *t = json::member(fo, names[k]);
+      json::Value t = fo.get(names[k]);
       auto v = time_ms(t);
       if (!v)
         return inconsistent(
-            where + (t ? ": " + std::string(names[k]) + " " + json::describe(t) + " is not a time in milliseconds"
-                       : std::string(": no ") + names[k]),
+            where() + (t ? ": " + std::string(names[k]) + " " + t.describe() + " is not a time in milliseconds"
+                         : std::string(": no ") + names[k]),
             http_status, request_id);
       ms[k] = *v;
     }
     if (ms[0] > ms[1])
       return inconsistent(
-          where + ": start_time " + std::to_string(ms[0]) + " is after end_time " + std::to_string(ms[1]), http_status,
-          request_id);
+          where() + ": start_time " + std::to_string(ms[0]) + " is after end_time " + std::to_string(ms[1]),
+          http_status, request_id);
     face.start_ns = ms_to_ns(ms[0]);
     face.end_ns = ms_to_ns(ms[1]);
     r.faces.push_back(std::move(face));
@@ -190,27 +186,34 @@ Outcome parse_envelope(JsonObject *env, unsigned http_status) {
   return r;
 }
 
-}  // namespace
-
 Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
-  Outcome out = parse_envelope(env, http_status);
-  make_valid_utf8(out);
+  // Rare (callers holding json-glib nodes): back to text, then as any answer.
+  JsonNode *node = json_node_init_object(json_node_alloc(), env);
+  std::string text = json::to_string(node);
+  json_node_unref(node);
+  json::Problem problem;
+  json::Doc doc = json::Doc::parse(text, json::answer_limits(), &problem);
+  Outcome out = doc.root().is(json::Type::Object)
+                    ? parse_kling_envelope(doc.root(), http_status)
+                    : Outcome(Failure{Failure::Kind::Parse, "", "the service's answer cannot be read: " + problem.what,
+                                      http_status, "", "", http_status_line(http_status)});
+  if (auto *f = std::get_if<Failure>(&out)) make_valid_utf8(*f);  // a Result's strings all come from Value::text()
   return out;
 }
 
 static Outcome parse_response(const std::string &body, unsigned http_status) {
-  json::ParseProblem problem;
-  JsonNode *root = json::parse(std::string_view(body), &problem);
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-    std::string what = root ? "it is " + json::describe(root) + ", not an object" : problem.what;
-    if (root) json_node_unref(root);
+  json::Problem problem;
+  json::Doc doc = json::Doc::parse(body, json::answer_limits(), &problem);
+  json::Value root = doc.root();
+  if (!root.is(json::Type::Object)) {
+    std::string what = root ? "it is " + root.describe() + ", not an object" : problem.what;
     Failure f;
     f.http_status = http_status;
-    f.detail = http_status_line(http_status) + ", " + std::to_string(body.size()) + " bytes" +
-               (problem.detail.empty() ? "" : "; " + problem.detail);
+    f.detail = http_status_line(http_status) + ", " + std::to_string(body.size()) + " bytes";
     if (http_status >= 300 && !problem.over_limit) {
       f.kind = http_status == 401 || http_status == 403 ? Failure::Kind::Auth : Failure::Kind::Http;
       f.message = http_status_line(http_status);
+      f.detail += "; the body is not a JSON object: " + what;
     } else {
       f.kind = Failure::Kind::Parse;
       f.message = problem.over_limit ? "the service's answer cannot be read: " + what
@@ -218,11 +221,11 @@ static Outcome parse_response(const std::string &body, unsigned http_status) {
     }
     return f;
   }
-  Outcome out = parse_envelope(json_node_get_object(root), http_status);
-  json_node_unref(root);
+  Outcome out = parse_kling_envelope(root, http_status);
   if (auto *f = std::get_if<Failure>(&out)) {
     if (http_status >= 300 && f->kind == Failure::Kind::Parse) {
       f->kind = http_status == 401 || http_status == 403 ? Failure::Kind::Auth : Failure::Kind::Http;
+      f->detail += "; " + f->message;
       f->message = http_status_line(http_status);
     }
   } else if (http_status >= 300) {
@@ -241,8 +244,17 @@ static Outcome parse_response(const std::string &body, unsigned http_status) {
 
 Outcome parse_kling_response(const std::string &body, unsigned http_status) {
   Outcome out = parse_response(body, http_status);
-  make_valid_utf8(out);
+  if (auto *f = std::get_if<Failure>(&out)) make_valid_utf8(*f);  // a Result's strings all come from Value::text()
   return out;
+}
+
+std::string kling_service_code(const std::string &body) {
+  json::Doc doc = json::Doc::parse(body, json::answer_limits(), nullptr);
+  json::Value root = doc.root();
+  // A Kirin task answer has "status"; its codes live inside the task.
+  if (!root.is(json::Type::Object) || root.get("status")) return "";
+  std::string code = code_of(root.get("code")).value_or("");
+  return code == "0" ? "" : valid_utf8(code);
 }
 
 }  // namespace idf

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "json_doc.h"
 #include "result.h"
 
 namespace idf {
@@ -30,7 +31,14 @@ std::string kling_request_body(const VideoTarget &target);
 Outcome parse_kling_response(const std::string &body, unsigned http_status);
 
 // Parses the envelope object itself (also found inside Kirin's task output).
+Outcome parse_kling_envelope(json::Value envelope, unsigned http_status);
+// The same for a json-glib object (re-read as text: prefer the above).
 Outcome parse_kling_envelope(JsonObject *envelope, unsigned http_status);
+
+// Kling's error code of an answer ("" when it is 0, absent, or the body is
+// not a Kling envelope): what Job's retry decision needs, without a
+// json-glib parse.
+std::string kling_service_code(const std::string &body);
 
 // "HTTP 502 Bad Gateway".
 std::string http_status_line(unsigned http_status);

@@ -39,7 +39,7 @@ std::string quoted_excerpt(std::string_view s, size_t max_chars) {
 }
 
 static void fix(std::string &s) {
-  s = valid_utf8(s);
+  if (!g_utf8_validate(s.data(), (gssize)s.size(), nullptr)) s = valid_utf8(s);
 }
 
 void make_valid_utf8(Result &r) {

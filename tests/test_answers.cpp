@@ -9,7 +9,8 @@
 
 #include "answer_limits.h"
 #include "http_worker.h"
-#include "json_guard.h"
+#include "json_doc.h"
+#include "json_util.h"
 #include "jwt.h"
 #include "kirin_dialect.h"
 #include "kling_dialect.h"
@@ -101,11 +102,13 @@ static void test_depth_limit() {
 
   // Exactly at the limit is read; one more is not.
   auto nested = [](unsigned levels) { return repeat("[", levels) + repeat("]", levels); };
-  g_assert_true(json::guard(nested(kMaxAnswerDepth), kMaxAnswerBytes, kMaxAnswerDepth).what.empty());
-  auto over = json::guard(nested(kMaxAnswerDepth + 1), kMaxAnswerBytes, kMaxAnswerDepth);
+  g_assert_true(json::Doc::check(nested(kMaxAnswerDepth), json::answer_limits()).what.empty());
+  auto over = json::Doc::check(nested(kMaxAnswerDepth + 1), json::answer_limits());
   g_assert_true(over.over_limit);
   // Brackets inside strings are not nesting.
-  g_assert_true(json::guard("[\"" + repeat("[", 1000) + "\"]", kMaxAnswerBytes, 2).what.empty());
+  json::Limits two = json::answer_limits();
+  two.max_depth = 2;
+  g_assert_true(json::Doc::check("[\"" + repeat("[", 1000) + "\"]", two).what.empty());
 }
 
 // json-glib is lenient where a naive depth count would be fooled: each of
@@ -137,15 +140,34 @@ static void test_size_limit() {
   g_assert_true(f.kind == Failure::Kind::Parse);
 }
 
-// json-glib wraps integers past 64 bits (10000000000000000000 became negative).
+static void test_value_count_limit() {
+  // 250,001 values in 500 KB: refused before anything is built.
+  std::string many = "[" + repeat("0,", kMaxAnswerValues) + "0]";
+  Failure f = kling_failure(many);
+  g_assert_true(f.kind == Failure::Kind::Parse);
+  assert_contains(f.message, "limit of 250000 values");
+  std::string enough = "[" + repeat("0,", kMaxAnswerValues - 2) + "0]";
+  g_assert_true(json::Doc::check(enough, json::answer_limits()).what.empty());
+}
+
+// Numbers are read as sent: nothing wraps or rounds silently.
 static void test_integers_past_64_bits() {
   Failure f = kling_failure(envelope_with_faces("[" + face("0", "10000000000000000000") + "]"));
   g_assert_true(f.kind == Failure::Kind::Parse);
-  assert_contains(f.message, "10000000000000000000");
-  assert_contains(f.message, "64 bits");
-  g_assert_true(json::guard("[9223372036854775807,-9223372036854775808]", 100, 4).what.empty());
-  g_assert_false(json::guard("[9223372036854775808]", 100, 4).what.empty());
-  g_assert_false(json::guard("[-9223372036854775809]", 100, 4).what.empty());
+  assert_contains(f.message, "end_time 10000000000000000000 is not a time in milliseconds");
+  Result r = kling_result(
+      "{\"code\":0,\"data\":{\"session_id\":123456789012345678901234567890,\"final_unit_deduction\":2.50}}");
+  assert_str(r.session_id, "123456789012345678901234567890");
+  assert_str(r.final_unit_deduction, "2.50");
+  // json-glib wraps them (10000000000000000000 became negative): its
+  // callers (json::parse) get them refused.
+  std::string error;
+  g_assert_null(json::parse(std::string("[10000000000000000000]"), &error));
+  assert_contains(error, "does not fit in 64 bits");
+  JsonNode *ok = json::parse(std::string("[9223372036854775807,-9223372036854775808]"), &error);
+  g_assert_nonnull(ok);
+  json_node_unref(ok);
+  g_assert_null(json::parse(std::string("[-9223372036854775809]"), &error));
 }
 
 /* ---- UTF-8 ---- */
@@ -237,7 +259,7 @@ static void test_faces_must_be_objects_with_ids() {
   expect_inconsistent(envelope_with_faces("[\"x\"]"), "face_data[0] is \"x\"");
   expect_inconsistent(envelope_with_faces("[null]"), "face_data[0] is null");
   expect_inconsistent(envelope_with_faces("[[]]"), "face_data[0] is an array");
-  expect_inconsistent(envelope_with_faces("[{\"start_time\":0,\"end_time\":2000}]"), "face_data[0]: face_id null");
+  expect_inconsistent(envelope_with_faces("[{\"start_time\":0,\"end_time\":2000}]"), "face_data[0]: no face_id");
   expect_inconsistent(envelope_with_faces("[" + face("0", "2000", "\"\"") + "]"), "face_id \"\"");
   expect_inconsistent(envelope_with_faces("[" + face("0", "2000", "true") + "]"), "face_id true");
   expect_inconsistent(envelope_with_faces("[" + face("0", "2000", "{}") + "]"), "face_id an object");
@@ -250,7 +272,7 @@ static void test_times_are_integer_milliseconds() {
   struct {
     const char *value, *shown;
   } bad[] = {
-      {"1e19", "1e+19"},          {"1e300", "1e+300"},      {"-1", "-1"},
+      {"1e19", "1e19"},           {"1e300", "1e300"},       {"-1", "-1"},
       {"-0.5", "-0.5"},           {"100.5", "100.5"},       {"\"abc\"", "\"abc\""},
       {"\"1e400\"", "\"1e400\""}, {"\"0x10\"", "\"0x10\""}, {"\" 5\"", "\" 5\""},
       {"\"-3\"", "\"-3\""},       {"null", "null"},         {"true", "true"},
@@ -421,6 +443,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/answers/limits/depth", test_depth_limit);
   g_test_add_func("/answers/limits/depth-cannot-be-hidden", test_depth_cannot_be_hidden);
   g_test_add_func("/answers/limits/size", test_size_limit);
+  g_test_add_func("/answers/limits/values", test_value_count_limit);
   g_test_add_func("/answers/limits/integers-past-64-bits", test_integers_past_64_bits);
   g_test_add_func("/answers/utf8-only", test_utf8_only);
   g_test_add_func("/answers/consistent/session-and-data", test_success_needs_session_and_data);
