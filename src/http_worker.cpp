@@ -194,6 +194,15 @@ gboolean on_accept_certificate(SoupMessage *msg, GTlsCertificate *cert, GTlsCert
 
 void start(Exchange *ex);
 
+void on_chunk(GObject *source, GAsyncResult *res, gpointer data);
+
+// Reads on, never more than one byte past the limit.
+void read_next(Exchange *ex) {
+  size_t room = ex->req.max_body_bytes - std::min(ex->req.max_body_bytes, ex->body.size());
+  gsize want = room >= kReadChunk ? kReadChunk : room + 1;
+  g_input_stream_read_bytes_async(ex->stream, want, G_PRIORITY_DEFAULT, ex->cancellable, on_chunk, ex);
+}
+
 void on_chunk(GObject *source, GAsyncResult *res, gpointer data) {
   auto *ex = static_cast<Exchange *>(data);
   GError *err = nullptr;
@@ -229,9 +238,7 @@ void on_chunk(GObject *source, GAsyncResult *res, gpointer data) {
          "more than " + std::to_string(ex->req.max_body_bytes) + " bytes", status);
     return;
   }
-  // Never read past the limit by more than one byte.
-  gsize want = std::min<gsize>(kReadChunk, ex->req.max_body_bytes + 1 - ex->body.size());
-  g_input_stream_read_bytes_async(ex->stream, want, G_PRIORITY_DEFAULT, ex->cancellable, on_chunk, ex);
+  read_next(ex);
 }
 
 bool is_redirect(unsigned status) {
@@ -317,12 +324,16 @@ void on_sent(GObject *source, GAsyncResult *res, gpointer data) {
     }
     ex->body.reserve((size_t)cl);
   }
-  gsize want = std::min<gsize>(kReadChunk, ex->req.max_body_bytes + 1);
-  g_input_stream_read_bytes_async(ex->stream, want, G_PRIORITY_DEFAULT, ex->cancellable, on_chunk, ex);
+  read_next(ex);
 }
 
 void start(Exchange *ex) {
   SoupMessage *msg = soup_message_new(ex->req.method.c_str(), ex->url.c_str());
+  if (!msg) {
+    fail(ex, HttpResponse::Error::InvalidUrl, "not a valid http(s) URL: " + quoted_excerpt(loggable_url(ex->url), 200),
+         "");
+    return;
+  }
   ex->msg = msg;
   SoupMessageHeaders *h = soup_message_get_request_headers(msg);
   for (const auto &kv : ex->req.headers) soup_message_headers_append(h, kv.first.c_str(), kv.second.c_str());

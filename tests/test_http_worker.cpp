@@ -165,6 +165,11 @@ static void test_redirect_loop_is_bounded() {
   assert_contains(r.error_text, "more than 4 redirects");
   g_assert_cmpuint(svc.count("GET /loop"), ==, kMaxRedirects + 1);
   g_assert_true(classify_response_error(RequestKind::Poll, r) == Verdict::Permanent);
+
+  svc.script("GET /ftp", {CannedResponse::redirect(301, "ftp://127.0.0.1/x")});
+  r = send_and_wait(get(svc.url("/ftp")));
+  g_assert_true(r.error == HttpResponse::Error::Redirect);
+  assert_contains(r.error_text, "not an http(s) URL");
 }
 
 static void test_credentials_stay_on_their_origin() {
