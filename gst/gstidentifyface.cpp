@@ -104,6 +104,7 @@ enum {
   PROP_CACHE_DIR,
   PROP_CACHE_TTL,
   PROP_MAX_CONCURRENT,
+  PROP_SSL_CA_FILE,
   PROP_SESSION_ID,
   PROP_RESULT,
 };
@@ -114,7 +115,7 @@ struct Settings {
   IdfProviderEnum provider = DEFAULT_PROVIDER;
   std::string api_url, poll_url, api_key, access_key, secret_key;
   std::string model = idf::defaults::kModel;
-  std::string video_url, video_id, face_image_dir, cache_dir;
+  std::string video_url, video_id, face_image_dir, cache_dir, ssl_ca_file;
   guint cache_ttl = idf::defaults::kCacheTtlS;
   guint max_concurrent = idf::defaults::kMaxConcurrent;
   IdfValidationEnum validation = DEFAULT_VALIDATION;
@@ -306,10 +307,10 @@ static void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), gst_structure_copy(details)));
 
   GST_WARNING_OBJECT(self, "identification failed: %s", f.message.c_str());
-  gst_element_message_full_with_details(GST_ELEMENT(self), as_error ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
-                                        GST_RESOURCE_ERROR, resource_error_for(f),
-                                        g_strdup_printf("Face identification failed: %s", f.message.c_str()), nullptr,
-                                        __FILE__, GST_FUNCTION, __LINE__, details);
+  gst_element_message_full_with_details(
+      GST_ELEMENT(self), as_error ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING, GST_RESOURCE_ERROR, resource_error_for(f),
+      g_strdup_printf("Face identification failed: %s", f.message.c_str()),
+      f.detail.empty() ? nullptr : g_strdup(f.detail.c_str()), __FILE__, GST_FUNCTION, __LINE__, details);
 
   std::lock_guard<std::mutex> g(priv->state.lock);
   priv->state.flow_error = as_error ? GST_FLOW_ERROR : GST_FLOW_OK;
@@ -417,6 +418,7 @@ static void start_job(GstIdentifyFace *self) {
   cfg.cache_dir = s.cache_dir;
   cfg.cache_ttl_s = s.cache_ttl;
   cfg.max_concurrent = s.max_concurrent;
+  cfg.ca_file = s.ssl_ca_file;
   cfg.credential = account_credential(s);
   cfg.authorization = [jwt = priv->jwt, s](int64_t wall_s) { return authorization_value(jwt, s, wall_s); };
   gchar *name = gst_object_get_name(GST_OBJECT(self));
@@ -726,6 +728,7 @@ static void gst_identify_face_set_property(GObject *object, guint prop_id, const
     case PROP_VIDEO_ID: set_string(priv, &Settings::video_id, value); return;
     case PROP_FACE_IMAGE_DIR: set_string(priv, &Settings::face_image_dir, value); return;
     case PROP_CACHE_DIR: set_string(priv, &Settings::cache_dir, value); return;
+    case PROP_SSL_CA_FILE: set_string(priv, &Settings::ssl_ca_file, value); return;
     default: break;
   }
   std::lock_guard<std::mutex> g(priv->settings_lock);
@@ -758,6 +761,7 @@ static void gst_identify_face_get_property(GObject *object, guint prop_id, GValu
     case PROP_VIDEO_ID: get_string(priv, &Settings::video_id, value); return;
     case PROP_FACE_IMAGE_DIR: get_string(priv, &Settings::face_image_dir, value); return;
     case PROP_CACHE_DIR: get_string(priv, &Settings::cache_dir, value); return;
+    case PROP_SSL_CA_FILE: get_string(priv, &Settings::ssl_ca_file, value); return;
     case PROP_SESSION_ID: {
       std::lock_guard<std::mutex> g(priv->state.lock);
       g_value_set_string(value, priv->state.session_id.empty() ? nullptr : priv->state.session_id.c_str());
@@ -910,6 +914,12 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
       g_param_spec_string("face-image-dir", "Face image folder",
                           "local: folder for the JPEG face crops (NULL: gst-identify-face/faces in the user's cache "
                           "dir)",
+                          nullptr, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SSL_CA_FILE,
+      g_param_spec_string("ssl-ca-file", "SSL CA file",
+                          "A PEM file of CA certificates trusted besides the system's, for a corporate proxy or a "
+                          "test server (as souphttpsrc's ssl-ca-file)",
                           nullptr, rw));
   g_object_class_install_property(
       gobject_class, PROP_CACHE_DIR,

@@ -9,6 +9,7 @@ typedef struct _SoupSession SoupSession;
 
 #include <functional>
 #include <map>
+#include <string>
 
 #include "event_loop.h"
 #include "transport.h"
@@ -36,7 +37,14 @@ class HttpWorker final : public EventLoop, public Transport {
  private:
   HttpWorker();
   static gpointer thread_main(gpointer self);
+  // The CA file as a database, loaded once per path and modification time.
+  GTlsDatabase *ca_database(const std::string &path, std::string *error);
 
+  struct CaEntry {
+    GTlsDatabase *db = nullptr;
+    gint64 mtime = 0;
+  };
+  std::map<std::string, CaEntry> ca_databases_;  // loop thread only
   GMainContext *context_ = nullptr;
   GMainLoop *loop_ = nullptr;
   GThread *thread_ = nullptr;

@@ -210,6 +210,7 @@ void Job::probe_size() {
   req.url = uri;
   req.timeout_s = cfg_.request_timeout_s;
   req.requester = cfg_.requester;
+  req.ca_file = cfg_.ca_file;
   auto self = shared_from_this();
   deps_.transport->send(req, cancellable_, [self](HttpResponse resp) {
     self->step([&] {
@@ -346,6 +347,7 @@ HttpRequest Job::service_request(const char *method, const std::string &url) {
   req.headers.emplace_back("Accept", "application/json");
   req.timeout_s = cfg_.request_timeout_s;
   req.requester = cfg_.requester;
+  req.ca_file = cfg_.ca_file;
   return req;
 }
 
@@ -375,7 +377,7 @@ void Job::send_attempt(RequestKind kind, std::function<HttpRequest()> build, Ans
     Verdict verdict;
     if (resp.error != HttpResponse::Error::None) {
       refusal = self->transport_failure(kind, resp);
-      verdict = classify_transport_failure(kind, resp.request_sent, resp.error == HttpResponse::Error::Timeout);
+      verdict = classify_response_error(kind, resp);
     } else {
       std::optional<Failure> refused = answer(resp);
       if (!refused) {  // accepted

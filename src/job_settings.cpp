@@ -2,6 +2,8 @@
 
 #include <glib.h>
 
+#include "url_policy.h"
+
 namespace idf {
 
 std::optional<Failure> check_video_settings(Provider provider, const std::string &video_url,
@@ -44,10 +46,6 @@ std::optional<Failure> check_url(const char *property, const std::string &value,
   std::string why = http_url_problem(checked);
   if (why.empty()) return std::nullopt;
   return Failure::config(std::string(property) + " \"" + value + "\" is not an http(s) URL: " + why);
-}
-
-bool is_loopback_host(const std::string &host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
 
 }  // namespace

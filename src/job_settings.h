@@ -57,6 +57,7 @@ struct JobConfig {
   std::string cache_dir;  // "" = the user's cache dir
   unsigned cache_ttl_s = defaults::kCacheTtlS;
   unsigned max_concurrent = defaults::kMaxConcurrent;
+  std::string ca_file;  // ssl-ca-file: CA certificates trusted besides the system's
 };
 
 // The settings that can never work, whatever the stream: both video-url and

@@ -1,8 +1,10 @@
 #include "jwt.h"
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include <cstring>
+
+#include "utf8_text.h"
 
 namespace idf {
 
@@ -26,12 +28,23 @@ static std::string base64url(const std::string &s) {
 }
 
 std::string jwt_hs256(const std::string &iss, int64_t exp, int64_t nbf, const std::string &secret) {
-  gchar *iss_json = g_strescape(iss.c_str(), nullptr);
-  gchar *payload = g_strdup_printf("{\"iss\":\"%s\",\"exp\":%" G_GINT64_FORMAT ",\"nbf\":%" G_GINT64_FORMAT "}",
-                                   iss_json, (gint64)exp, (gint64)nbf);
+  // json-glib escapes quotes and control characters and keeps UTF-8 as is
+  // (g_strescape turned "é" into "\303\251", which is not JSON).
+  JsonBuilder *b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "iss");
+  json_builder_add_string_value(b, valid_utf8(iss).c_str());
+  json_builder_set_member_name(b, "exp");
+  json_builder_add_int_value(b, exp);
+  json_builder_set_member_name(b, "nbf");
+  json_builder_add_int_value(b, nbf);
+  json_builder_end_object(b);
+  JsonNode *root = json_builder_get_root(b);
+  gchar *payload = json_to_string(root, FALSE);
+  json_node_unref(root);
+  g_object_unref(b);
   std::string signing_input = base64url(std::string("{\"alg\":\"HS256\",\"typ\":\"JWT\"}")) + "." + base64url(payload);
   g_free(payload);
-  g_free(iss_json);
 
   GHmac *hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)secret.data(), secret.size());
   g_hmac_update(hmac, (const guchar *)signing_input.data(), signing_input.size());

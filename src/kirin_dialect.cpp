@@ -1,6 +1,9 @@
 #include "kirin_dialect.h"
 
+#include "answer_limits.h"
+#include "json_doc.h"
 #include "json_util.h"
+#include "utf8_text.h"
 
 namespace idf {
 
@@ -26,6 +29,9 @@ std::string kirin_submit_body(const std::string &model, const VideoTarget &targe
 
 std::string kirin_poll_url(const std::string &poll_template, const std::string &api_url, const std::string &task_id) {
   std::string tmpl = poll_template.empty() ? api_url + "/task/{task_id}" : poll_template;
+  // "." and ".." survive escaping, and "%2E%2E" is decoded back by URI
+  // normalization: either would remove a path segment. No URL names them.
+  if (task_id == "." || task_id == "..") return "";
   char *escaped = g_uri_escape_string(task_id.c_str(), nullptr, FALSE);
   std::string out;
   const std::string key = "{task_id}";
@@ -48,6 +54,11 @@ const char *kirin_error_description(const std::string &code) {
   return "";
 }
 
+// "is not a JSON object (why)", or "cannot be read: why" for a broken limit.
+static std::string unreadable(const std::string &why, bool over_limit) {
+  return over_limit ? "cannot be read: " + why : "is not a JSON object (" + why + ")";
+}
+
 static TaskState state_of(const std::string &status) {
   if (status == "pending" || status == "queued" || status == "processing" || status == "in_progress")
     return TaskState::Running;
@@ -56,63 +67,72 @@ static TaskState state_of(const std::string &status) {
   return TaskState::Unknown;
 }
 
-static Failure task_failure(JsonObject *task, const std::string &task_id, unsigned http_status) {
-  std::string code, text;
-  if (JsonObject *err = json::object_member(task, "error")) {
-    code = json::text_member(err, "code").value_or("");
-    text = json::text_member(err, "error_message").value_or(json::text_member(err, "message").value_or(""));
-  } else if (auto s = json::text_member(task, "error")) {
-    text = *s;
+// A string or number as text; "" otherwise.
+static std::string text_of(json::Value v, size_t max_bytes = SIZE_MAX) {
+  return v.is(json::Type::String) || v.is(json::Type::Number) ? *v.text(max_bytes) : "";
+}
+
+static Failure task_failure(json::Value task, const std::string &task_id, unsigned http_status) {
+  Failure f;
+  f.kind = Failure::Kind::Service;
+  f.task_id = task_id;
+  f.http_status = http_status;
+  f.detail = http_status_line(http_status);
+  std::string text;
+  json::Value err = task.get("error");
+  if (err.is(json::Type::Object)) {
+    f.code = text_of(err.get("code"));
+    text = text_of(err.get("error_message") ? err.get("error_message") : err.get("message"), kMaxServiceTextBytes);
+  } else {
+    text = text_of(err, kMaxServiceTextBytes);
   }
-  std::string message = "task " + task_id + " failed";
-  if (!code.empty()) {
-    message += ": error " + code;
-    if (*kirin_error_description(code)) message += std::string(" (") + kirin_error_description(code) + ")";
+  f.message = "task " + task_id + " failed";
+  if (!f.code.empty()) {
+    f.message += ": error " + f.code;
+    if (*kirin_error_description(f.code)) f.message += std::string(" (") + kirin_error_description(f.code) + ")";
   }
-  if (!text.empty()) message += ": " + text;
-  return Failure::service(Failure::Kind::Service, code, std::move(message), http_status).with_task_id(task_id);
+  if (!text.empty()) f.message += ": " + text;
+  return f;
 }
 
 // output[].content[].text holds the Kling envelope as a JSON string.
-static Outcome task_result(JsonObject *task, const std::string &task_id, unsigned http_status) {
-  std::string text;
-  bool found = false;
-  if (JsonArray *output = json::array_member(task, "output")) {
-    for (guint i = 0; i < json_array_get_length(output) && !found; i++) {
-      JsonNode *o = json_array_get_element(output, i);
-      if (!JSON_NODE_HOLDS_OBJECT(o)) continue;
-      JsonArray *content = json::array_member(json_node_get_object(o), "content");
-      for (guint j = 0; content && j < json_array_get_length(content) && !found; j++) {
-        JsonNode *c = json_array_get_element(content, j);
-        if (!JSON_NODE_HOLDS_OBJECT(c)) continue;
-        if (auto t = json::text_member(json_node_get_object(c), "text")) {
-          text = *t;
-          found = true;
-        }
-      }
-    }
+static Outcome task_result(json::Value task, const std::string &task_id, unsigned http_status) {
+  std::optional<std::string> text;
+  for (json::Value o = task.get("output").is(json::Type::Array) ? task.get("output").first() : json::Value();
+       o && !text; o = o.next()) {
+    json::Value content = o.get("content");
+    if (!content.is(json::Type::Array)) continue;
+    for (json::Value c = content.first(); c && !text; c = c.next())
+      if (c.get("text").is(json::Type::String)) text = c.get("text").text();
   }
-  if (!found)
-    return Failure::parse("task " + task_id + " completed without output[].content[].text", http_status)
-        .with_task_id(task_id);
+  if (!text)
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "task " + task_id + " completed without output[].content[].text",
+                   http_status,
+                   "",
+                   task_id,
+                   http_status_line(http_status)};
 
-  std::string err;
-  JsonNode *inner = json::parse(text, &err);
-  if (!inner || !JSON_NODE_HOLDS_OBJECT(inner)) {
-    if (inner) json_node_unref(inner);
-    return Failure::parse("task " + task_id + " completed but its result text is not a JSON object" +
-                              (err.empty() ? "" : ": " + err),
-                          http_status)
-        .with_task_id(task_id);
+  json::Problem problem;
+  json::Doc inner = json::Doc::parse(*text, json::answer_limits(), &problem);
+  if (!inner.root().is(json::Type::Object)) {
+    std::string what = inner.root() ? "it is " + inner.root().describe() + ", not an object" : problem.what;
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "task " + task_id + " completed but its result text " + unreadable(what, problem.over_limit),
+                   http_status,
+                   "",
+                   task_id,
+                   http_status_line(http_status) + ", result text of " + std::to_string(text->size()) + " bytes"};
   }
-  Outcome out = parse_kling_envelope(json_node_get_object(inner), http_status);
-  json_node_unref(inner);
+  Outcome out = parse_kling_envelope(inner.root(), http_status);
   if (auto *r = std::get_if<Result>(&out)) {
     r->task_id = task_id;
-    if (JsonObject *usage = json::object_member(task, "usage")) {
-      if (auto cost = json::text_member(usage, "cost")) r->cost = *cost;
-      if (auto discount = json::double_member(usage, "discount")) r->discount = *discount;
-    }
+    json::Value usage = task.get("usage");
+    if (json::Value cost = usage.get("cost"); cost.is(json::Type::String) || cost.is(json::Type::Number))
+      r->cost = *cost.text();
+    if (auto discount = usage.get("discount").number()) r->discount = *discount;
   } else {
     auto &f = std::get<Failure>(out);
     f.task_id = task_id;
@@ -121,36 +141,101 @@ static Outcome task_result(JsonObject *task, const std::string &task_id, unsigne
   return out;
 }
 
-std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status) {
-  std::string err;
-  JsonNode *root = json::parse(body, &err);
-  JsonObject *task = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : nullptr;
-  // Some gateways wrap the task in {"data": {...}}.
-  if (task && !json::has(task, "status") && json::object_member(task, "data")) task = json::object_member(task, "data");
+std::string kirin_task_id_problem(const std::string &id) {
+  if (id.size() > kMaxTaskIdBytes)
+    return "it is " + std::to_string(id.size()) + " bytes, more than the limit of " + std::to_string(kMaxTaskIdBytes);
+  if (id == "." || id == "..") return "it is a relative path segment";
+  return "";
+}
+
+static std::variant<TaskStatus, Failure> parse_task(const std::string &body, unsigned http_status) {
+  json::Problem problem;
+  json::Doc doc = json::Doc::parse(body, json::answer_limits(), &problem);
+  json::Value task = doc.root();
   // An HTTP error, or the gateway's error envelope ({code, message}, no
   // task): a refusal in Kling's words, with its code for the retry policy.
-  bool envelope = task && !json::has(task, "status") && json::has(task, "code");
+  bool wrapped = task.is(json::Type::Object) && !task.get("status") && task.get("data").is(json::Type::Object);
+  bool envelope = task.is(json::Type::Object) && !task.get("status") && !wrapped && task.get("code");
   if (http_status >= 300 || envelope) {
-    Outcome out = kling_outcome_of(root, err, http_status);
-    if (root) json_node_unref(root);
+    Outcome out = kling_outcome_of(task, problem, body.size(), http_status);
     if (auto *f = std::get_if<Failure>(&out)) return *f;
-    return Failure::parse("the task answer is an envelope with code 0 but no task status", http_status);
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "the task answer is an envelope with code 0 but no task status",
+                   http_status,
+                   "",
+                   "",
+                   http_status_line(http_status)};
   }
-  if (!task) {
-    if (root) json_node_unref(root);
-    return Failure::parse("the task answer is not a JSON object" + (err.empty() ? "" : ": " + err), http_status);
+  if (!task.is(json::Type::Object)) {
+    std::string what = task ? "it is " + task.describe() + ", not an object" : problem.what;
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "the task answer " + unreadable(what, problem.over_limit),
+                   http_status,
+                   "",
+                   "",
+                   http_status_line(http_status) + ", " + std::to_string(body.size()) + " bytes"};
   }
+  // Some gateways wrap the task in {"data": {...}}.
+  if (!task.get("status") && task.get("data").is(json::Type::Object)) task = task.get("data");
 
   TaskStatus st;
-  st.task_id = json::text_member(task, "task_id").value_or(json::text_member(task, "id").value_or(""));
-  st.status = json::text_member(task, "status").value_or("");
+  st.task_id = task.get("task_id") ? text_of(task.get("task_id")) : text_of(task.get("id"));
+  std::string why = kirin_task_id_problem(st.task_id);
+  if (!why.empty())
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "the task answer's id " + quoted_excerpt(st.task_id) + " cannot name a task: " + why,
+                   http_status,
+                   "",
+                   "",
+                   http_status_line(http_status)};
+  st.status = text_of(task.get("status"));
   st.state = state_of(st.status);
   if (st.state == TaskState::Completed)
     st.outcome = task_result(task, st.task_id, http_status);
   else if (st.state == TaskState::Failed)
     st.outcome = task_failure(task, st.task_id, http_status);
-  json_node_unref(root);
   return st;
+}
+
+std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status) {
+  auto out = parse_task(body, http_status);
+  if (auto *st = std::get_if<TaskStatus>(&out)) {
+    // Strings from Value::text() are valid already; failures also quote
+    // text composed here.
+    if (auto *f = std::get_if<Failure>(&st->outcome)) make_valid_utf8(*f);
+  } else {
+    make_valid_utf8(std::get<Failure>(out));
+  }
+  return out;
+}
+
+std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status,
+                                                   const std::string &expected_task_id) {
+  auto out = parse_kirin_task(body, http_status);
+  auto *st = std::get_if<TaskStatus>(&out);
+  if (!st || expected_task_id.empty()) return out;
+  if (st->task_id.empty()) {
+    // The URL named the task; the answer does not repeat it.
+    st->task_id = expected_task_id;
+    if (auto *r = std::get_if<Result>(&st->outcome)) r->task_id = expected_task_id;
+    if (auto *f = std::get_if<Failure>(&st->outcome)) f->task_id = expected_task_id;
+    return out;
+  }
+  if (st->task_id != expected_task_id) {
+    Failure f{Failure::Kind::Parse,
+              "",
+              "the poll answer is about task " + quoted_excerpt(st->task_id) + ", not the submitted task " +
+                  quoted_excerpt(expected_task_id),
+              http_status,
+              "",
+              valid_utf8(expected_task_id),
+              http_status_line(http_status)};
+    return f;
+  }
+  return out;
 }
 
 }  // namespace idf

@@ -14,8 +14,14 @@ constexpr const char *kKirinDefaultModel = "kirin_identify_face";
 
 std::string kirin_submit_body(const std::string &model, const VideoTarget &target);
 
-// poll-url template with {task_id} replaced; "" template = api_url/task/{task_id}.
+// poll-url template with {task_id} replaced, escaped ("/", "?", "#" too);
+// "" template = api_url/task/{task_id}. "" for the ids "." and "..": no
+// URL can carry them as a segment (parse_kirin_task refuses them).
 std::string kirin_poll_url(const std::string &poll_template, const std::string &api_url, const std::string &task_id);
+
+// Why `id` cannot name a task in a poll URL ("it is a relative path
+// segment", longer than kMaxTaskIdBytes), or "" when it can.
+std::string kirin_task_id_problem(const std::string &id);
 
 enum class TaskState { Running, Completed, Failed, Unknown };
 
@@ -27,8 +33,17 @@ struct TaskStatus {
 };
 
 // Parses a submission or poll answer (top level, or wrapped in "data").
-// Returns a Failure when the answer is not a task at all.
+// Returns a Failure (Kind::Parse) when the answer is not a task at all,
+// breaks the limits of answer_limits.h (the inner text too), or its id
+// cannot name a task ("..", longer than kMaxTaskIdBytes). A completed task's
+// envelope is checked as parse_kling_response does. Strings are valid UTF-8.
 std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status);
+
+// A poll answer: also a Failure (Kind::Parse) when it names a task other
+// than `expected_task_id`. An answer without an id is taken as that task's
+// (the poll URL named it) and gets that id.
+std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status,
+                                                   const std::string &expected_task_id);
 
 // The seed's table: "internal generation error", ... or "".
 const char *kirin_error_description(const std::string &code);

@@ -32,7 +32,8 @@ class KirinFlow final : public ProviderFlow {
   // A submission or poll answer. Refusals (HTTP errors, error envelopes) go
   // back to the retry policy; anything else decides the task's next step.
   std::optional<Failure> on_answer(const HttpResponse &resp) {
-    auto parsed = parse_kirin_task(resp.body, resp.status);
+    // A poll answer must be about the submitted task.
+    auto parsed = parse_kirin_task(resp.body, resp.status, task_id_);
     if (auto *f = std::get_if<Failure>(&parsed)) {
       if (resp.status >= 300 || !f->code.empty()) return *f;
       if (task_id_.empty()) {

@@ -58,6 +58,9 @@ struct Failure {
   unsigned http_status = 0;
   std::string request_id;
   std::string task_id;
+  // Technical detail for the debug string of the ERROR/WARNING: status line,
+  // URL without its query, the library's error. `message` stays human.
+  std::string detail;
 
   // Named constructors: what failed, in the words of the kind.
   static Failure config(std::string message) { return make(Kind::Config, std::move(message)); }

@@ -6,13 +6,30 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "http_worker.h"
+
 namespace idf {
 
-Verdict classify_transport_failure(RequestKind kind, bool request_sent, bool timed_out) {
+Verdict classify_transport_failure(RequestKind kind, bool request_sent, bool /*timed_out*/) {
   if (kind != RequestKind::Submission) return Verdict::Retry;
-  // The service may have received (and billed) the submission.
-  if (request_sent || timed_out) return Verdict::Ambiguous;
-  return Verdict::Retry;
+  // Once written, the service may have received (and billed) the submission.
+  return request_sent ? Verdict::Ambiguous : Verdict::Retry;
+}
+
+Verdict classify_response_error(RequestKind kind, const HttpResponse &resp) {
+  switch (resp.error) {
+    case HttpResponse::Error::None:
+    case HttpResponse::Error::Cancelled:
+    case HttpResponse::Error::InvalidUrl:
+    case HttpResponse::Error::Tls:
+    case HttpResponse::Error::Redirect: return Verdict::Permanent;
+    case HttpResponse::Error::TooLarge:
+      return kind == RequestKind::Submission ? Verdict::Ambiguous : Verdict::Permanent;
+    case HttpResponse::Error::Timeout:
+    case HttpResponse::Error::Transport:
+      return classify_transport_failure(kind, resp.request_sent, resp.error == HttpResponse::Error::Timeout);
+  }
+  return Verdict::Permanent;
 }
 
 Verdict classify_http_failure(RequestKind kind, unsigned status, const std::string &code) {

@@ -17,7 +17,17 @@ enum class RequestKind {
 enum class Verdict { Retry, Permanent, Ambiguous };
 
 // A transport failure: `request_sent` is true once the body was written.
+// Only a submission that was written may have been billed: one that timed
+// out before (in DNS, connect or the TLS handshake) is retried like any
+// other. `timed_out` does not change the verdict; it is kept for callers.
 Verdict classify_transport_failure(RequestKind kind, bool request_sent, bool timed_out);
+
+struct HttpResponse;
+// Any HttpWorker error (resp.error != None): TLS and redirect refusals are
+// permanent (retrying cannot change them); an answer over the size limit
+// came after the submission arrived, so it is ambiguous for a submission;
+// timeouts and transport errors as classify_transport_failure.
+Verdict classify_response_error(RequestKind kind, const HttpResponse &resp);
 
 // An HTTP answer that is not a success. `service_code` is Kling's code when
 // the body carried one ("" otherwise).

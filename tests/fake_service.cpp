@@ -21,6 +21,9 @@ struct FakeService::Impl {
   std::map<std::string, std::function<CannedResponse(const RecordedRequest &)>> handlers;
   std::map<std::string, std::pair<std::string, uint64_t>> files;
   std::vector<SoupServerMessage *> hanging;
+  uint64_t streamed = 0;
+  size_t streams_ended = 0;
+  FakeServiceOptions options;
 
   CannedResponse next_response(const std::string &route, const RecordedRequest &req) {
     std::function<CannedResponse(const RecordedRequest &)> handler;
@@ -63,6 +66,54 @@ gboolean send_delayed(gpointer data) {
   g_object_unref(d->msg);
   delete d;
   return G_SOURCE_REMOVE;
+}
+
+// One Stream answer being written.
+struct Streaming {
+  FakeService::Impl *impl;
+  std::string chunk;
+  unsigned left;  // chunks still to send; 0 with endless
+  bool endless;
+};
+
+void append_chunk(SoupServerMessage *msg, Streaming *st) {
+  SoupMessageBody *body = soup_server_message_get_response_body(msg);
+  soup_message_body_append(body, SOUP_MEMORY_COPY, st->chunk.data(), st->chunk.size());
+  std::lock_guard<std::mutex> g(st->impl->lock);
+  st->impl->streamed += st->chunk.size();
+}
+
+void on_wrote_chunk(SoupServerMessage *msg, gpointer data) {
+  auto *st = static_cast<Streaming *>(data);
+  if (!st->endless && st->left == 0) {
+    soup_message_body_complete(soup_server_message_get_response_body(msg));
+    return;
+  }
+  if (!st->endless) st->left--;
+  append_chunk(msg, st);
+}
+
+void on_stream_finished(SoupServerMessage *msg, gpointer data) {
+  auto *st = static_cast<Streaming *>(data);
+  g_signal_handlers_disconnect_by_data(msg, st);
+  {
+    std::lock_guard<std::mutex> g(st->impl->lock);
+    st->impl->streams_ended++;
+    st->impl->cond.notify_all();
+  }
+  delete st;
+}
+
+void start_stream(FakeService::Impl *impl, SoupServerMessage *msg, const CannedResponse &r) {
+  SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+  for (auto &kv : r.headers) soup_message_headers_append(h, kv.first.c_str(), kv.second.c_str());
+  soup_message_headers_set_encoding(h, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type(h, r.content_type.c_str(), nullptr);
+  soup_server_message_set_status(msg, r.status, nullptr);
+  auto *st = new Streaming{impl, r.body, r.stream_chunks ? r.stream_chunks - 1 : 0, r.stream_chunks == 0};
+  g_signal_connect(msg, "wrote-chunk", G_CALLBACK(on_wrote_chunk), st);
+  g_signal_connect(msg, "finished", G_CALLBACK(on_stream_finished), st);
+  append_chunk(msg, st);
 }
 
 void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *, gpointer data) {
@@ -127,6 +178,7 @@ void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTab
       }
       return;
     }
+    case CannedResponse::Action::Stream: start_stream(impl, msg, resp); return;
     case CannedResponse::Action::Respond: break;
   }
   if (resp.delay_ms == 0) {
@@ -142,7 +194,10 @@ void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTab
 
 }  // namespace
 
-FakeService::FakeService() : impl_(new Impl) {
+FakeService::FakeService() : FakeService(FakeServiceOptions()) {}
+
+FakeService::FakeService(const FakeServiceOptions &options) : impl_(new Impl) {
+  impl_->options = options;
   impl_->context = g_main_context_new();
   impl_->loop = g_main_loop_new(impl_->context, FALSE);
   std::mutex m;
@@ -173,7 +228,16 @@ FakeService::FakeService() : impl_(new Impl) {
         impl->server = soup_server_new("server-header", "fake-identify-face", nullptr);
         soup_server_add_handler(impl->server, nullptr, on_request, impl, nullptr);
         GError *err = nullptr;
-        if (!soup_server_listen_local(impl->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err))
+        unsigned flags = SOUP_SERVER_LISTEN_IPV4_ONLY;
+        if (!impl->options.tls_cert_file.empty()) {
+          GTlsCertificate *cert = g_tls_certificate_new_from_files(impl->options.tls_cert_file.c_str(),
+                                                                   impl->options.tls_key_file.c_str(), &err);
+          if (!cert) g_error("fake service cannot load its certificate: %s", err->message);
+          soup_server_set_tls_certificate(impl->server, cert);
+          g_object_unref(cert);
+          flags |= SOUP_SERVER_LISTEN_HTTPS;
+        }
+        if (!soup_server_listen_local(impl->server, 0, (SoupServerListenOptions)flags, &err))
           g_error("fake service cannot listen: %s", err->message);
         GSList *uris = soup_server_get_uris(impl->server);
         gchar *base = g_uri_to_string((GUri *)uris->data);
@@ -276,6 +340,61 @@ bool FakeService::wait_for(const std::string &route, size_t n, unsigned timeout_
       if (r.method + " " + r.path == route) c++;
     return c >= n;
   });
+}
+
+uint64_t FakeService::streamed_bytes() const {
+  std::lock_guard<std::mutex> g(impl_->lock);
+  return impl_->streamed;
+}
+
+bool FakeService::wait_streams_ended(size_t n, unsigned timeout_ms) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::unique_lock<std::mutex> lk(impl_->lock);
+  return impl_->cond.wait_until(lk, deadline, [&] { return impl_->streams_ended >= n; });
+}
+
+CannedResponse CannedResponse::gzip(unsigned status, const std::string &decoded) {
+  GConverter *zip = G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9));
+  std::string out;
+  std::vector<char> buf(1 << 16);
+  size_t in_pos = 0;
+  for (;;) {
+    gsize read = 0, written = 0;
+    GError *err = nullptr;
+    GConverterResult res = g_converter_convert(zip, decoded.data() + in_pos, decoded.size() - in_pos, buf.data(),
+                                               buf.size(), G_CONVERTER_INPUT_AT_END, &read, &written, &err);
+    if (res == G_CONVERTER_ERROR) g_error("gzip: %s", err->message);
+    in_pos += read;
+    out.append(buf.data(), written);
+    if (res == G_CONVERTER_FINISHED) break;
+  }
+  g_object_unref(zip);
+  CannedResponse r = json(status, out);
+  r.headers.push_back({"Content-Encoding", "gzip"});
+  return r;
+}
+
+SilentListener::SilentListener() {
+  socket_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new(lo, 0);
+  GError *err = nullptr;
+  if (!g_socket_bind(socket_, addr, TRUE, &err) || !g_socket_listen(socket_, &err))
+    g_error("silent listener: %s", err->message);
+  GSocketAddress *bound = g_socket_get_local_address(socket_, nullptr);
+  port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  g_object_unref(bound);
+  g_object_unref(addr);
+  g_object_unref(lo);
+}
+
+SilentListener::~SilentListener() {
+  g_socket_close(socket_, nullptr);
+  g_object_unref(socket_);
+}
+
+std::string SilentListener::url(const std::string &scheme, const std::string &path) const {
+  return scheme + "://127.0.0.1:" + std::to_string(port_) + path;
 }
 
 std::string refused_url(const std::string &path) {

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -21,13 +22,14 @@ struct RecordedRequest {
 };
 
 struct CannedResponse {
-  enum class Action { Respond, Hang, Reset };
+  enum class Action { Respond, Hang, Reset, Stream };
   Action action = Action::Respond;
   unsigned status = 200;
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   unsigned delay_ms = 0;
+  unsigned stream_chunks = 0;  // Stream: `body` this many times, chunked; 0 = until the client goes
 
   static CannedResponse json(unsigned status, std::string body, unsigned delay_ms = 0) {
     CannedResponse r;
@@ -47,11 +49,33 @@ struct CannedResponse {
     r.action = Action::Reset;
     return r;
   }
+  // `decoded` compressed with gzip, sent with Content-Encoding: gzip.
+  static CannedResponse gzip(unsigned status, const std::string &decoded);
+  // A chunked answer: `chunk` `count` times (0: until the client hangs up).
+  static CannedResponse stream(const std::string &chunk, unsigned count) {
+    CannedResponse r;
+    r.action = Action::Stream;
+    r.body = chunk;
+    r.stream_chunks = count;
+    return r;
+  }
+  static CannedResponse redirect(unsigned status, const std::string &location) {
+    CannedResponse r;
+    r.status = status;
+    r.headers.push_back({"Location", location});
+    return r;
+  }
+};
+
+struct FakeServiceOptions {
+  // PEM files: serve https with this certificate and key.
+  std::string tls_cert_file, tls_key_file;
 };
 
 class FakeService {
  public:
   FakeService();
+  explicit FakeService(const FakeServiceOptions &options);
   ~FakeService();
 
   std::string url(const std::string &path) const;
@@ -69,6 +93,11 @@ class FakeService {
   // Waits (up to timeout_ms) until `route` got at least n requests.
   bool wait_for(const std::string &route, size_t n, unsigned timeout_ms) const;
 
+  // Stream answers: bytes written so far, and how many have ended (sent in
+  // full, or cut by the client). Waits up to timeout_ms for n ended.
+  uint64_t streamed_bytes() const;
+  bool wait_streams_ended(size_t n, unsigned timeout_ms) const;
+
   struct Impl;
 
  private:
@@ -77,3 +106,17 @@ class FakeService {
 
 // A 127.0.0.1 URL on which nothing listens (connections are refused).
 std::string refused_url(const std::string &path);
+
+// A socket on 127.0.0.1 that listens but never accepts: connections are
+// made by the kernel, and then nothing is ever read or written (a request
+// cannot be written there, nor a TLS handshake finish).
+class SilentListener {
+ public:
+  SilentListener();
+  ~SilentListener();
+  std::string url(const std::string &scheme, const std::string &path) const;
+
+ private:
+  struct _GSocket *socket_ = nullptr;
+  unsigned port_ = 0;
+};
