@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "answer_fuzz.h"
 #include "http_worker.h"
 #include "job.h"
 #include "jwt.h"
@@ -620,6 +621,49 @@ void test_cancel_does_not_wait_for_other_jobs() {
   g_assert_cmpint(calls, ==, 0);
 }
 
+// The fuzz generator's hostile answers through the whole job, both
+// dialects, as the submission's answer (Kling, Kirin) and as a poll's
+// (Kirin): each job ends within its deadline with an error or a consistent
+// result, every string valid UTF-8, and nothing is resent that may have been
+// billed.
+void test_hostile_answers_through_the_job() {
+  // Bodies up to 256 KiB: the parser's own fuzz test covers the caps; here
+  // it is the job's handling of whatever the parser says.
+  answer_fuzz::Generator generator(20261121, 256 * 1024);
+  const int kCases = 120;
+  int results = 0, failures = 0;
+  for (int i = 0; i < kCases; i++) {
+    answer_fuzz::Case c = generator.next();
+    bool kirin = c.dialect == answer_fuzz::Dialect::KirinTask;
+    bool as_poll = kirin && i % 4 == 1;
+    Run run(kirin ? Provider::Kirin : Provider::Kling);
+    run.cfg.timeout_s = 60;
+    run.cfg.max_retries = 1;
+    auto reply = ScriptedReply::http(c.http_status, c.body, 0, "0");
+    if (as_poll) {
+      run.transport.script("POST", {ScriptedReply::http(200, kirin_task("pending", "", c.task_id.c_str()))});
+      run.transport.script("GET", {reply});
+    } else {
+      run.transport.script("POST", {reply, ScriptedReply::http(200, kirin ? kirin_task("pending") : kKlingOk)});
+      run.transport.script("GET", {ScriptedReply::http(200, kirin_completed())});
+    }
+    run.start();
+    if (!run.finish_within_s(120)) g_error("case %d (%s): no outcome", i, c.kind.c_str());
+    std::string wrong = answer_fuzz::check_outcome(*run.outcome);
+    if (!wrong.empty()) g_error("case %d (%s): %s", i, c.kind.c_str(), wrong.c_str());
+    if (std::holds_alternative<Result>(*run.outcome))
+      results++;
+    else
+      failures++;
+    // A submission is resent only after a refusal that cannot have billed.
+    if (run.transport.count("POST") > 1 && std::holds_alternative<Failure>(*run.outcome) &&
+        std::get<Failure>(*run.outcome).kind == Failure::Kind::Ambiguous)
+      g_error("case %d (%s): an ambiguous submission was resent", i, c.kind.c_str());
+  }
+  g_test_message("%d hostile answers: %d results, %d failures", kCases, results, failures);
+  g_assert_cmpint(failures, >, 0);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -649,6 +693,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/job/validation/warn-sends-with-warning", test_warn_validation_sends_with_a_warning);
   g_test_add_func("/job/probe/head-finds-clip-too-big", test_head_probe_finds_a_clip_too_big);
   g_test_add_func("/job/jwt/renewed", test_jwt_is_renewed_before_it_expires);
+  g_test_add_func("/job/fuzz/hostile-answers", test_hostile_answers_through_the_job);
   g_test_add_func("/job/probe/fills-only-gaps", test_probe_fills_only_the_gaps);
   g_test_add_func("/job/probe/unknowns-under-warn-and-local", test_unknown_limits_warn_and_local);
   g_test_add_func("/job/probe/no-video-refused", test_clip_without_video_is_refused);
