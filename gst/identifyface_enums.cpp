@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "identifyface_enums.h"
 
 #define DEFINE_ENUM_TYPE(func, type_name, values_array)          \

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "identifyface_result.h"
 
 void idf_register_tags(void) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Turns the core's result model into what users see: the bus messages'
 // structures and the stream tags, named by the public header.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // clang-format off
 // First: GST_PLUGIN_DEFINE takes the release date from it when it is
 // included before <gst/gst.h>.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Names an account without naming its credential: a salted HMAC-SHA256 of
 // the credential. Used to keep cache entries, scheduler queues and shared
 // requests apart per account; the credential itself is never stored.

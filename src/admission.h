@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What stands between a checked clip and the credits it would cost: the
 // result cache (the same clip asked again is answered from disk), requests
 // shared by elements of the process that ask the same thing at the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bounds on what the services may send back. Each is far above any real
 // answer (a 1,000-face Kling answer is about 200 KB and 5 levels deep) and
 // low enough that a hostile or broken service cannot exhaust the process's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What is known of a clip's bytes, for the result cache's key: the sha256 of
 // a local file (hashed once; a small index keeps size, mtime and inode beside
 // the digest so an unchanged file is not read again), or an http(s) URL with

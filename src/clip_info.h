@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What the element learned about the clip flowing through it, and the
 // service's documented limits checked against it before any request.
 #pragma once

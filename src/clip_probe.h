@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Learns what caps, queries and tags did not tell about a clip from the clip
 // itself, before any request: production reads it with GstDiscoverer, tests
 // bind a fake.

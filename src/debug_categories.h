@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The core's GStreamer debug categories, all registered by one call when
 // the plugin loads (so `gst-launch-1.0 --gst-debug-help` lists them) and
 // again, harmlessly, by anything that runs the core without the plugin.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Time, timers and the thread a job runs on: the job's "clock". Production
 // binds the HTTP worker's GMainContext; tests bind a manual loop whose time
 // only moves when the test says so, so policy tests need no sleep.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The one network thread of the process: it owns a GMainContext and the
 // SoupSession created on it, and is shared by every identifyface element.
 // Nothing here blocks; requests and timers are asynchronous on that context.

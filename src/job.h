@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One identification of one stream: check the clip against the service's
 // limits, then run the provider's flow (provider_flow.h). Every step runs on
 // the job's event loop (the HTTP worker in production); the listener is

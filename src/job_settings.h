@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What a job is asked to do, and the checks on settings that can never work
 // whatever the stream. The defaults here are the element's property
 // defaults too: one definition.

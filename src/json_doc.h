@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A read-only JSON document for the services' answers, parsed without
 // recursion in one linear pass: strict JSON only, within a size, a nesting
 // depth and a number of values (answer_limits.h), so a hostile answer costs

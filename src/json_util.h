@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Small json-glib helpers, for callers holding json-glib nodes. The
 // dialects read answers with json_doc.h instead (faster, no recursion).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Kling's legacy access-key/secret-key scheme: an HS256 JWT signed with
 // GLib's GHmac (no new dependency).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The "Kirin" task API (seed 004): the Kling identification served as an
 // asynchronous task. Submit with POST, then GET the task until it is done.
 #pragma once

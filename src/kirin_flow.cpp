@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=kirin: submit a task, then poll it until it completes or fails.
 // Polls follow PollSchedule; a Retry-After of the service wins.
 #include "debug_categories.h"

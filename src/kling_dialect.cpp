@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "kling_dialect.h"
 
 #include <libsoup/soup.h>

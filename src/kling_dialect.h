@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Kling's identify-face API (seed 000): a synchronous POST answered with
 // {code, message, request_id, data: {session_id, final_unit_deduction,
 // face_data: [{face_id, face_image, start_time, end_time}]}}.

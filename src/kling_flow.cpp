@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=kling: one synchronous POST answered with the result.
 #include "kling_dialect.h"
 #include "provider_flow.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local: identifies faces on this machine, without network or key.
 // The engine decodes the clip itself on its own thread (never a streaming
 // thread), samples frames at a reduced size and rate, detects frontal faces

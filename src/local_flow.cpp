@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local: the local engine analyses the clip on its own thread; its
 // progress and result come back to the job's loop.
 #include <mutex>

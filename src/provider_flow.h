@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // How one provider turns a clip that passed validation into an outcome.
 // The job owns the flow, runs it on its loop thread and guards every
 // callback it hands out: a flow never runs for a cancelled or finished job.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Two elements of one process asking the same thing at the same time share
 // one request: the first to join a key is its leader and starts the
 // request; later ones are followers. Every member gets the request's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The account's concurrency, shared by every element of the process: one
 // queue per endpoint and account, at most `max-concurrent` tasks in flight,
 // and a live limit learned from the service's refusals (Kling's 1303

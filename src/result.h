@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Result model shared by every provider: what a finished identification
 // produced (Result) or why it did not (Failure).
 #pragma once

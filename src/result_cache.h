@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The on-disk cache of finished identifications, so that the same clip
 // asked again within its session's validity costs no request (issue 11).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // When to retry, how long to wait, and how often to poll.
 #pragma once
 

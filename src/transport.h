@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One HTTP exchange as a job sees it. Production binds libsoup on the HTTP
 // worker; tests bind a scripted transport with no socket.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What a URL reveals and where credentials may travel.
 #pragma once
 

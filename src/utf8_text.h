@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Text that came from a service, made safe to show: valid UTF-8 (GStreamer
 // drops structure fields and tags that are not), and short when quoted.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "answer_fuzz.h"
 
 #include <glib.h>

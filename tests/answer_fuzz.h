@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A seeded generator of hostile service answers for both dialects, and the
 // checks every outcome must pass. Shared by the fuzz test of the suite, the
 // libFuzzer targets (as their seed corpus) and job-level runs.

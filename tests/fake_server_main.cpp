@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A Kling- or Kirin-compatible fake service for trying the element by hand
 // (the gst-launch recipes in README.md and docs/). Not a test.
 //   identifyface-fake-service [--provider kling|kirin] [--task-seconds N] [--lifetime S] [--background]

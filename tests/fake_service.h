@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // An in-process HTTP service for the tests: a SoupServer on 127.0.0.1 in a
 // thread and GMainContext of its own, answering from scripted responses and
 // recording every request it receives.

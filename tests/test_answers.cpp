@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What the dialects accept from a service, without sockets: bounded size
 // and depth, valid UTF-8 only, consistent successes, the submitted task's
 // answers only, safe poll URLs; and the retry verdicts, JWT payload and URL

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Throwaway TLS material for the tests, made at test time with the openssl
 // command line (Debian's openssl package): a CA, a server certificate it
 // signed for 127.0.0.1/localhost, and one it signed for another name.

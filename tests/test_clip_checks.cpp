@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Credits are only spent on clips the element could check: wherever it sits
 // (before the demuxer too), on video only, with URLs that can work.
 #include <gst/check/gstharness.h>

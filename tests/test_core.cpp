@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The core library without a pipeline: validation rules, dialects, retry
 // and polling policy, target resolution, JWT.
 #include <glib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Hundreds of generated hostile answers (malformed, truncated, mutated,
 // huge, deep, not UTF-8) through both dialects: no crash, and every outcome
 // is an error or a consistent result with valid UTF-8 strings.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The HTTP worker against the in-process fake: answers bounded after
 // decoding (gzip bombs too), redirects refused or followed within bounds,
 // TLS certificate errors explained and a private CA trusted per request,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Job policy on a manual loop and a scripted transport: retries, backoff,
 // Retry-After, submissions that may have been billed, the poll schedule,
 // the deadline, cancellation in every state and JWT renewal. No socket, no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=kirin: submit, poll, retries without double billing, deadline,
 // cancellation and progress, against an in-process fake task service.
 #include <gst/gst.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // identifyface end to end on the Kling identify-face API, against an
 // in-process fake service.
 #include <gst/check/gstharness.h>

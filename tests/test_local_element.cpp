@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // identifyface provider=local: the same message and tags as the services,
 // offline, with validation, and cancellation that leaves nothing behind.
 #include <gst/gst.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The result cache and the clip fingerprints it is keyed on: what a user
 // relies on is that the same clip costs nothing the second time, that a
 // changed clip or another account never gets a stale or foreign answer, and

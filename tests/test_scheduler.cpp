@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The account's queue (RequestScheduler) and shared requests
 // (RequestCoalescer): at most max-concurrent tasks in flight, in order, a
 // limit learned from 1303 refusals, cancellable queued jobs, and one paid

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The API key, the secret key and the JWTs made from them appear nowhere:
 // not in debug logs at any level (GST_DEBUG=*:9), not in GLib's log, not in
 // bus messages, errors or property notifications.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers shared by the element tests: clips made with GStreamer's own
 // encoders, and a pipeline runner that collects what reaches the bus.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target: Kirin task answers through parse_kirin_task, as a
 // submission answer and as a poll answer about task "t-1".
 #include <cstdio>

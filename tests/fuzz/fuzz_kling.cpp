@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target: Kling answers through parse_kling_response (with a
 // success and an error status), kling_service_code, and the checked
 // json-glib path (json::parse) that Job still uses.

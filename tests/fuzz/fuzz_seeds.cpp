@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Writes the answer generator's cases as a libFuzzer seed corpus.
 //   fuzz-seeds kling|kirin DIR [COUNT] [MAX_BYTES]
 #include <glib.h>

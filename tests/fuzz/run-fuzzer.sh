@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs one libFuzzer target for a bounded time on the generator's seeds.
 #   run-fuzzer.sh FUZZER SEEDS_TOOL kling|kirin WORKDIR DICT [SECONDS]
 # FUZZ_SECONDS in the environment overrides SECONDS (default 60).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A job on a manual loop and a scripted transport, with what its listener
 // heard: the fixture of the job policy and admission tests.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "manual_loop.h"
 
 idf::EventLoop::TimerId ManualLoop::add_timer(unsigned ms, std::function<void()> fn) {

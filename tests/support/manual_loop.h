@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // An EventLoop whose time moves only when the test says so: timers fire in
 // due order as advance() passes them, on the test's own thread. Job policy
 // tests run on it with no sleep and no thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A Transport with no socket: records every request and answers from a
 // script, through the ManualLoop, after the scripted delay. Unscripted
 // requests hang until cancelled, as a silent server would.
