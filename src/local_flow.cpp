@@ -3,6 +3,7 @@
 // progress and result come back to the job's loop.
 #include <mutex>
 
+#include "face_image_folders.h"
 #include "provider_flow.h"
 
 namespace idf {
@@ -16,6 +17,10 @@ class LocalFlow final : public ProviderFlow {
   void run(FlowHost &host) override {
     host.begin_work(false);
     host.progress({IDENTIFYFACE_PHASE_ANALYSING, "analysing the clip locally"});
+    // The crops folder does not grow without bound: the element's own
+    // session folders older than 7 days go when a new analysis starts.
+    const std::string &dir = host.config().face_image_dir;
+    prune_session_folders(dir.empty() ? LocalEngine::default_face_image_dir() : dir, host.wall_s());
     LocalEngineOptions opts;
     opts.uri = host.config().target.video_url;
     opts.face_image_dir = host.config().face_image_dir;

@@ -2,8 +2,12 @@
 // The core library without a pipeline: validation rules, dialects, retry
 // and polling policy, target resolution, JWT.
 #include <glib.h>
+#include <utime.h>
+
+#include <ctime>
 
 #include "clip_info.h"
+#include "face_image_folders.h"
 #include "job_settings.h"
 #include "jwt.h"
 #include "kirin_dialect.h"
@@ -282,6 +286,33 @@ static void test_kirin_refusals() {
   g_assert_true(f.kind == Failure::Kind::Parse);
 }
 
+// Only folders the element marked, and only when older than 7 days.
+static void test_prune_session_folders() {
+  gchar *root = g_dir_make_tmp("idf-faces-XXXXXX", nullptr);
+  std::string dir = root;
+  g_free(root);
+  auto make = [&](const char *name, bool marked, int64_t age_s) {
+    std::string folder = dir + "/" + name;
+    g_mkdir_with_parents(folder.c_str(), 0700);
+    g_file_set_contents((folder + "/face-0.jpg").c_str(), "jpeg", -1, nullptr);
+    if (marked) {
+      g_assert_true(mark_session_folder(folder));
+      struct utimbuf t = {time(nullptr) - age_s, time(nullptr) - age_s};
+      utime((folder + "/" + kSessionFolderMarker).c_str(), &t);
+    }
+    return folder;
+  };
+  std::string old_marked = make("old-session", true, 8 * 24 * 3600);
+  std::string new_marked = make("new-session", true, 6 * 24 * 3600);
+  std::string old_unmarked = make("users-own", false, 0);
+  g_assert_cmpuint(prune_session_folders(dir, time(nullptr)), ==, 1);
+  g_assert_false(g_file_test(old_marked.c_str(), G_FILE_TEST_EXISTS));
+  g_assert_true(g_file_test((new_marked + "/face-0.jpg").c_str(), G_FILE_TEST_EXISTS));
+  g_assert_true(g_file_test((old_unmarked + "/face-0.jpg").c_str(), G_FILE_TEST_EXISTS));
+  gchar *argv[] = {(gchar *)"rm", (gchar *)"-rf", (gchar *)dir.c_str(), nullptr};
+  g_spawn_sync(nullptr, argv, nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/core/validation/limits", test_validation_limits);
@@ -293,6 +324,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/core/kirin/parse", test_kirin_parse);
   g_test_add_func("/core/kirin/task-failures", test_kirin_task_failures);
   g_test_add_func("/core/kirin/refusals", test_kirin_refusals);
+  g_test_add_func("/core/local/prune-session-folders", test_prune_session_folders);
   g_test_add_func("/core/retry/classification", test_retry_classification);
   g_test_add_func("/core/retry/backoff-and-retry-after", test_backoff_and_retry_after);
   g_test_add_func("/core/poll-schedule", test_poll_schedule);
