@@ -5,15 +5,21 @@ void idf_register_tags(void) {
                    "session id of the face identification, valid for 24 hours", gst_tag_merge_use_first);
   gst_tag_register(IDF_TAG_FACE, GST_TAG_FLAG_META, GST_TYPE_STRUCTURE, "lip-sync face",
                    "a face that can be lip-synced: structure \"face\" with face-id, face-image, start-time, "
-                   "end-time (ns), lipsync-ready",
+                   "end-time (ns), lipsync-ready; local: x, y, width, height (0..1), score",
                    gst_tag_merge_use_first);
 }
 
 static GstStructure *face_to_structure(const idf::Face &face) {
-  return gst_structure_new("face", "face-id", G_TYPE_STRING, face.id.c_str(), "face-image", G_TYPE_STRING,
-                           face.image.c_str(), "start-time", G_TYPE_UINT64, (guint64)face.start_ns, "end-time",
-                           G_TYPE_UINT64, (guint64)face.end_ns, "lipsync-ready", G_TYPE_BOOLEAN,
-                           (gboolean)face.lipsync_ready(), nullptr);
+  GstStructure *s = gst_structure_new("face", "face-id", G_TYPE_STRING, face.id.c_str(), "face-image", G_TYPE_STRING,
+                                      face.image.c_str(), "start-time", G_TYPE_UINT64, (guint64)face.start_ns,
+                                      "end-time", G_TYPE_UINT64, (guint64)face.end_ns, "lipsync-ready", G_TYPE_BOOLEAN,
+                                      (gboolean)face.lipsync_ready(), nullptr);
+  // Only what the provider knows (the local engine): box and score.
+  if (face.box)
+    gst_structure_set(s, "x", G_TYPE_DOUBLE, face.box->x, "y", G_TYPE_DOUBLE, face.box->y, "width", G_TYPE_DOUBLE,
+                      face.box->width, "height", G_TYPE_DOUBLE, face.box->height, nullptr);
+  if (face.score) gst_structure_set(s, "score", G_TYPE_DOUBLE, *face.score, nullptr);
+  return s;
 }
 
 GstStructure *idf_result_to_structure(const idf::Result &r) {
