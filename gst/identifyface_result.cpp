@@ -7,16 +7,25 @@ void idf_register_tags(void) {
   gst_tag_register(IDENTIFYFACE_TAG_FACE, GST_TAG_FLAG_META, GST_TYPE_STRUCTURE, "lip-sync face",
                    "a face that can be lip-synced: structure \"" IDENTIFYFACE_FACE "\" with " IDENTIFYFACE_FIELD_FACE_ID
                    ", " IDENTIFYFACE_FIELD_FACE_IMAGE ", " IDENTIFYFACE_FIELD_START_TIME
-                   ", " IDENTIFYFACE_FIELD_END_TIME " (ns), " IDENTIFYFACE_FIELD_LIPSYNC_READY,
+                   ", " IDENTIFYFACE_FIELD_END_TIME " (ns), " IDENTIFYFACE_FIELD_LIPSYNC_READY
+                   "; local: " IDENTIFYFACE_FIELD_X ", " IDENTIFYFACE_FIELD_Y ", " IDENTIFYFACE_FIELD_WIDTH
+                   ", " IDENTIFYFACE_FIELD_HEIGHT " (0..1), " IDENTIFYFACE_FIELD_SCORE,
                    gst_tag_merge_use_first);
 }
 
 static GstStructure *face_to_structure(const idf::Face &face) {
-  return gst_structure_new(IDENTIFYFACE_FACE, IDENTIFYFACE_FIELD_FACE_ID, G_TYPE_STRING, face.id.c_str(),
-                           IDENTIFYFACE_FIELD_FACE_IMAGE, G_TYPE_STRING, face.image.c_str(),
-                           IDENTIFYFACE_FIELD_START_TIME, G_TYPE_UINT64, (guint64)face.start_ns,
-                           IDENTIFYFACE_FIELD_END_TIME, G_TYPE_UINT64, (guint64)face.end_ns,
-                           IDENTIFYFACE_FIELD_LIPSYNC_READY, G_TYPE_BOOLEAN, (gboolean)face.lipsync_ready(), nullptr);
+  GstStructure *s = gst_structure_new(
+      IDENTIFYFACE_FACE, IDENTIFYFACE_FIELD_FACE_ID, G_TYPE_STRING, face.id.c_str(), IDENTIFYFACE_FIELD_FACE_IMAGE,
+      G_TYPE_STRING, face.image.c_str(), IDENTIFYFACE_FIELD_START_TIME, G_TYPE_UINT64, (guint64)face.start_ns,
+      IDENTIFYFACE_FIELD_END_TIME, G_TYPE_UINT64, (guint64)face.end_ns, IDENTIFYFACE_FIELD_LIPSYNC_READY,
+      G_TYPE_BOOLEAN, (gboolean)face.lipsync_ready(), nullptr);
+  // Only what the provider knows (the local engine): box and score.
+  if (face.box)
+    gst_structure_set(s, IDENTIFYFACE_FIELD_X, G_TYPE_DOUBLE, face.box->x, IDENTIFYFACE_FIELD_Y, G_TYPE_DOUBLE,
+                      face.box->y, IDENTIFYFACE_FIELD_WIDTH, G_TYPE_DOUBLE, face.box->width, IDENTIFYFACE_FIELD_HEIGHT,
+                      G_TYPE_DOUBLE, face.box->height, nullptr);
+  if (face.score) gst_structure_set(s, IDENTIFYFACE_FIELD_SCORE, G_TYPE_DOUBLE, *face.score, nullptr);
+  return s;
 }
 
 GstStructure *idf_result_to_structure(const idf::Result &r) {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local: identifies faces on this machine, without network or key.
 // The engine decodes the clip itself on its own thread (never a streaming
-// thread), samples frames at a reduced size and rate, detects frontal faces
-// and tracks them with the service's rule (a face unseen for more than 1 s
-// comes back with a new id).
+// thread), samples frames 8 times a second, detects faces with a CNN
+// (BlazeFace, src/local/face_analyser.h) and tracks them with the service's
+// rule (a face unseen for more than 1 s comes back with a new id); a shot
+// cut ends every face.
 #pragma once
 
 #include <functional>
@@ -19,6 +20,7 @@ struct LocalEngineOptions {
   std::string uri;                      // file:// or http(s):// clip to analyse
   std::string face_image_dir;           // where the JPEG crops go ("" = default)
   std::optional<uint64_t> duration_ns;  // hint, used for progress only
+  std::string face_model;               // the model file; "" = the one set up by the build
 };
 
 class LocalEngine {
@@ -39,6 +41,10 @@ class LocalEngine {
 
   // True when the plugin was built with a face detector.
   static bool available();
+  // Why an analysis would fail at once (no engine in this build, or its
+  // face detection model is missing or damaged, with how to get it), or
+  // nothing when it can run.
+  static std::optional<std::string> unavailable_reason();
   // Default for face-image-dir: a folder of the user's cache dir.
   static std::string default_face_image_dir();
 };

@@ -24,6 +24,7 @@ namespace idf {
 // One step of an identification, as the element reports it beside the
 // stream (an identify-face-progress message).
 struct Progress {
+  Progress(std::string phase_, std::string text_) : phase(std::move(phase_)), text(std::move(text_)) {}
   std::string phase;     // IDENTIFYFACE_PHASE_*: checking, submitting, queued, polling, analysing, complete, error
   std::string text;      // for people
   double elapsed_s = 0;  // since the identification began; the job fills it in

@@ -16,11 +16,21 @@ constexpr uint64_t kNsPerSecond = 1000000000ull;
 // Kling's advanced lip-sync needs an interval of at least 2 s.
 constexpr uint64_t kLipsyncMinInterval = 2 * kNsPerSecond;
 
+// A face's box in a frame, as fractions (0..1) of the frame's width and
+// height, from its top-left corner.
+struct FaceBox {
+  double x = 0, y = 0, width = 0, height = 0;
+};
+
 struct Face {
   std::string id;         // "face-id": the service's string id
   std::string image;      // "face-image": URL of a screenshot of the face
   uint64_t start_ns = 0;  // stream time, clip start = 0
   uint64_t end_ns = 0;
+  // What the local engine knows besides: the box in the sample where the
+  // face was largest, and the detector's best score (0..1).
+  std::optional<FaceBox> box;
+  std::optional<double> score;
   bool lipsync_ready() const { return end_ns >= start_ns && end_ns - start_ns >= kLipsyncMinInterval; }
 };
 

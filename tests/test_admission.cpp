@@ -231,7 +231,7 @@ void test_stopped_leader() {
 // A Kirin account that allows `cap` tasks at once (1303 beyond), each
 // finishing 3 s after it was created.
 struct KirinAccount {
-  unsigned cap;
+  unsigned cap = 0;
   unsigned in_flight = 0, peak = 0, refusals = 0, created = 0;
   std::map<std::string, double> done_at;
   std::set<std::string> finished;
@@ -268,7 +268,8 @@ void start_six(World &w, unsigned max_concurrent) {
 void test_queue_holds_max_concurrent() {
   std::string dir = temp_dir();
   World w(dir);
-  KirinAccount account{10};
+  KirinAccount account;
+  account.cap = 10;
   account.serve(w);
   start_six(w, 2);
   g_assert_true(w.all_done_within_s(60));
@@ -285,7 +286,8 @@ void test_queue_holds_max_concurrent() {
 void test_limit_learned_from_1303() {
   std::string dir = temp_dir();
   World w(dir);
-  KirinAccount account{2};
+  KirinAccount account;
+  account.cap = 2;
   account.serve(w);
   start_six(w, 0);  // no fixed limit: learned from the service
   g_assert_true(w.all_done_within_s(120));
@@ -299,7 +301,8 @@ void test_limit_learned_from_1303() {
 void test_queued_job_cancelled_and_timed_out() {
   std::string dir = temp_dir();
   World w(dir);
-  KirinAccount account{10};
+  KirinAccount account;
+  account.cap = 10;
   account.serve(w);
   JobConfig first = w.config(Provider::Kirin, "https://cdn.test/a.mp4");
   first.max_concurrent = 1;

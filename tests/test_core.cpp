@@ -132,7 +132,10 @@ static void test_kling_parse() {
 }
 
 static void test_clamp() {
-  std::vector<Face> faces{{"0", "", 1000, 3004 * kNsPerMs}};
+  std::vector<Face> faces(1);
+  faces[0].id = "0";
+  faces[0].start_ns = 1000;
+  faces[0].end_ns = 3004 * kNsPerMs;
   clamp_faces_to_duration(faces, 3 * kNsPerSecond);
   g_assert_cmpuint(faces[0].end_ns, ==, 3 * kNsPerSecond);
   clamp_faces_to_duration(faces, std::nullopt);

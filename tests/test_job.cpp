@@ -404,7 +404,11 @@ void test_local_result_is_like_the_services() {
   run.start();
   Result r;
   r.session_id = "local-session";
-  r.faces.push_back(Face{"0", "file:///tmp/0.jpg", 0, 20 * kNsPerSecond});  // past the clip's end
+  Face face;
+  face.id = "0";
+  face.image = "file:///tmp/0.jpg";
+  face.end_ns = 20 * kNsPerSecond;  // past the clip's end
+  r.faces.push_back(face);
   done(r);
   run.loop.run_due();
   const Result &got = run.result();

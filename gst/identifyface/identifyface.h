@@ -62,6 +62,12 @@ G_BEGIN_DECLS
 #define IDENTIFYFACE_FIELD_START_TIME "start-time"       /* guint64 ns */
 #define IDENTIFYFACE_FIELD_END_TIME "end-time"           /* guint64 ns */
 #define IDENTIFYFACE_FIELD_LIPSYNC_READY "lipsync-ready" /* boolean: the interval lasts >= 2 s */
+/* provider=local only: the face's box where it was largest, 0-1 of the frame, and the best score */
+#define IDENTIFYFACE_FIELD_X "x"           /* double */
+#define IDENTIFYFACE_FIELD_Y "y"           /* double */
+#define IDENTIFYFACE_FIELD_WIDTH "width"   /* double */
+#define IDENTIFYFACE_FIELD_HEIGHT "height" /* double */
+#define IDENTIFYFACE_FIELD_SCORE "score"   /* double 0-1: the detector's best confidence */
 
 /* ---- identify-face-error fields (also the ERROR/WARNING details) ---- */
 /* PROVIDER, REQUEST_ID, TASK_ID and STREAM_ID as above, and: */

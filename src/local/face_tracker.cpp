@@ -7,24 +7,7 @@
 
 namespace idf::local {
 
-double intersection_over_union(const Box &a, const Box &b) {
-  const double left = std::max(a.x, b.x);
-  const double top = std::max(a.y, b.y);
-  const double right = std::min(a.x + a.width, b.x + b.width);
-  const double bottom = std::min(a.y + a.height, b.y + b.height);
-  if (right <= left || bottom <= top) return 0.0;
-  const double intersection = (right - left) * (bottom - top);
-  const double united = a.area() + b.area() - intersection;
-  return united > 0 ? intersection / united : 0.0;
-}
-
 namespace {
-
-double intersection_area(const Box &a, const Box &b) {
-  const double w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
-  const double h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
-  return (w > 0 && h > 0) ? w * h : 0.0;
-}
 
 // Distance between the centres in units of the boxes' mean size.
 double relative_centre_distance(const Box &a, const Box &b) {
@@ -33,30 +16,69 @@ double relative_centre_distance(const Box &a, const Box &b) {
   return std::hypot(a.centre_x() - b.centre_x(), a.centre_y() - b.centre_y()) / size;
 }
 
+uint64_t midpoint(uint64_t a, uint64_t b) {
+  return a + (b - a) / 2;
+}
+
+double lerp(double a, double b, double f) {
+  return a + (b - a) * f;
+}
+
+Detection interpolate(const Detection &a, const Detection &b, double f) {
+  Detection out;
+  out.box = {lerp(a.box.x, b.box.x, f), lerp(a.box.y, b.box.y, f), lerp(a.box.width, b.box.width, f),
+             lerp(a.box.height, b.box.height, f)};
+  out.score = lerp(a.score, b.score, f);
+  for (size_t k = 0; k < kKeypointCount; k++)
+    out.keypoints[k] = {lerp(a.keypoints[k].x, b.keypoints[k].x, f), lerp(a.keypoints[k].y, b.keypoints[k].y, f)};
+  return out;
+}
+
 }  // namespace
 
 FaceTracker::FaceTracker(TrackerConfig config) : config_(config) {}
 
-bool FaceTracker::continues(const Box &previous, const Box &detection) const {
-  // Both boxes must be of a similar size: a face does not double in size
-  // between two samples a fraction of a second apart.
-  const double ratio = detection.area() / std::max(previous.area(), 1e-9);
-  if (ratio > 4.0 || ratio < 0.25) return false;
-  return intersection_over_union(previous, detection) >= config_.min_iou ||
-         relative_centre_distance(previous, detection) <= config_.max_centre_distance;
+Box FaceTracker::predict(const Track &track, uint64_t time_ns) const {
+  if (time_ns <= track.last_seen_ns) return track.box;
+  const double seconds =
+      static_cast<double>(std::min(time_ns - track.last_seen_ns, config_.max_prediction_ns)) / kNsPerSecond;
+  Box box = track.box;
+  box.x += track.velocity[0] * seconds;
+  box.y += track.velocity[1] * seconds;
+  box.width = std::max(box.width + track.velocity[2] * seconds, track.box.width / 2);
+  box.height = std::max(box.height + track.velocity[3] * seconds, track.box.height / 2);
+  return box;
 }
 
-std::vector<size_t> FaceTracker::distinct(const std::vector<Box> &detections) const {
+// A detection continues a track when it is near where the face was last
+// seen or where its motion takes it: both are tried, since a face may stop.
+bool FaceTracker::continues(const Track &track, uint64_t time_ns, const Box &detection, double *cost) const {
+  bool found = false;
+  double best = INFINITY;
+  for (const Box &expected : {predict(track, time_ns), track.box}) {
+    const double ratio = detection.area() / std::max(expected.area(), 1e-9);
+    if (ratio > config_.max_area_ratio || ratio < 1.0 / config_.max_area_ratio) continue;
+    const double distance = relative_centre_distance(expected, detection);
+    if (intersection_over_union(expected, detection) >= config_.min_iou || distance <= config_.max_centre_distance) {
+      found = true;
+      best = std::min(best, distance);
+    }
+  }
+  if (cost) *cost = best;
+  return found;
+}
+
+std::vector<size_t> FaceTracker::distinct(const std::vector<Detection> &detections) const {
   std::vector<size_t> by_area(detections.size());
   std::iota(by_area.begin(), by_area.end(), 0);
   std::stable_sort(by_area.begin(), by_area.end(),
-                   [&](size_t a, size_t b) { return detections[a].area() > detections[b].area(); });
+                   [&](size_t a, size_t b) { return detections[a].box.area() > detections[b].box.area(); });
   std::vector<size_t> kept;
   for (size_t candidate : by_area) {
-    const Box &box = detections[candidate];
+    const Box &box = detections[candidate].box;
     if (box.width <= 0 || box.height <= 0) continue;
     const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](size_t larger) {
-      const Box &other = detections[larger];
+      const Box &other = detections[larger].box;
       return intersection_over_union(box, other) >= config_.duplicate_iou ||
              intersection_area(box, other) >= config_.duplicate_containment * box.area();
     });
@@ -65,96 +87,135 @@ std::vector<size_t> FaceTracker::distinct(const std::vector<Box> &detections) co
   return kept;
 }
 
-bool FaceTracker::same_faces(const std::vector<Box> &a, const std::vector<Box> &b) const {
-  const std::vector<size_t> kept_a = distinct(a), kept_b = distinct(b);
-  if (kept_a.size() != kept_b.size()) return false;
-  // Greedy one-to-one matching, closest first, as in add_sample().
-  std::vector<std::tuple<double, size_t, size_t>> pairs;
-  for (size_t i : kept_a)
-    for (size_t j : kept_b)
-      if (continues(a[i], b[j])) pairs.emplace_back(relative_centre_distance(a[i], b[j]), i, j);
-  std::sort(pairs.begin(), pairs.end());
-  std::vector<bool> used_a(a.size(), false), used_b(b.size(), false);
-  size_t matched = 0;
-  for (const auto &[distance, i, j] : pairs) {
-    if (used_a[i] || used_b[j]) continue;
-    used_a[i] = used_b[j] = true;
-    matched++;
-  }
-  return matched == kept_a.size();
+bool FaceTracker::reachable(const Track &track, uint64_t time_ns) const {
+  return track.open && (time_ns <= track.last_seen_ns || time_ns - track.last_seen_ns <= config_.max_gap_ns);
 }
 
-std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<Box> &detections) {
-  std::vector<size_t> keys(detections.size(), kSuppressed);
+std::vector<std::pair<size_t, size_t>> FaceTracker::associate(uint64_t time_ns,
+                                                              const std::vector<Detection> &detections,
+                                                              const std::vector<size_t> &kept) const {
+  std::vector<std::tuple<double, size_t, size_t>> pairs;
+  for (size_t t = 0; t < tracks_.size(); t++) {
+    if (!reachable(tracks_[t], time_ns)) continue;
+    for (size_t d : kept) {
+      double cost = 0;
+      if (continues(tracks_[t], time_ns, detections[d].box, &cost)) pairs.emplace_back(cost, t, d);
+    }
+  }
+  std::sort(pairs.begin(), pairs.end());
+  std::vector<bool> track_used(tracks_.size(), false), detection_used(detections.size(), false);
+  std::vector<std::pair<size_t, size_t>> matched;
+  for (const auto &[cost, t, d] : pairs) {
+    if (track_used[t] || detection_used[d]) continue;
+    track_used[t] = detection_used[d] = true;
+    matched.emplace_back(t, d);
+  }
+  return matched;
+}
 
-  // 1. Drop a detection that repeats a larger one of the same frame.
+void FaceTracker::close(size_t key) {
+  Track &track = tracks_[key];
+  if (!track.open) return;
+  track.open = false;
+  if (!track.spells.empty() && !track.spells.back().end_ns && track.first_miss_ns)
+    track.spells.back().end_ns = midpoint(track.last_seen_ns, *track.first_miss_ns);
+  if (!track.id) discarded_.push_back(key);
+}
+
+std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<Detection> &detections) {
+  std::vector<size_t> keys(detections.size(), kSuppressed);
   const std::vector<size_t> kept = distinct(detections);
 
-  // 2. Tracks unseen for longer than the allowed gap are over for good.
+  // Tracks unseen for longer than the allowed gap are over for good.
   for (size_t key = 0; key < tracks_.size(); key++) {
     Track &track = tracks_[key];
-    if (track.open && time_ns > track.last_seen_ns && time_ns - track.last_seen_ns > config_.max_gap_ns) {
-      track.open = false;
-      if (track.samples < config_.min_samples) discarded_.push_back(key);
+    if (track.open && !reachable(track, time_ns)) {
+      if (!track.first_miss_ns) track.first_miss_ns = time_ns;
+      close(key);
     }
   }
 
-  // 3. Greedy association, closest pairs first.
-  struct Pair {
-    double distance;
-    double iou;
-    size_t track;
-    size_t detection;
-  };
-  std::vector<Pair> pairs;
-  for (size_t t = 0; t < tracks_.size(); t++) {
-    for (size_t d : kept) {
-      if (tracks_[t].open && continues(tracks_[t].box, detections[d]))
-        pairs.push_back({relative_centre_distance(tracks_[t].box, detections[d]),
-                         intersection_over_union(tracks_[t].box, detections[d]), t, d});
-    }
-  }
-  std::sort(pairs.begin(), pairs.end(), [](const Pair &a, const Pair &b) {
-    return std::tie(a.distance, b.iou, a.track, a.detection) < std::tie(b.distance, a.iou, b.track, b.detection);
-  });
+  const uint64_t spell_start = last_sample_ns_ ? midpoint(*last_sample_ns_, time_ns) : 0;
   std::vector<bool> track_matched(tracks_.size(), false);
-  for (const auto &pair : pairs) {
-    if (track_matched[pair.track] || keys[pair.detection] != kSuppressed) continue;
-    track_matched[pair.track] = true;
-    keys[pair.detection] = pair.track;
-    Track &track = tracks_[pair.track];
-    track.box = detections[pair.detection];
+  std::vector<size_t> confirmed_now;
+  for (const auto &[t, d] : associate(time_ns, detections, kept)) {
+    track_matched[t] = true;
+    keys[d] = t;
+    Track &track = tracks_[t];
+    const Detection &detection = detections[d];
+    if (time_ns > track.last_seen_ns) {
+      const double seconds = static_cast<double>(time_ns - track.last_seen_ns) / kNsPerSecond;
+      const double measured[4] = {(detection.box.x - track.box.x) / seconds, (detection.box.y - track.box.y) / seconds,
+                                  (detection.box.width - track.box.width) / seconds,
+                                  (detection.box.height - track.box.height) / seconds};
+      // Smoothed, so that one jittery detection does not throw it off.
+      for (int i = 0; i < 4; i++)
+        track.velocity[i] = track.samples >= 2 ? (track.velocity[i] + measured[i]) / 2 : measured[i];
+    }
+    if (track.first_miss_ns) {
+      // Back after a gap within the allowed one: a new visible spell.
+      track.spells.back().end_ns = midpoint(track.last_seen_ns, *track.first_miss_ns);
+      track.spells.push_back({spell_start, std::nullopt, {}});
+      track.first_miss_ns.reset();
+    }
+    track.box = detection.box;
     track.last_seen_ns = time_ns;
-    track.first_miss_ns.reset();
     track.samples++;
+    track.spells.back().observed.push_back({time_ns, detection});
+    if (detection.box.area() > track.largest.box.area()) track.largest = detection;
+    track.best_score = std::max(track.best_score, detection.score);
+    if (!track.id && track.samples >= config_.min_samples) confirmed_now.push_back(t);
   }
 
-  // 4. Open tracks not seen now: remember where they stopped being visible.
-  for (size_t t = 0; t < tracks_.size(); t++) {
+  // Open tracks not seen now: remember where they stopped being visible.
+  for (size_t t = 0; t < track_matched.size(); t++) {
     Track &track = tracks_[t];
     if (track.open && !track_matched[t] && !track.first_miss_ns && time_ns > track.last_seen_ns)
       track.first_miss_ns = time_ns;
   }
 
-  // 5. Every other detection starts a new track.
+  // Every other detection starts a new track.
   for (size_t d : kept) {
     if (keys[d] != kSuppressed) continue;
     Track track;
-    track.first_box = track.box = detections[d];
+    track.first_box = track.box = detections[d].box;
     track.first_seen_ns = track.last_seen_ns = time_ns;
     track.sample_before_ns = last_sample_ns_;
     track.samples = 1;
+    track.largest = detections[d];
+    track.best_score = detections[d].score;
+    track.spells.push_back({spell_start, std::nullopt, {{time_ns, detections[d]}}});
     keys[d] = tracks_.size();
     tracks_.push_back(track);
+    if (config_.min_samples <= 1) confirmed_now.push_back(keys[d]);
   }
+
+  // Ids in order of confirmation; faces confirmed together left to right,
+  // then top to bottom.
+  std::stable_sort(confirmed_now.begin(), confirmed_now.end(), [&](size_t a, size_t b) {
+    const Track &ta = tracks_[a], &tb = tracks_[b];
+    return std::tie(ta.first_seen_ns, ta.first_box.x, ta.first_box.y) <
+           std::tie(tb.first_seen_ns, tb.first_box.x, tb.first_box.y);
+  });
+  for (size_t key : confirmed_now) tracks_[key].id = next_id_++;
 
   last_sample_ns_ = time_ns;
   sample_count_++;
   return keys;
 }
 
-bool FaceTracker::is_confirmed(size_t key) const {
-  return key < tracks_.size() && tracks_[key].samples >= config_.min_samples;
+void FaceTracker::cut(uint64_t time_ns) {
+  for (size_t key = 0; key < tracks_.size(); key++) {
+    Track &track = tracks_[key];
+    if (!track.open) continue;
+    if (!track.first_miss_ns) track.first_miss_ns = std::max(time_ns, track.last_seen_ns);
+    close(key);
+  }
+}
+
+std::optional<std::string> FaceTracker::face_id(size_t key) const {
+  if (key >= tracks_.size() || !tracks_[key].id) return std::nullopt;
+  return std::to_string(*tracks_[key].id);
 }
 
 std::vector<size_t> FaceTracker::take_discarded() {
@@ -165,31 +226,111 @@ std::vector<size_t> FaceTracker::take_discarded() {
 
 std::vector<TrackedFace> FaceTracker::faces(uint64_t clip_end_ns) const {
   std::vector<size_t> confirmed;
-  for (size_t key = 0; key < tracks_.size(); key++) {
-    if (is_confirmed(key)) confirmed.push_back(key);
-  }
-  // Ids follow the order of first appearance; faces appearing together are
-  // numbered left to right, then top to bottom.
-  std::stable_sort(confirmed.begin(), confirmed.end(), [&](size_t a, size_t b) {
-    const Track &ta = tracks_[a], &tb = tracks_[b];
-    return std::tie(ta.first_seen_ns, ta.first_box.x, ta.first_box.y) <
-           std::tie(tb.first_seen_ns, tb.first_box.x, tb.first_box.y);
-  });
+  for (size_t key = 0; key < tracks_.size(); key++)
+    if (tracks_[key].id) confirmed.push_back(key);
+  std::sort(confirmed.begin(), confirmed.end(), [&](size_t a, size_t b) { return *tracks_[a].id < *tracks_[b].id; });
 
   std::vector<TrackedFace> faces;
   for (size_t key : confirmed) {
     const Track &track = tracks_[key];
     TrackedFace face;
-    face.id = std::to_string(faces.size());
+    face.id = std::to_string(*track.id);
     face.track_key = key;
     face.samples = track.samples;
-    face.start_ns =
-        track.sample_before_ns ? *track.sample_before_ns + (track.first_seen_ns - *track.sample_before_ns) / 2 : 0;
-    face.end_ns = track.first_miss_ns ? track.last_seen_ns + (*track.first_miss_ns - track.last_seen_ns) / 2
+    face.start_ns = track.sample_before_ns ? midpoint(*track.sample_before_ns, track.first_seen_ns) : 0;
+    face.end_ns = track.first_miss_ns ? midpoint(track.last_seen_ns, *track.first_miss_ns)
                                       : std::max(clip_end_ns, track.last_seen_ns);
+    face.largest = track.largest;
+    face.best_score = track.best_score;
     faces.push_back(face);
   }
   return faces;
+}
+
+std::vector<FaceMark> FaceTracker::marks_at(uint64_t time_ns) const {
+  std::vector<FaceMark> marks;
+  for (size_t key = 0; key < tracks_.size(); key++) {
+    const Track &track = tracks_[key];
+    if (!track.id) continue;
+    for (const Spell &spell : track.spells) {
+      if (spell.observed.empty() || time_ns < spell.start_ns) continue;
+      // An unfinished spell reaches half way to the first sample without
+      // the face, or as far as it was seen.
+      uint64_t end = track.last_seen_ns;
+      if (spell.end_ns)
+        end = *spell.end_ns;
+      else if (track.first_miss_ns)
+        end = midpoint(track.last_seen_ns, *track.first_miss_ns);
+      if (time_ns > end) continue;
+      FaceMark mark;
+      mark.id = std::to_string(*track.id);
+      mark.track_key = key;
+      const auto &observed = spell.observed;
+      auto after = std::lower_bound(observed.begin(), observed.end(), time_ns,
+                                    [](const Observation &o, uint64_t t) { return o.time_ns < t; });
+      if (after == observed.end()) {
+        mark.detection = observed.back().detection;
+        mark.interpolated = observed.back().time_ns != time_ns;
+      } else if (after->time_ns == time_ns || after == observed.begin()) {
+        mark.detection = after->detection;
+        mark.interpolated = after->time_ns != time_ns;
+      } else {
+        const auto before = std::prev(after);
+        const double f = static_cast<double>(time_ns - before->time_ns) / (after->time_ns - before->time_ns);
+        mark.detection = interpolate(before->detection, after->detection, f);
+        mark.interpolated = true;
+      }
+      marks.push_back(mark);
+      break;
+    }
+  }
+  return marks;
+}
+
+void FaceTracker::forget_before(uint64_t time_ns) {
+  for (Track &track : tracks_) {
+    auto &spells = track.spells;
+    // Whole spells that ended before: only their place in time matters.
+    for (Spell &spell : spells) {
+      if (spell.end_ns && *spell.end_ns < time_ns) {
+        spell.observed.clear();
+        spell.observed.shrink_to_fit();
+        continue;
+      }
+      // Keep the last detection at or before `time_ns` for interpolation.
+      auto &observed = spell.observed;
+      auto first_needed = std::upper_bound(observed.begin(), observed.end(), time_ns,
+                                           [](uint64_t t, const Observation &o) { return t < o.time_ns; });
+      if (first_needed != observed.begin()) observed.erase(observed.begin(), std::prev(first_needed));
+    }
+    spells.erase(std::remove_if(spells.begin(), spells.end(),
+                                [&](const Spell &spell) { return spell.end_ns && *spell.end_ns < time_ns; }),
+                 spells.end());
+  }
+}
+
+bool FaceTracker::same_faces(uint64_t time_ns, const std::vector<Detection> &detections) const {
+  size_t seen_last = 0;
+  for (const Track &track : tracks_)
+    if (track.open && last_sample_ns_ && track.last_seen_ns == *last_sample_ns_) seen_last++;
+  const std::vector<size_t> kept = distinct(detections);
+  if (kept.size() != seen_last) return false;
+  size_t matched = 0;
+  for (const auto &[t, d] : associate(time_ns, detections, kept))
+    if (tracks_[t].last_seen_ns == *last_sample_ns_) matched++;
+  return matched == kept.size();
+}
+
+std::vector<Box> FaceTracker::unmatched(uint64_t time_ns, const std::vector<Detection> &detections) const {
+  std::vector<bool> matched(tracks_.size(), false);
+  for (const auto &[t, d] : associate(time_ns, detections, distinct(detections))) matched[t] = true;
+  std::vector<Box> boxes;
+  for (size_t t = 0; t < tracks_.size(); t++) {
+    const Track &track = tracks_[t];
+    const bool seen_last = last_sample_ns_ && track.last_seen_ns == *last_sample_ns_;
+    if (!matched[t] && reachable(track, time_ns) && (track.id || seen_last)) boxes.push_back(predict(track, time_ns));
+  }
+  return boxes;
 }
 
 }  // namespace idf::local

@@ -1,17 +1,16 @@
-// provider=local: decodes the clip with a GStreamer pipeline of its own,
-// detects frontal faces with OpenCV's Haar cascades in a reduced copy of
-// sampled frames and tracks them with FaceTracker.
+// provider=local: decodes the clip with a GStreamer pipeline of its own and
+// hands sampled frames to the FaceAnalyser (BlazeFace through OpenCV's DNN
+// module, tracking, shot cuts, face pictures), which issue-10 style callers
+// can also feed with the buffers flowing through the element.
 //
 // Threads of one analysis:
-//  - the engine's worker thread builds and owns the pipeline, runs face
-//    detection and tracking, writes the face images and calls the callbacks;
+//  - the engine's worker thread builds and owns the pipeline, runs the
+//    analyser, writes the face images and calls the callbacks;
 //  - GStreamer's streaming threads decode. A pad probe behind the decoder lets
 //    through only one frame per kSampleIntervalNs (8 a second), the appsink
 //    callback copies that frame's planes into a small bounded queue (blocking
 //    when detection is behind: no frame is ever dropped for lack of time) and
 //    returns the decoder's buffer at once.
-// Detection runs on every 4th sample; the samples in between are detected
-// only when the faces changed from one such key sample to the next.
 //
 // The callbacks must not be blocked on a lock that the caller of cancel()
 // holds: cancel() waits for a callback that is already running.
@@ -50,13 +49,19 @@ bool LocalEngine::available() {
   return false;
 }
 
+std::optional<std::string> LocalEngine::unavailable_reason() {
+  return std::string(
+      "the plugin was built without the local engine (it needs OpenCV's dnn module, "
+      "libopencv-dnn-dev, at build time)");
+}
+
 // Without OpenCV the failure is reported synchronously, from start() itself.
 std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, ProgressFn, DoneFn done) {
   Failure failure;
   failure.kind = Failure::Kind::Local;
   failure.message = "provider=local cannot analyse " + options.uri +
-                    ": the plugin was built without the local engine (it needs OpenCV objdetect and the "
-                    "Haar cascades of opencv-data at build time)";
+                    ": the plugin was built without the local engine (it needs OpenCV's dnn module, "
+                    "libopencv-dnn-dev, at build time)";
   if (done) done(std::move(failure));
   return std::make_shared<UnavailableLocalEngine>();
 }
@@ -80,47 +85,28 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/objdetect.hpp>
 #include <thread>
 
-#include "face_tracker.h"
+#include "face_analyser.h"
+#include "face_model.h"
 
 namespace idf {
 
 namespace {
 
-using local::Box;
-using local::FaceTracker;
+using local::AnalyserConfig;
+using local::FaceAnalyser;
+using local::FoundFace;
+using local::FrameView;
 
 // Frames are sampled 8 times a second; boundaries land within half a sample
 // interval (~63 ms) of the truth.
 constexpr uint64_t kSampleIntervalNs = kNsPerSecond / 8;
-// Detection runs on every 4th sample ("key samples", 2 a second). Only when
-// two consecutive key samples disagree about the faces does it also run on
-// the samples between them, which were kept for that. Steady scenes thus
-// cost a quarter of the detections, at the full sampling accuracy.
-constexpr uint64_t kKeySampleIntervalNs = kNsPerSecond / 2;
-// Upper bound of samples kept between key samples (frames without
-// timestamps could otherwise pile up).
-constexpr size_t kMaxSamplesBetweenKeys = 8;
-// Frames are shrunk so that their longer side has at most this many pixels
-// before detection. With the cascades' 24 px window, the smallest face found
-// is 1/16 of the frame's longer side (120 px in 1080p, 80 px in 720p).
-constexpr int kDetectionLongSide = 384;
-// Haar cascade parameters: 20 % between scales halves the work of the usual
-// 10 % and still finds every frontal face; 4 neighbours keep textures from
-// passing as faces.
-constexpr double kDetectionScaleStep = 1.2;
-constexpr int kDetectionMinNeighbours = 4;
 // Sampled frames waiting for the worker. Small: each is a full-size copy.
 constexpr size_t kMaxQueuedFrames = 2;
-// Face screenshots include this much of the face's size around it.
-constexpr double kCropMargin = 0.3;
 constexpr auto kProgressMinInterval = std::chrono::milliseconds(500);
 constexpr double kProgressMinStep = 0.05;
 constexpr auto kWorkerPollInterval = std::chrono::milliseconds(100);
-
-const char *const kCascadeFiles[] = {"haarcascade_frontalface_alt2.xml", "haarcascade_frontalface_default.xml"};
 
 // Owning references to GStreamer objects.
 struct GstObjectUnref {
@@ -162,26 +148,11 @@ Failure local_failure(std::string message) {
   return failure;
 }
 
-// One sampled frame: full-size I420 planes (for the face screenshots) and
-// its stream time.
+// One sampled frame: its own copy of the I420 planes, and its stream time.
 struct SampledFrame {
   uint64_t time_ns = 0;
   double pixel_aspect = 1.0;
   cv::Mat y, u, v;
-};
-
-// Faces found in a frame, in pixels of the reduced picture they were
-// detected in.
-struct Detections {
-  std::vector<Box> boxes;
-  int picture_width = 0;
-  int picture_height = 0;
-};
-
-// The screenshot kept for a track: that of its largest detection.
-struct BestCrop {
-  double area = 0;  // of the detection, in detection pixels
-  cv::Mat bgr;
 };
 
 // State shared by the engine handle and its worker thread; the worker holds
@@ -220,16 +191,12 @@ class Session {
   std::optional<Failure> failure_from_message(GstMessage *message);
 
   // --- analysis ---
-  std::optional<Failure> load_cascade();
+  std::optional<Failure> load_analyser();
   Outcome analyse();
-  void analyse_sample(SampledFrame frame, bool force_key);
-  Detections detect(const SampledFrame &frame);
-  void track(const SampledFrame &frame, const Detections &detections);
-  void keep_crop(const SampledFrame &frame, const Detections &detections, size_t index, size_t key);
   void report_progress(uint64_t time_ns);
   void emit_progress(double fraction);
   std::optional<uint64_t> query_duration();
-  Outcome write_result(Result result, const std::vector<size_t> &track_keys);
+  Outcome write_result(Result result, const std::vector<FoundFace> &found);
   void remove_written_images();
   bool cancelled() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -260,12 +227,7 @@ class Session {
   std::atomic<uint64_t> next_sample_ns_{0};     // decoder probe only
   std::atomic<bool> sampled_any_{false};        // decoder probe only
   std::atomic<uint64_t> last_frame_end_ns_{0};  // decoder probe only
-  cv::CascadeClassifier cascade_;
-  FaceTracker tracker_;
-  std::vector<SampledFrame> since_key_;  // samples after the last key sample
-  std::optional<uint64_t> last_key_ns_;
-  std::vector<Box> last_key_boxes_;
-  std::map<size_t, BestCrop> crops_;  // by track key
+  std::unique_ptr<FaceAnalyser> analyser_;
   std::optional<uint64_t> duration_ns_;
   std::chrono::steady_clock::time_point last_progress_time_;
   double last_progress_ = -1;
@@ -518,19 +480,16 @@ std::optional<Failure> Session::failure_from_message(GstMessage *message) {
 
 // ---------------------------------------------------------------- analysis
 
-std::optional<Failure> Session::load_cascade() {
-  std::string tried;
-  for (const char *file : kCascadeFiles) {
-    const std::string path = std::string(IDF_CASCADE_DIR) + "/" + file;
-    if (!g_file_test(path.c_str(), G_FILE_TEST_EXISTS)) continue;
-    try {
-      if (cascade_.load(path)) return std::nullopt;
-    } catch (const cv::Exception &) {
-    }
-    tried += (tried.empty() ? "" : ", ") + path;
+std::optional<Failure> Session::load_analyser() {
+  std::string error;
+  const std::string model = local::locate_face_model(&error, options_.face_model);
+  if (!model.empty()) {
+    AnalyserConfig config;
+    config.sample_interval_ns = kSampleIntervalNs;
+    analyser_ = FaceAnalyser::create(model, config, &error);
   }
-  return local_failure("cannot analyse " + options_.uri + ": no usable face detector in " IDF_CASCADE_DIR +
-                       std::string(tried.empty() ? " (install opencv-data)" : " (cannot load " + tried + ")"));
+  if (!analyser_) return local_failure("cannot analyse " + options_.uri + ": " + error);
+  return std::nullopt;
 }
 
 std::optional<uint64_t> Session::query_duration() {
@@ -565,93 +524,8 @@ void Session::emit_progress(double fraction) {
   if (progress_) progress_(fraction);
 }
 
-// Key samples are detected at once; the samples between two key samples
-// only when the faces changed from one key sample to the next.
-void Session::analyse_sample(SampledFrame frame, bool force_key) {
-  const bool key = force_key || !last_key_ns_ ||
-                   frame.time_ns + kSampleIntervalNs / 2 >= *last_key_ns_ + kKeySampleIntervalNs ||
-                   since_key_.size() >= kMaxSamplesBetweenKeys;
-  if (!key) {
-    since_key_.push_back(std::move(frame));
-    return;
-  }
-  const Detections detections = detect(frame);
-  if (!since_key_.empty() && !tracker_.same_faces(last_key_boxes_, detections.boxes)) {
-    for (const auto &between : since_key_) track(between, detect(between));
-  }
-  since_key_.clear();
-  track(frame, detections);
-  last_key_ns_ = frame.time_ns;
-  last_key_boxes_ = detections.boxes;
-}
-
-Detections Session::detect(const SampledFrame &frame) {
-  Detections detections;
-  const int width = frame.y.cols, height = frame.y.rows;
-  if (width < 2 || height < 2) return detections;
-  // Undo non-square pixels while shrinking, so that faces keep their shape.
-  const double display_width = width * frame.pixel_aspect;
-  const double scale = std::min(1.0, kDetectionLongSide / std::max(display_width, static_cast<double>(height)));
-  detections.picture_width = std::max(1, static_cast<int>(std::lround(display_width * scale)));
-  detections.picture_height = std::max(1, static_cast<int>(std::lround(height * scale)));
-  cv::Mat small;
-  // No histogram equalisation: it amplifies noise, which costs time and
-  // brings false detections, for no gain on frontal faces.
-  cv::resize(frame.y, small, cv::Size(detections.picture_width, detections.picture_height), 0, 0, cv::INTER_AREA);
-
-  std::vector<cv::Rect> rects;
-  cascade_.detectMultiScale(small, rects, kDetectionScaleStep, kDetectionMinNeighbours);
-  for (const auto &rect : rects)
-    detections.boxes.push_back({static_cast<double>(rect.x), static_cast<double>(rect.y),
-                                static_cast<double>(rect.width), static_cast<double>(rect.height)});
-  return detections;
-}
-
-void Session::track(const SampledFrame &frame, const Detections &detections) {
-  const std::vector<size_t> keys = tracker_.add_sample(frame.time_ns, detections.boxes);
-  for (size_t key : tracker_.take_discarded()) crops_.erase(key);
-  for (size_t i = 0; i < keys.size(); i++) {
-    if (keys[i] != FaceTracker::kSuppressed) keep_crop(frame, detections, i, keys[i]);
-  }
-}
-
-// Keeps, per track, the screenshot of its largest detection.
-void Session::keep_crop(const SampledFrame &frame, const Detections &detections, size_t index, size_t key) {
-  const Box &box = detections.boxes[index];
-  BestCrop &best = crops_[key];
-  if (!best.bgr.empty() && box.area() <= best.area) return;
-  const int width = frame.y.cols, height = frame.y.rows;
-  const double to_full_x = static_cast<double>(width) / detections.picture_width;
-  const double to_full_y = static_cast<double>(height) / detections.picture_height;
-  const double margin_x = box.width * kCropMargin, margin_y = box.height * kCropMargin;
-  // Even coordinates: chroma planes have half the resolution.
-  const int left = std::max(0, static_cast<int>((box.x - margin_x) * to_full_x)) & ~1;
-  const int top = std::max(0, static_cast<int>((box.y - margin_y) * to_full_y)) & ~1;
-  const int right = std::min(width, static_cast<int>(std::ceil((box.x + box.width + margin_x) * to_full_x))) & ~1;
-  const int bottom = std::min(height, static_cast<int>(std::ceil((box.y + box.height + margin_y) * to_full_y))) & ~1;
-  if (right - left < 2 || bottom - top < 2) return;
-  const int crop_width = right - left, crop_height = bottom - top;
-  // Reassemble a small I420 picture (Y, then U, then V, each contiguous)
-  // so that OpenCV converts only the face's region to colour.
-  cv::Mat i420(crop_height * 3 / 2, crop_width, CV_8UC1);
-  frame.y(cv::Rect(left, top, crop_width, crop_height)).copyTo(i420.rowRange(0, crop_height));
-  const cv::Rect chroma(left / 2, top / 2, crop_width / 2, crop_height / 2);
-  uchar *chroma_start = i420.ptr(crop_height);
-  cv::Mat u_target(chroma.height, chroma.width, CV_8UC1, chroma_start);
-  cv::Mat v_target(chroma.height, chroma.width, CV_8UC1, chroma_start + chroma.area());
-  frame.u(chroma).copyTo(u_target);
-  frame.v(chroma).copyTo(v_target);
-  cv::Mat bgr;
-  cv::cvtColor(i420, bgr, cv::COLOR_YUV2BGR_I420);
-  if (frame.pixel_aspect != 1.0)
-    cv::resize(bgr, bgr,
-               cv::Size(std::max(1, static_cast<int>(std::lround(crop_width * frame.pixel_aspect))), crop_height));
-  best.area = box.area();
-  best.bgr = std::move(bgr);
-}
-
 Outcome Session::analyse() {
-  if (auto failure = load_cascade()) return *failure;
+  if (auto failure = load_analyser()) return *failure;
   if (auto failure = build_pipeline()) {
     teardown_pipeline();
     return *failure;
@@ -690,9 +564,8 @@ Outcome Session::analyse() {
       }
     }
     if (frame) {
-      const uint64_t time_ns = frame->time_ns;
-      analyse_sample(std::move(*frame), false);
-      report_progress(time_ns);
+      analyser_->analyse(FrameView::i420(frame->y, frame->u, frame->v, frame->pixel_aspect), frame->time_ns);
+      report_progress(frame->time_ns);
     }
     for (auto &message : messages) {
       if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
@@ -724,17 +597,13 @@ Outcome Session::analyse() {
   if (was_cancelled) return local_failure("cancelled");
   if (failure) return *failure;
   // The last sample closes the clip: analyse what waits for a key sample.
-  if (!since_key_.empty()) {
-    SampledFrame last = std::move(since_key_.back());
-    since_key_.pop_back();
-    analyse_sample(std::move(last), true);
-  }
+  analyser_->flush();
 
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!video_linked_) return local_failure("cannot analyse " + options_.uri + ": it has no video stream");
   }
-  if (tracker_.sample_count() == 0)
+  if (analyser_->sample_count() == 0)
     return local_failure("cannot analyse " + options_.uri + ": no video frame could be decoded");
 
   const uint64_t clip_end_ns = duration ? *duration : last_frame_end_ns_.load();
@@ -745,21 +614,22 @@ Outcome Session::analyse() {
   result.task_id = "";
   result.final_unit_deduction = "0";
   result.video_url = options_.uri;
-  std::vector<size_t> track_keys;  // of each face, for its screenshot
-  for (const auto &tracked : tracker_.faces(clip_end_ns)) {
-    track_keys.push_back(tracked.track_key);
+  const std::vector<FoundFace> found = analyser_->faces(clip_end_ns);
+  for (const FoundFace &tracked : found) {
     Face face;
-    face.id = tracked.id;
-    face.start_ns = tracked.start_ns;
-    face.end_ns = tracked.end_ns;
+    face.id = tracked.tracked.id;
+    face.start_ns = tracked.tracked.start_ns;
+    face.end_ns = tracked.tracked.end_ns;
+    face.box = FaceBox{tracked.box.x, tracked.box.y, tracked.box.width, tracked.box.height};
+    face.score = tracked.tracked.best_score;
     result.faces.push_back(face);
   }
   clamp_faces_to_duration(result.faces, duration ? duration : std::optional<uint64_t>(clip_end_ns));
-  return write_result(std::move(result), track_keys);
+  return write_result(std::move(result), found);
 }
 
 // Writes one JPEG per face into <face_image_dir>/<session id>/.
-Outcome Session::write_result(Result result, const std::vector<size_t> &track_keys) {
+Outcome Session::write_result(Result result, const std::vector<FoundFace> &found) {
   if (result.faces.empty()) return result;
   session_dir_ = take_string(g_build_filename(options_.face_image_dir.c_str(), session_id_.c_str(), nullptr));
   if (g_mkdir_with_parents(session_dir_.c_str(), 0700) != 0) {
@@ -772,12 +642,12 @@ Outcome Session::write_result(Result result, const std::vector<size_t> &track_ke
     Face &face = result.faces[i];
     const std::string path =
         take_string(g_build_filename(session_dir_.c_str(), ("face-" + face.id + ".jpg").c_str(), nullptr));
-    const auto crop = crops_.find(track_keys[i]);
+    const cv::Mat &picture = found[i].picture_bgr;
     bool written = false;
     std::string reason = "no picture of the face was kept";
-    if (crop != crops_.end() && !crop->second.bgr.empty()) {
+    if (!picture.empty()) {
       try {
-        written = cv::imwrite(path, crop->second.bgr, {cv::IMWRITE_JPEG_QUALITY, 90});
+        written = cv::imwrite(path, picture, {cv::IMWRITE_JPEG_QUALITY, 90});
         reason = "the JPEG encoder failed";
       } catch (const cv::Exception &error) {
         reason = error.what();
@@ -857,11 +727,13 @@ class LocalEngineImpl : public LocalEngine {
 }  // namespace
 
 bool LocalEngine::available() {
-  for (const char *file : kCascadeFiles) {
-    const std::string path = std::string(IDF_CASCADE_DIR) + "/" + file;
-    if (g_file_test(path.c_str(), G_FILE_TEST_EXISTS)) return true;
-  }
-  return false;
+  return true;
+}
+
+std::optional<std::string> LocalEngine::unavailable_reason() {
+  std::string error;
+  if (local::locate_face_model(&error).empty()) return error;
+  return std::nullopt;
 }
 
 std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, ProgressFn progress, DoneFn done) {

@@ -1,4 +1,5 @@
-// FaceTracker on its own: the service's 1 s rule, id order, association.
+// FaceTracker on its own: the service's 1 s rule, ids given on
+// confirmation, motion, shot cuts, marks between samples.
 #include <glib.h>
 
 #include "local/face_tracker.h"
@@ -6,6 +7,7 @@
 using idf::kNsPerMs;
 using idf::kNsPerSecond;
 using idf::local::Box;
+using idf::local::Detection;
 using idf::local::FaceTracker;
 using idf::local::TrackedFace;
 
@@ -15,9 +17,20 @@ constexpr uint64_t kStep = 125 * kNsPerMs;  // 8 samples a second
 const Box kLeft{100, 100, 80, 80};
 const Box kRight{400, 120, 80, 80};
 
+std::vector<Detection> detections(const std::vector<Box> &boxes, double score = 0.9) {
+  std::vector<Detection> result;
+  for (const Box &box : boxes) {
+    Detection d;
+    d.box = box;
+    d.score = score;
+    result.push_back(d);
+  }
+  return result;
+}
+
 // Feeds samples every kStep from `from` to `to` (exclusive) with `boxes`.
 void feed(FaceTracker &tracker, uint64_t from, uint64_t to, const std::vector<Box> &boxes) {
-  for (uint64_t t = from; t < to; t += kStep) tracker.add_sample(t, boxes);
+  for (uint64_t t = from; t < to; t += kStep) tracker.add_sample(t, detections(boxes));
 }
 
 void test_gap_up_to_one_second_continues() {
@@ -49,7 +62,7 @@ void test_longer_gap_gives_new_id() {
   g_assert_cmpuint(faces[1].end_ns, ==, 4 * kNsPerSecond);
 }
 
-void test_ids_in_order_of_first_appearance() {
+void test_ids_in_order_of_confirmation() {
   FaceTracker tracker;
   // Right appears first, left later; then both at once in a second round.
   feed(tracker, 0, kNsPerSecond, {kRight});
@@ -61,14 +74,38 @@ void test_ids_in_order_of_first_appearance() {
   // 0: right from 0 s; 1: left from 1 s; 2 and 3 appear together at 4 s,
   // numbered left to right.
   g_assert_cmpuint(faces[0].start_ns, ==, 0);
+  g_assert_cmpfloat(faces[0].largest.box.x, ==, kRight.x);
   g_assert_cmpuint(faces[1].start_ns, ==, kNsPerSecond - kStep / 2);
   g_assert_cmpuint(faces[2].start_ns, ==, faces[3].start_ns);
+  g_assert_cmpfloat(faces[2].largest.box.x, ==, kLeft.x);
+  g_assert_cmpfloat(faces[3].largest.box.x, ==, kRight.x);
   for (size_t i = 0; i < faces.size(); i++) {
     const std::string expected_id = std::to_string(i);
     g_assert_cmpstr(faces[i].id.c_str(), ==, expected_id.c_str());
   }
-  const uint64_t left_key = faces[1].track_key;
-  g_assert_true(tracker.is_confirmed(left_key));
+}
+
+void test_id_is_known_at_confirmation_and_kept() {
+  FaceTracker tracker;
+  // A face seen once, then 0.75 s later again (so confirmed late), while
+  // another appears in between and is confirmed first: ids follow
+  // confirmation, and the id given at confirmation is the final one.
+  const auto first = tracker.add_sample(0, detections({kLeft}));
+  g_assert_false(tracker.face_id(first[0]).has_value());
+  feed(tracker, kStep, 6 * kStep, {});
+  const auto right_keys = tracker.add_sample(6 * kStep, detections({kRight}));
+  const auto both = tracker.add_sample(7 * kStep, detections({kRight}));
+  g_assert_cmpstr(tracker.face_id(both[0])->c_str(), ==, "0");
+  const auto left_back = tracker.add_sample(8 * kStep, detections({kRight, kLeft}));
+  g_assert_cmpuint(left_back[1], ==, first[0]);  // the same track, within 1 s
+  g_assert_cmpstr(tracker.face_id(first[0])->c_str(), ==, "1");
+  g_assert_cmpuint(right_keys[0], ==, both[0]);
+  const auto faces = tracker.faces(kNsPerSecond);
+  g_assert_cmpuint(faces.size(), ==, 2);
+  g_assert_cmpstr(faces[0].id.c_str(), ==, "0");
+  g_assert_cmpuint(faces[0].track_key, ==, both[0]);
+  g_assert_cmpstr(faces[1].id.c_str(), ==, "1");
+  g_assert_cmpuint(faces[1].start_ns, ==, 0);  // still from its first sample
 }
 
 void test_faces_at_different_places_are_different() {
@@ -84,7 +121,7 @@ void test_moving_face_is_followed() {
   FaceTracker tracker;
   Box box = kLeft;
   for (uint64_t t = 0; t < 3 * kNsPerSecond; t += kStep) {
-    tracker.add_sample(t, {box});
+    tracker.add_sample(t, detections({box}));
     box.x += 25;  // a fast pan: ~30% of the face per sample
     box.width += 1;
     box.height += 1;
@@ -92,10 +129,50 @@ void test_moving_face_is_followed() {
   g_assert_cmpuint(tracker.faces(3 * kNsPerSecond).size(), ==, 1);
 }
 
+// Steps of a face speeding up to 60 px a sample (75 % of its size: without
+// a prediction the boxes of two samples barely touch).
+const double kSpeedUp[] = {20, 40, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60};
+
+void test_motion_prediction_bridges_sparse_samples() {
+  // A second face comes to where the first one started: each keeps its id.
+  FaceTracker tracker;
+  Box mover{0, 300, 80, 80};
+  for (int i = 0; i < 16; i++) {
+    std::vector<Box> boxes = {mover};
+    if (i >= 4) boxes.push_back({0, 300, 80, 80});
+    tracker.add_sample(i * kStep, detections(boxes));
+    if (i < 15) mover.x += kSpeedUp[i];
+  }
+  auto faces = tracker.faces(2 * kNsPerSecond);
+  g_assert_cmpuint(faces.size(), ==, 2);
+  g_assert_cmpuint(faces[0].samples, ==, 16);
+  g_assert_cmpuint(faces[1].samples, ==, 12);
+
+  // The same motion then a sudden stop: the prediction overshoots, the
+  // last place holds the face.
+  FaceTracker stopping;
+  Box box{0, 0, 80, 80};
+  for (int i = 0; i < 8; i++) {
+    stopping.add_sample(i * kStep, detections({box}));
+    box.x += kSpeedUp[i];
+  }
+  box.x -= kSpeedUp[7];
+  feed(stopping, 8 * kStep, 16 * kStep, {box});
+  faces = stopping.faces(2 * kNsPerSecond);
+  g_assert_cmpuint(faces.size(), ==, 1);
+  g_assert_cmpuint(faces[0].samples, ==, 16);
+
+  // Without a prediction (a fresh track) such a jump is another face.
+  FaceTracker jump;
+  jump.add_sample(0, detections({{0, 0, 80, 80}}));
+  jump.add_sample(kStep, detections({{60, 0, 80, 80}}));
+  g_assert_cmpuint(jump.faces(kNsPerSecond).size(), ==, 0);
+}
+
 void test_single_sample_detections_are_ignored() {
   FaceTracker tracker;
   feed(tracker, 0, kNsPerSecond, {});
-  tracker.add_sample(kNsPerSecond, {kRight});  // a flash of a false positive
+  tracker.add_sample(kNsPerSecond, detections({kRight}));  // a flash of a false positive
   feed(tracker, kNsPerSecond + kStep, 3 * kNsPerSecond, {kLeft});
   const auto faces = tracker.faces(3 * kNsPerSecond);
   g_assert_cmpuint(faces.size(), ==, 1);
@@ -109,32 +186,104 @@ void test_single_sample_detections_are_ignored() {
 void test_duplicate_detections_are_one_face() {
   FaceTracker tracker;
   const Box inner{110, 110, 60, 60};  // the same face found at two scales
-  const auto keys = tracker.add_sample(0, {inner, kLeft});
+  const auto keys = tracker.add_sample(0, detections({inner, kLeft}));
   g_assert_cmpuint(keys[0], ==, FaceTracker::kSuppressed);
   g_assert_cmpuint(keys[1], !=, FaceTracker::kSuppressed);
-  tracker.add_sample(kStep, {kLeft, inner});
+  tracker.add_sample(kStep, detections({kLeft, inner}));
   g_assert_cmpuint(tracker.faces(kNsPerSecond).size(), ==, 1);
 }
 
 void test_flicker_within_gap_keeps_id() {
   FaceTracker tracker;
   // Seen in every third sample only: gaps of 0.25 s.
-  for (int i = 0; i < 40; i++) tracker.add_sample(i * kStep, i % 3 == 0 ? std::vector<Box>{kLeft} : std::vector<Box>{});
+  for (int i = 0; i < 40; i++)
+    tracker.add_sample(i * kStep, detections(i % 3 == 0 ? std::vector<Box>{kLeft} : std::vector<Box>{}));
   const auto faces = tracker.faces(40 * kStep);
   g_assert_cmpuint(faces.size(), ==, 1);
   g_assert_cmpuint(faces[0].samples, ==, 14);
 }
 
-void test_same_faces() {
+void test_cut_ends_every_face() {
   FaceTracker tracker;
+  feed(tracker, 0, 2 * kNsPerSecond, {kLeft, kRight});
+  // A cut before the sample at 2 s; another person where the left one was,
+  // and the right one's place empty.
+  tracker.cut(2 * kNsPerSecond);
+  feed(tracker, 2 * kNsPerSecond, 4 * kNsPerSecond, {kLeft});
+  const auto faces = tracker.faces(4 * kNsPerSecond);
+  g_assert_cmpuint(faces.size(), ==, 3);
+  // Both first faces end half way to the cut's sample; the new one starts there.
+  const uint64_t boundary = 2 * kNsPerSecond - kStep / 2;
+  g_assert_cmpuint(faces[0].end_ns, ==, boundary);
+  g_assert_cmpuint(faces[1].end_ns, ==, boundary);
+  g_assert_cmpstr(faces[2].id.c_str(), ==, "2");
+  g_assert_cmpuint(faces[2].start_ns, ==, boundary);
+  g_assert_cmpuint(faces[2].end_ns, ==, 4 * kNsPerSecond);
+  // A single sample before a cut does not become a face.
+  FaceTracker brief;
+  feed(brief, 0, kNsPerSecond, {});
+  brief.add_sample(kNsPerSecond, detections({kLeft}));
+  brief.cut(kNsPerSecond + kStep);
+  brief.add_sample(kNsPerSecond + kStep, detections({kLeft}));
+  g_assert_cmpuint(brief.faces(2 * kNsPerSecond).size(), ==, 0);
+  g_assert_cmpuint(brief.take_discarded().size(), ==, 1);
+}
+
+void test_same_faces_and_unmatched() {
+  FaceTracker tracker;
+  g_assert_true(tracker.same_faces(0, {}));
+  feed(tracker, 0, 2 * kStep, {kLeft, kRight});
   const Box left_moved{110, 104, 82, 82};
-  g_assert_true(tracker.same_faces({}, {}));
-  g_assert_true(tracker.same_faces({kLeft, kRight}, {kRight, left_moved}));
-  g_assert_false(tracker.same_faces({kLeft}, {kLeft, kRight}));   // one appeared
-  g_assert_false(tracker.same_faces({kLeft, kRight}, {kRight}));  // one left
-  g_assert_false(tracker.same_faces({kLeft}, {kRight}));          // one replaced another
+  const uint64_t next = kNsPerSecond;
+  g_assert_true(tracker.same_faces(next, detections({kRight, left_moved})));
+  g_assert_false(tracker.same_faces(next, detections({kLeft})));                              // one left
+  g_assert_false(tracker.same_faces(next, detections({kLeft, kRight, {700, 100, 80, 80}})));  // one came
+  g_assert_false(tracker.same_faces(next, detections({kLeft, {700, 120, 80, 80}})));          // one replaced another
   // A duplicate of the same face does not count as another face.
-  g_assert_true(tracker.same_faces({kLeft}, {kLeft, Box{110, 110, 60, 60}}));
+  g_assert_true(tracker.same_faces(next, detections({kLeft, kRight, {110, 110, 60, 60}})));
+
+  // The right face is about to be lost: its predicted box.
+  const auto lost = tracker.unmatched(next, detections({kLeft}));
+  g_assert_cmpuint(lost.size(), ==, 1);
+  g_assert_cmpfloat_with_epsilon(lost[0].x, kRight.x, 1e-9);
+  g_assert_cmpuint(tracker.unmatched(next, detections({kLeft, kRight})).size(), ==, 0);
+}
+
+void test_marks_between_samples() {
+  FaceTracker tracker;
+  // Seen at 0 and 1 s (key samples), moving right by 40 px; unseen in the
+  // sample at 1.5 s, back at 1.875 s (a gap under 1 s: the same face).
+  tracker.add_sample(0, detections({{0, 0, 80, 80}}));
+  tracker.add_sample(kNsPerSecond, detections({{40, 0, 80, 80}}));
+  tracker.add_sample(1500 * kNsPerMs, {});
+  tracker.add_sample(1875 * kNsPerMs, detections({{40, 0, 80, 80}}));
+  tracker.add_sample(2 * kNsPerSecond, detections({{40, 0, 80, 80}}));
+
+  auto marks = tracker.marks_at(250 * kNsPerMs);
+  g_assert_cmpuint(marks.size(), ==, 1);
+  g_assert_cmpstr(marks[0].id.c_str(), ==, "0");
+  g_assert_true(marks[0].interpolated);
+  g_assert_cmpfloat_with_epsilon(marks[0].detection.box.x, 10, 1e-9);
+  marks = tracker.marks_at(kNsPerSecond);
+  g_assert_cmpuint(marks.size(), ==, 1);
+  g_assert_false(marks[0].interpolated);
+  // Up to half way to the sample without it; not during the gap.
+  g_assert_cmpuint(tracker.marks_at(1200 * kNsPerMs).size(), ==, 1);
+  g_assert_cmpuint(tracker.marks_at(1300 * kNsPerMs).size(), ==, 0);
+  g_assert_cmpuint(tracker.marks_at(1600 * kNsPerMs).size(), ==, 0);
+  // Back from half way between 1.5 s and 1.875 s, with the same id.
+  marks = tracker.marks_at(1700 * kNsPerMs);
+  g_assert_cmpuint(marks.size(), ==, 1);
+  g_assert_cmpstr(marks[0].id.c_str(), ==, "0");
+  // Not past the latest sample.
+  g_assert_cmpuint(tracker.marks_at(2100 * kNsPerMs).size(), ==, 0);
+  // Forgetting the past keeps what later times need.
+  tracker.forget_before(1800 * kNsPerMs);
+  g_assert_cmpuint(tracker.marks_at(1900 * kNsPerMs).size(), ==, 1);
+  const auto faces = tracker.faces(3 * kNsPerSecond);
+  g_assert_cmpuint(faces.size(), ==, 1);
+  g_assert_cmpuint(faces[0].start_ns, ==, 0);
+  g_assert_cmpuint(faces[0].end_ns, ==, 3 * kNsPerSecond);
 }
 
 void test_iou() {
@@ -150,13 +299,17 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/local/tracker/gap-up-to-1s-continues", test_gap_up_to_one_second_continues);
   g_test_add_func("/local/tracker/longer-gap-new-id", test_longer_gap_gives_new_id);
-  g_test_add_func("/local/tracker/id-order", test_ids_in_order_of_first_appearance);
+  g_test_add_func("/local/tracker/id-order", test_ids_in_order_of_confirmation);
+  g_test_add_func("/local/tracker/id-at-confirmation", test_id_is_known_at_confirmation_and_kept);
   g_test_add_func("/local/tracker/different-places", test_faces_at_different_places_are_different);
   g_test_add_func("/local/tracker/moving-face", test_moving_face_is_followed);
+  g_test_add_func("/local/tracker/motion-prediction", test_motion_prediction_bridges_sparse_samples);
   g_test_add_func("/local/tracker/single-sample-ignored", test_single_sample_detections_are_ignored);
   g_test_add_func("/local/tracker/duplicates", test_duplicate_detections_are_one_face);
   g_test_add_func("/local/tracker/flicker", test_flicker_within_gap_keeps_id);
-  g_test_add_func("/local/tracker/same-faces", test_same_faces);
+  g_test_add_func("/local/tracker/cut", test_cut_ends_every_face);
+  g_test_add_func("/local/tracker/same-faces", test_same_faces_and_unmatched);
+  g_test_add_func("/local/tracker/marks", test_marks_between_samples);
   g_test_add_func("/local/tracker/iou", test_iou);
   return g_test_run();
 }

@@ -26,6 +26,9 @@ void test_reports_failure_synchronously() {
   g_assert_cmpint(done_calls, ==, 1);
   g_assert_nonnull(strstr(message.c_str(), "built without the local engine"));
   g_assert_nonnull(strstr(message.c_str(), options.uri.c_str()));
+  const auto reason = idf::LocalEngine::unavailable_reason();
+  g_assert_true(reason.has_value());
+  g_assert_nonnull(strstr(reason->c_str(), "built without the local engine"));
   engine->cancel();
   engine->cancel();
   g_assert_cmpint(done_calls, ==, 1);

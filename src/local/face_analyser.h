@@ -1,0 +1,164 @@
+// The frames-to-faces part of provider=local, independent of where the
+// frames come from (the engine's own decoding, or buffers flowing through
+// the element): takes sampled frames in time order, detects faces with
+// BlazeFace where it pays, follows them with FaceTracker across samples and
+// shot cuts, and keeps for each face its best picture.
+//
+// Where detection runs. Every `key_interval_ns` (1 s) a key sample is
+// analysed fully: the whole frame letterboxed into the model's input, plus
+// square tiles as high as the frame (which see small faces 1.8x larger in a
+// 16:9 frame), tiles with a higher score threshold. The samples between two
+// key samples are kept (copied) and only analysed when the two key samples
+// disagree about the faces (one appeared, left, or moved unexpectedly), so
+// that boundaries still fall on the sampling grid; then with the whole
+// frame, plus the tiles where a face is being lost or the next key sample
+// found one. A shot cut (colour histograms, every sample) ends every face;
+// the samples on both sides of it are analysed. With key_interval_ns = 0
+// every sample is analysed at once (for live streams), tiles every
+// `tile_interval_ns` and where a face is being lost.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "face_tracker.h"
+#include "frame_view.h"
+#include "shot_cut_detector.h"
+
+namespace idf::local {
+
+class FaceDetector;
+
+struct AnalyserConfig {
+  double whole_frame_min_score = 0.5;
+  double tile_min_score = 0.7;
+  double tile_min_overlap = 0.2;
+  double suppression_iou = 0.3;  // weighted NMS
+  // Distance between key samples; 0: every sample is analysed at once.
+  uint64_t key_interval_ns = kNsPerSecond;
+  // With key_interval_ns = 0: how often all tiles are run.
+  uint64_t tile_interval_ns = kNsPerSecond;
+  // The sampling interval the caller uses (for rounding key times).
+  uint64_t sample_interval_ns = kNsPerSecond / 8;
+  // Samples kept between key samples at most (a frame copy each).
+  size_t max_samples_between_keys = 12;
+  // Face pictures include this much of the face's size around it.
+  double crop_margin = 0.3;
+  TrackerConfig tracker;
+  ShotCutConfig cuts;
+};
+
+// A face in an analysed sample, in that frame's pixels.
+struct SampleFace {
+  std::optional<std::string> id;  // once the face is confirmed
+  size_t track_key = 0;
+  Detection detection;
+  bool interpolated = false;  // not detected in this sample: between two
+};
+
+struct AnalysedSample {
+  uint64_t time_ns = 0;
+  bool cut_before = false;  // a shot cut lies between the previous sample and this one
+  bool detected = false;    // detection ran on it (else: interpolated)
+  std::vector<SampleFace> faces;
+};
+
+// A face of the final result.
+struct FoundFace {
+  TrackedFace tracked;  // id, interval, largest detection (frame pixels), best score
+  Box box;              // the largest detection's box, normalised to 0..1 of the frame
+  cv::Mat picture_bgr;  // where it was largest and most frontal, with a margin
+};
+
+struct AnalyserStats {
+  size_t samples = 0;           // given to analyse()
+  size_t samples_detected = 0;  // on which detection ran
+  size_t forward_passes = 0;    // of the model (whole frames and tiles)
+  size_t cuts = 0;
+};
+
+class FaceAnalyser {
+ public:
+  // Loads the model at `model_path`; nullptr, with the reason in `error`,
+  // when that fails.
+  static std::unique_ptr<FaceAnalyser> create(const std::string &model_path, AnalyserConfig config, std::string *error);
+  ~FaceAnalyser();
+
+  // Takes the sample at `time_ns` (stream time, non-decreasing). The frame
+  // is only read during the call (copied when it must wait for the next key
+  // sample). Returns the samples whose analysis became final, in time
+  // order: none while this one waits, or this one and those that waited.
+  // Throws std::invalid_argument for a frame whose planes do not match its
+  // format and size.
+  std::vector<AnalysedSample> analyse(const FrameView &frame, uint64_t time_ns);
+  // End of the stream: analyses the samples still waiting.
+  std::vector<AnalysedSample> flush();
+
+  // Detection alone on one frame, as on a key sample (the whole frame and,
+  // with `tiles`, all square tiles), merged: frame pixels. Does not touch
+  // the tracking state.
+  std::vector<Detection> detect(const FrameView &frame, bool tiles);
+
+  // The latest time the analysis is final up to (marks_at() answers for
+  // times up to it).
+  std::optional<uint64_t> analysed_until() const { return analysed_until_; }
+  // The confirmed faces visible at `time_ns`, boxes in frame pixels,
+  // interpolated between detections.
+  std::vector<FaceMark> marks_at(uint64_t time_ns) const { return tracker_.marks_at(time_ns); }
+  // Lets marks_at() forget what it needs no more for times before this.
+  void forget_before(uint64_t time_ns) { tracker_.forget_before(time_ns); }
+
+  // The faces found, by id, with their intervals up to `clip_end_ns`.
+  std::vector<FoundFace> faces(uint64_t clip_end_ns) const;
+  size_t sample_count() const { return tracker_.sample_count() + pending_.size(); }
+  const AnalyserStats &stats() const { return stats_; }
+
+ private:
+  struct Pending {
+    uint64_t time_ns = 0;
+    FrameView frame;  // owning copy
+    cv::Mat thumbnail;
+    bool cut_before = false;
+  };
+  // What the analyser keeps for a track besides the tracker's data.
+  struct TrackPicture {
+    double quality = -1;  // of the picture kept
+    cv::Mat bgr;
+    double largest_area = 0;  // of its detections, and the size of that frame
+    cv::Size largest_frame;
+  };
+
+  explicit FaceAnalyser(AnalyserConfig config);
+  std::vector<Detection> detect_whole(const FrameView &frame, const cv::Mat &thumbnail);
+  // Adds what the tiles find (all of them, or those around the boxes) to
+  // the whole frame's detections, and merges them.
+  std::vector<Detection> add_tiles(const FrameView &frame, std::vector<Detection> detections, bool all,
+                                   const std::vector<Box> &around);
+  std::vector<Detection> detect_key(const FrameView &frame, const cv::Mat &thumbnail, uint64_t time_ns);
+  AnalysedSample track(const FrameView &frame, uint64_t time_ns, bool cut_before,
+                       const std::vector<Detection> &detections);
+  void keep_picture(const FrameView &frame, size_t key, const Detection &detection);
+  // Settles the waiting samples against the key sample `key` (detected
+  // already): interpolated when nothing changed, else analysed; then the
+  // key sample. Without a key sample the last waiting one becomes it.
+  std::vector<AnalysedSample> settle(const Pending *key, const std::vector<Detection> &key_detections);
+  AnalysedSample interpolated(const Pending &pending) const;
+
+  AnalyserConfig config_;
+  std::unique_ptr<FaceDetector> detector_;
+  FaceTracker tracker_;
+  ShotCutDetector cuts_;
+  std::vector<Pending> pending_;
+  std::optional<uint64_t> last_key_ns_;
+  std::optional<uint64_t> last_tiles_ns_;
+  std::optional<uint64_t> analysed_until_;
+  std::map<size_t, TrackPicture> pictures_;  // by track key
+  AnalyserStats stats_;
+};
+
+}  // namespace idf::local

@@ -1,0 +1,55 @@
+// Hard cuts between consecutive samples, from colour histograms of small
+// copies of the frames: a cut changes the colours everywhere in the picture,
+// a moving face or an object entering changes them only in some places.
+#pragma once
+
+#include <array>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <vector>
+
+namespace idf::local {
+
+struct ShotCutConfig {
+  // Histogram distance (1 - intersection, 0..1) of the whole picture from
+  // which two samples belong to different shots...
+  double cut_distance = 0.55;
+  // ...or from which they may, if also this many of the picture's 3x3
+  // regions changed by more than `min_region_distance` (an object entering
+  // or leaving changes some regions, a cut nearly all).
+  double min_whole_distance = 0.3;
+  int min_changed_regions = 7;
+  double min_region_distance = 0.35;
+};
+
+class ShotCutDetector {
+ public:
+  explicit ShotCutDetector(ShotCutConfig config = {});
+
+  // Takes the next sample (a small RGB or BGR picture, CV_8UC3) and says
+  // whether a cut lies between it and the previous one.
+  bool next(const cv::Mat &picture);
+  // Distance of the whole pictures at the latest next(), and how many
+  // regions changed, for diagnostics.
+  double last_distance() const { return last_distance_; }
+  int last_changed_regions() const { return last_changed_regions_; }
+  void reset() { previous_.reset(); }
+
+  static constexpr int kRegions = 3;
+  static constexpr int kBins = 8;        // per channel
+  using Histogram = std::vector<float>;  // kBins^3, normalised to sum 1
+  struct Histograms {
+    Histogram whole;
+    std::array<Histogram, kRegions * kRegions> regions;
+  };
+  static Histograms histograms(const cv::Mat &picture);
+  static double distance(const Histogram &a, const Histogram &b);
+
+ private:
+  ShotCutConfig config_;
+  std::optional<Histograms> previous_;
+  double last_distance_ = 0;
+  int last_changed_regions_ = 0;
+};
+
+}  // namespace idf::local

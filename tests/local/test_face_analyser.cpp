@@ -1,0 +1,235 @@
+// The frame analyser fed directly with frames (as the element will feed it
+// the buffers flowing through it), and the shot-cut detector. Frames are
+// composed in memory from matplotlib's portrait of Grace Hopper.
+#include <glib.h>
+
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <set>
+
+#include "local/face_analyser.h"
+#include "local/face_model.h"
+#include "local/shot_cut_detector.h"
+#include "local_test_util.h"
+
+using namespace idf;
+using namespace idf::local;
+
+namespace {
+
+constexpr uint64_t kStep = kNsPerSecond / 8;
+
+const cv::Mat &portrait() {
+  static const cv::Mat picture = cv::imread(test::kPortraitPath);
+  if (picture.empty()) g_error("cannot read %s (python-matplotlib-data)", test::kPortraitPath);
+  return picture;
+}
+// The portrait's face, as labelled in tests/bench/face_eval_labels.json.
+const cv::Rect kPortraitFace(172, 142, 193, 193);
+
+// A textured 1280x720 background (blurred noise, tinted), the same for the
+// same seed.
+cv::Mat background(int seed, const cv::Scalar &tint) {
+  cv::Mat texture(720 / 4, 1280 / 4, CV_8UC3);
+  cv::RNG rng(seed);
+  rng.fill(texture, cv::RNG::UNIFORM, cv::Scalar::all(0), cv::Scalar::all(255));
+  cv::GaussianBlur(texture, texture, cv::Size(0, 0), 2);
+  cv::resize(texture, texture, cv::Size(1280, 720), 0, 0, cv::INTER_LINEAR);
+  cv::Mat tinted;
+  cv::addWeighted(texture, 0.5, cv::Mat(720, 1280, CV_8UC3, tint), 0.5, 0, tinted);
+  return tinted;
+}
+
+// The background with the portrait (optionally mirrored) at each of
+// `places`.
+cv::Mat frame_with(const cv::Mat &scene, const std::vector<cv::Point> &places, bool mirrored = false) {
+  cv::Mat frame = scene.clone();
+  cv::Mat picture = portrait();
+  if (mirrored) cv::flip(picture, picture, 1);
+  for (const cv::Point &place : places) {
+    const cv::Rect target = cv::Rect(place, picture.size()) & cv::Rect(0, 0, frame.cols, frame.rows);
+    picture(cv::Rect(0, 0, target.width, target.height)).copyTo(frame(target));
+  }
+  return frame;
+}
+
+// Shot cuts: a different picture everywhere is a cut; a face entering,
+// moving or leaving, or the light changing a little, is not.
+void test_shot_cuts() {
+  ShotCutDetector cuts;
+  const cv::Mat room = background(1, cv::Scalar(130, 140, 150)), garden = background(2, cv::Scalar(60, 160, 70));
+  auto next = [&](const cv::Mat &bgr, const char *what) {
+    cv::Mat small;
+    cv::resize(bgr, small, cv::Size(256, 144), 0, 0, cv::INTER_AREA);
+    cv::cvtColor(small, small, cv::COLOR_BGR2RGB);
+    const bool cut = cuts.next(small);
+    g_test_message("%s: distance %.3f, %d regions changed, %s", what, cuts.last_distance(), cuts.last_changed_regions(),
+                   cut ? "cut" : "no cut");
+    return cut;
+  };
+  g_assert_false(next(frame_with(room, {}), "first"));  // nothing to compare with
+  g_assert_false(next(frame_with(room, {{80, 60}}), "a face enters"));
+  g_assert_false(next(frame_with(room, {{200, 60}}), "it moves"));
+  g_assert_false(next(frame_with(room, {}), "it leaves"));
+  g_assert_false(next(frame_with(room, {{400, 60}}, true), "another enters"));
+  g_assert_false(next(frame_with(room + cv::Scalar::all(8), {{400, 60}}, true), "the light changes"));
+  // Cuts: another scene with a face at the same place, the same scene again.
+  g_assert_true(next(frame_with(garden, {{400, 60}}, true), "cut to the garden"));
+  g_assert_false(next(frame_with(garden, {{400, 60}}, true), "the garden still"));
+  g_assert_true(next(frame_with(room, {{400, 60}}), "cut back to the room"));
+  g_assert_cmpfloat(cuts.last_distance(), >, 0.3);
+}
+
+std::unique_ptr<FaceAnalyser> make_analyser(AnalyserConfig config = {}) {
+  std::string error;
+  const std::string model = locate_face_model(&error);
+  if (model.empty()) {
+    g_test_skip(("no face detection model in this build: " + error).c_str());
+    return nullptr;
+  }
+  auto analyser = FaceAnalyser::create(model, config, &error);
+  if (!analyser) g_error("%s", error.c_str());
+  return analyser;
+}
+
+// Feeds 8 samples a second of `frame_at(t)` from `from` to `to`; collects
+// what comes out.
+template <typename FrameAt>
+void feed(FaceAnalyser &analyser, uint64_t from, uint64_t to, FrameAt frame_at, std::vector<AnalysedSample> &out) {
+  for (uint64_t t = from; t < to; t += kStep) {
+    const cv::Mat frame = frame_at(t);
+    for (auto &sample : analyser.analyse(FrameView::packed(FrameView::Format::BGR, frame), t))
+      out.push_back(std::move(sample));
+  }
+}
+
+void test_faces_across_a_cut() {
+  auto analyser = make_analyser();
+  if (!analyser) return;
+  std::vector<AnalysedSample> samples;
+  const cv::Mat grey = background(1, cv::Scalar(130, 140, 150)), green = background(2, cv::Scalar(60, 160, 70));
+  // 0-3 s: the portrait moving right 10 px a sample on grey; 3-5 s: cut to
+  // green with the mirrored portrait at the same place (another "person"
+  // for the tracker: the cut ends the first face); 5-6 s: green, no face.
+  auto frame_at = [&](uint64_t t) {
+    const int step = static_cast<int>(t / kStep);
+    if (t < 3 * kNsPerSecond) return frame_with(grey, {{100 + 10 * step, 60}});
+    if (t < 5 * kNsPerSecond) return frame_with(green, {{400, 60}}, true);
+    return frame_with(green, {});
+  };
+  feed(*analyser, 0, 6 * kNsPerSecond, frame_at, samples);
+  for (auto &sample : analyser->flush()) samples.push_back(std::move(sample));
+
+  // Every sample came out once, in order; the cut is marked.
+  g_assert_cmpuint(samples.size(), ==, 48);
+  for (size_t i = 0; i < samples.size(); i++) g_assert_cmpuint(samples[i].time_ns, ==, i * kStep);
+  for (const auto &sample : samples) g_assert_cmpint(sample.cut_before, ==, sample.time_ns == 3 * kNsPerSecond);
+  g_assert_cmpuint(analyser->stats().cuts, ==, 1);
+
+  const auto faces = analyser->faces(6 * kNsPerSecond);
+  g_assert_cmpuint(faces.size(), ==, 2);
+  g_assert_cmpstr(faces[0].tracked.id.c_str(), ==, "0");
+  g_assert_cmpuint(faces[0].tracked.start_ns, ==, 0);
+  g_assert_cmpuint(faces[0].tracked.end_ns, ==, 3 * kNsPerSecond - kStep / 2);
+  g_assert_cmpuint(faces[1].tracked.start_ns, ==, 3 * kNsPerSecond - kStep / 2);
+  g_assert_cmpuint(faces[1].tracked.end_ns, ==, 5 * kNsPerSecond - kStep / 2);
+  // The box where it was largest, normalised; the best score; a picture.
+  for (const auto &face : faces) {
+    g_assert_cmpfloat(face.box.width * 1280, >, 150);
+    g_assert_cmpfloat(face.box.width * 1280, <, 240);
+    g_assert_cmpfloat(face.tracked.best_score, >=, 0.5);
+    g_assert_false(face.picture_bgr.empty());
+    g_assert_cmpint(face.picture_bgr.cols, >, 193);
+  }
+  // The second face's box is where the mirrored portrait's face was.
+  g_assert_cmpfloat(std::fabs(faces[1].box.x * 1280 - (400 + 512 - 365)), <, 20);
+
+  // Ids in the samples agree with the final ones, and each sample's faces
+  // are where the frame shows them, detected or interpolated.
+  std::set<std::string> ids_seen;
+  for (const auto &sample : samples) {
+    const bool face_shown = sample.time_ns < 5 * kNsPerSecond;
+    g_assert_cmpuint(sample.faces.size(), ==, face_shown ? 1 : 0);
+    for (const auto &face : sample.faces) {
+      if (face.id) ids_seen.insert(*face.id);
+      const int step = static_cast<int>(sample.time_ns / kStep);
+      const double truth_x = sample.time_ns < 3 * kNsPerSecond ? 100 + 10 * step + 268 : 400 + 512 - 268;
+      g_assert_cmpfloat(std::fabs(face.detection.box.centre_x() - truth_x), <, 25);
+      g_assert_cmpfloat(face.detection.keypoints[kMouthCentre].y, >, 60 + 240);
+      g_assert_cmpfloat(face.detection.keypoints[kMouthCentre].y, <, 60 + 340);
+      const std::string expected = sample.time_ns < 3 * kNsPerSecond ? "0" : "1";
+      if (face.id) g_assert_cmpstr(face.id->c_str(), ==, expected.c_str());
+    }
+  }
+  g_assert_true(ids_seen == (std::set<std::string>{"0", "1"}));
+  // Marks between samples, interpolated: half way between two samples of
+  // the moving face, 5 px further than at the first.
+  const auto before = analyser->marks_at(kNsPerSecond);
+  const auto between = analyser->marks_at(kNsPerSecond + kStep / 2);
+  g_assert_cmpuint(between.size(), ==, 1);
+  g_assert_cmpstr(between[0].id.c_str(), ==, "0");
+  g_assert_cmpfloat(between[0].detection.box.x - before[0].detection.box.x, >, 0);
+  g_assert_cmpfloat(between[0].detection.box.x - before[0].detection.box.x, <, 12);
+  g_assert_cmpuint(analyser->marks_at(5500 * kNsPerMs).size(), ==, 0);
+
+  // Detection ran on key samples and around changes only, not on all 48.
+  g_test_message("samples detected %zu of %zu, forward passes %zu", analyser->stats().samples_detected,
+                 analyser->stats().samples, analyser->stats().forward_passes);
+  g_assert_cmpuint(analyser->stats().samples_detected, <, 48);
+}
+
+// The frame formats the element may hand over give the same faces.
+void test_frame_formats() {
+  auto analyser = make_analyser();
+  if (!analyser) return;
+  const cv::Mat bgr = frame_with(background(1, cv::Scalar(130, 140, 150)), {{300, 60}});
+  cv::Mat rgb, rgba, bgra, i420;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  cv::cvtColor(bgr, rgba, cv::COLOR_BGR2RGBA);
+  cv::cvtColor(bgr, bgra, cv::COLOR_BGR2BGRA);
+  cv::cvtColor(bgr, i420, cv::COLOR_BGR2YUV_I420);
+  const cv::Mat y = i420.rowRange(0, 720);
+  const cv::Mat u(360, 640, CV_8UC1, i420.ptr(720)), v(360, 640, CV_8UC1, i420.ptr(720) + 640 * 360);
+  cv::Mat uv(360, 640, CV_8UC2);
+  cv::merge(std::vector<cv::Mat>{u, v}, uv);
+  const std::vector<std::pair<const char *, FrameView>> views = {
+      {"BGR", FrameView::packed(FrameView::Format::BGR, bgr)},
+      {"RGB", FrameView::packed(FrameView::Format::RGB, rgb)},
+      {"RGBA", FrameView::packed(FrameView::Format::RGBA, rgba)},
+      {"BGRA", FrameView::packed(FrameView::Format::BGRA, bgra)},
+      {"I420", FrameView::i420(y, u, v)},
+      {"NV12", FrameView::nv12(y, uv)},
+  };
+  for (const auto &[name, view] : views) {
+    const auto found = analyser->detect(view, true);
+    g_test_message("%s: %zu face(s)", name, found.size());
+    g_assert_cmpuint(found.size(), ==, 1);
+    g_assert_cmpfloat(std::fabs(found[0].box.centre_x() - (300 + 268)), <, 12);
+    g_assert_cmpfloat(std::fabs(found[0].box.centre_y() - (60 + 238)), <, 12);
+    g_assert_cmpfloat(found[0].score, >, 0.7);
+  }
+  // Planes that do not match the format are refused, not read out of bounds.
+  bool refused = false;
+  try {
+    analyser->analyse(FrameView::i420(y, u, cv::Mat()), 0);
+  } catch (const std::invalid_argument &) {
+    refused = true;
+  }
+  g_assert_true(refused);
+  // Nothing in a face-free frame.
+  cv::Mat noise(720, 1280, CV_8UC3);
+  cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(255));
+  g_assert_cmpuint(analyser->detect(FrameView::packed(FrameView::Format::BGR, noise), true).size(), ==, 0);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, nullptr);
+  g_test_add_func("/local/analyser/shot-cuts", test_shot_cuts);
+  g_test_add_func("/local/analyser/faces-across-a-cut", test_faces_across_a_cut);
+  g_test_add_func("/local/analyser/frame-formats", test_frame_formats);
+  return g_test_run();
+}
