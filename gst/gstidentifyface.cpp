@@ -51,6 +51,7 @@
 
 #include "debug_categories.h"
 #include "identifyface_enums.h"
+#include "identifyface_frames.h"
 #include "identifyface_result.h"
 #include "job.h"
 #include "jwt.h"
@@ -106,6 +107,7 @@ enum {
   PROP_CACHE_TTL,
   PROP_MAX_CONCURRENT,
   PROP_SSL_CA_FILE,
+  PROP_MARK_FRAMES,
   PROP_SESSION_ID,
   PROP_RESULT,
 };
@@ -128,6 +130,7 @@ struct Settings {
   IdfOnErrorEnum on_error = DEFAULT_ON_ERROR;
   bool hold_eos = DEFAULT_HOLD_EOS;
   bool wait_for_result = DEFAULT_WAIT_FOR_RESULT;
+  bool mark_frames = true;
 };
 
 // Lets the worker thread reach the element without keeping it alive: the
@@ -173,6 +176,11 @@ struct StreamState {
   GstTagList *upstream_tags = nullptr;  // upstream's last STREAM tags
   GstStructure *result = nullptr;
   std::string session_id;
+  // provider=local on raw video: the analysis of the frames flowing through.
+  std::shared_ptr<idf::local::StreamAnalysis> frames;
+  bool frames_live = false;
+  GstVideoInfo frames_info;
+  uint64_t frames_end_ns = 0;  // stream time just past the last buffer
 };
 
 struct GstIdentifyFacePrivate {
@@ -231,8 +239,11 @@ static void post_progress(GstIdentifyFace *self, const idf::Progress &progress) 
 // Cancels the running job, if any. Synchronous: nothing is sent afterwards.
 // A job cancelled after its submission is not restarted for the same stream:
 // the service may already have billed it.
+static void drop_frame_analysis(GstIdentifyFace *self);
+
 static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
   GstIdentifyFacePrivate *priv = self->priv;
+  drop_frame_analysis(self);
   std::shared_ptr<idf::Job> job;
   std::shared_ptr<ElementLink> link;
   bool was_running, abandoned = false;
@@ -345,6 +356,199 @@ static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, cons
   priv->state.tags_pending = true;
   priv->state.job_state = JobState::Done;
   priv->state.changed.notify_all();
+}
+
+// Learns what upstream can tell about the clip: duration, URI, byte size.
+static void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip);
+
+/* ---- provider=local on raw video: the frames that flow through ---- */
+
+// Raw video in system memory: analysed as it flows, no second decode.
+// Anything else (encoded video, a container) goes to the engine, which
+// decodes the upstream URI itself.
+static bool wants_frame_analysis(GstIdentifyFace *self, const Settings &s) {
+  if (s.provider != IDF_PROVIDER_LOCAL) return false;
+  GstCaps *caps = gst_pad_get_current_caps(GST_BASE_TRANSFORM_SINK_PAD(self));
+  bool raw = false;
+  if (caps) {
+    const GstStructure *st = gst_caps_get_structure(caps, 0);
+    GstCapsFeatures *features = gst_caps_get_features(caps, 0);
+    raw = gst_structure_has_name(st, "video/x-raw") &&
+          (!features || gst_caps_features_is_equal(features, GST_CAPS_FEATURES_MEMORY_SYSTEM_MEMORY));
+    gst_caps_unref(caps);
+  }
+  return raw;
+}
+
+static bool stream_is_live(GstIdentifyFace *self) {
+  GstQuery *q = gst_query_new_latency();
+  gboolean live = FALSE;
+  if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), q)) gst_query_parse_latency(q, &live, nullptr, nullptr);
+  gst_query_unref(q);
+  return live;
+}
+
+// Streaming thread, first buffer of a raw stream with provider=local.
+static void start_frame_analysis(GstIdentifyFace *self, const Settings &s) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  const char *provider = "local";
+  GstCaps *caps = gst_pad_get_current_caps(GST_BASE_TRANSFORM_SINK_PAD(self));
+  GstVideoInfo info;
+  bool ok = caps && gst_video_info_from_caps(&info, caps);
+  if (caps) gst_caps_unref(caps);
+  if (!ok) {
+    fail_stream(self, idf::Failure::config("provider=local cannot read the raw video's caps"), provider);
+    return;
+  }
+  switch (GST_VIDEO_INFO_FORMAT(&info)) {
+    case GST_VIDEO_FORMAT_I420:
+    case GST_VIDEO_FORMAT_NV12:
+    case GST_VIDEO_FORMAT_RGB:
+    case GST_VIDEO_FORMAT_BGR:
+    case GST_VIDEO_FORMAT_RGBA:
+    case GST_VIDEO_FORMAT_RGBx:
+    case GST_VIDEO_FORMAT_BGRA:
+    case GST_VIDEO_FORMAT_BGRx: break;
+    default:
+      fail_stream(
+          self,
+          idf::Failure::config(std::string("provider=local analyses raw video in ") + idf_frames_supported_formats() +
+                               ", not " + gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info)) +
+                               ": put videoconvert before identifyface"),
+          provider);
+      return;
+  }
+  idf::ClipInfo clip = priv->clip;
+  query_upstream(self, clip);
+  if (s.validation != IDF_VALIDATION_OFF) {
+    auto violations = idf::validate_clip(clip, idf::VideoRef::Url);
+    if (!violations.empty()) {
+      std::string text = idf::describe_violations(violations);
+      if (s.validation == IDF_VALIDATION_STRICT) {
+        fail_stream(self, idf::Failure::validation(text + "; nothing analysed (set validation=warn or off)"), provider);
+        return;
+      }
+      GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("%s", text.c_str()), ("validation=warn: analysing anyway"));
+    }
+  }
+  bool live = stream_is_live(self);
+  idf::local::StreamAnalysisOptions opts;
+  opts.face_image_dir = s.face_image_dir;
+  opts.live = live;
+  gchar *name = gst_object_get_name(GST_OBJECT(self));
+  opts.requester = name ? name : "identifyface";
+  g_free(name);
+  // Progress from the analysis thread, at most twice a second.
+  auto link = std::make_shared<ElementLink>(self);
+  auto last_us = std::make_shared<std::atomic<gint64>>(0);
+  std::optional<uint64_t> duration = clip.duration_ns;
+  auto progress = [link, last_us, duration](uint64_t analysed_until) {
+    gint64 now = g_get_monotonic_time();
+    if (now - last_us->load() < 500000) return;
+    last_us->store(now);
+    if (GstIdentifyFace *e = link->ref()) {
+      idf::Progress p{IDENTIFYFACE_PHASE_ANALYSING, ""};
+      char text[96];
+      if (duration && *duration > 0) {
+        p.fraction = std::min(1.0, (double)analysed_until / (double)*duration);
+        g_snprintf(text, sizeof text, "analysed %.0f%% of the stream", *p.fraction * 100.0);
+      } else {
+        g_snprintf(text, sizeof text, "analysed %.1f s of the stream", analysed_until / 1e9);
+      }
+      p.text = text;
+      p.elapsed_s = analysed_until / 1e9;
+      post_progress(e, p);
+      gst_object_unref(e);
+    }
+  };
+  std::string error;
+  std::shared_ptr<idf::local::StreamAnalysis> analysis = idf::local::StreamAnalysis::create(opts, progress, &error);
+  if (!analysis) {
+    fail_stream(self, idf::Failure::local(error), provider);
+    return;
+  }
+  GST_INFO_OBJECT(self, "provider=local: analysing the %s raw video that flows through (no second decode)",
+                  live ? "live" : "non-live");
+  {
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    if (priv->state.flushing) return;
+    priv->state.link = link;
+    priv->state.frames = analysis;
+    priv->state.frames_live = live;
+    priv->state.frames_info = info;
+    priv->state.frames_end_ns = 0;
+    priv->state.job_state = JobState::Running;
+  }
+  post_progress(self, {IDENTIFYFACE_PHASE_ANALYSING,
+                       std::string("analysing the frames that flow through (") + (live ? "live" : "not live") + ")"});
+}
+
+static std::optional<uint64_t> stream_time_of(GstBaseTransform *trans, GstBuffer *buffer) {
+  if (!GST_BUFFER_PTS_IS_VALID(buffer)) return std::nullopt;
+  guint64 t = gst_segment_to_stream_time(&trans->segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+  if (t == GST_CLOCK_TIME_NONE) return std::nullopt;
+  return t;
+}
+
+// Streaming thread: hands the buffer's frame over when a sample is due.
+static void feed_frame(GstIdentifyFace *self, const std::shared_ptr<idf::local::StreamAnalysis> &frames,
+                       GstBuffer *buffer) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  auto t = stream_time_of(GST_BASE_TRANSFORM(self), buffer);
+  if (!t) return;
+  GstVideoInfo info;
+  {
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    uint64_t end = *t + (GST_BUFFER_DURATION_IS_VALID(buffer) ? GST_BUFFER_DURATION(buffer) : 0);
+    priv->state.frames_end_ns = std::max(priv->state.frames_end_ns, end);
+    info = priv->state.frames_info;
+  }
+  if (!frames->wants(*t)) return;
+  GstVideoFrame vf;
+  if (!gst_video_frame_map(&vf, &info, buffer, GST_MAP_READ)) return;
+  idf::local::RawFrame raw;
+  if (idf_raw_frame_from_video_frame(&vf, &raw) && !frames->push(raw, *t))
+    GST_LOG_OBJECT(self, "sample at %" GST_TIME_FORMAT " dropped: the analysis is behind", GST_TIME_ARGS(*t));
+  gst_video_frame_unmap(&vf);
+}
+
+// Ends the analysis of the frames: the result (complete=false when the
+// stream was stopped early), as the other providers' answers are posted.
+static void finish_frame_analysis(GstIdentifyFace *self, bool complete) {
+  GstIdentifyFacePrivate *priv = self->priv;
+  std::shared_ptr<idf::local::StreamAnalysis> frames;
+  uint64_t end;
+  std::string stream_id;
+  {
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    frames = std::move(priv->state.frames);
+    end = priv->state.frames_end_ns;
+    stream_id = priv->state.stream_id;
+  }
+  if (!frames) return;
+  if (!complete) frames->stop();  // a held streaming thread lets go
+  idf::Outcome outcome = frames->finish(end, complete);
+  if (auto *r = std::get_if<idf::Result>(&outcome)) {
+    Settings s;
+    {
+      std::lock_guard<std::mutex> g(priv->settings_lock);
+      s = priv->settings;
+    }
+    r->provider = "local";
+    r->video_url = !s.video_url.empty() ? s.video_url : priv->clip.uri;  // reported only: the frames were analysed
+    r->stream_id = stream_id;
+  }
+  on_job_done(self, outcome, "local");
+}
+
+// Drops the analysis of the frames without a result (flush, new stream).
+static void drop_frame_analysis(GstIdentifyFace *self) {
+  std::shared_ptr<idf::local::StreamAnalysis> frames;
+  {
+    std::lock_guard<std::mutex> g(self->priv->state.lock);
+    frames = std::move(self->priv->state.frames);
+  }
+  if (frames) frames->stop();
 }
 
 // Learns what upstream can tell about the clip: duration, URI, byte size.
@@ -506,7 +710,45 @@ static gboolean gst_identify_face_accept_caps(GstBaseTransform *trans, GstPadDir
 // Before a demuxer, the element would be pulled from (getrange) and EOS
 // would never pass it: answering "push only" makes upstream push, so
 // hold-eos works wherever the element sits.
+// With provider=local, raw video is offered in the formats the analysis
+// reads, so that upstream converts (or picks one) rather than failing.
+static void restrict_raw_caps_for_local(GstQuery *query) {
+  static GstStaticCaps local_raw =
+      GST_STATIC_CAPS("video/x-raw, format=(string){ I420, NV12, RGB, BGR, RGBA, RGBx, BGRA, BGRx }");
+  GstCaps *caps = nullptr;
+  gst_query_parse_caps_result(query, &caps);
+  if (!caps || gst_caps_is_any(caps)) return;
+  GstCaps *raw = gst_static_caps_get(&local_raw);
+  GstCaps *out = gst_caps_new_empty();
+  for (guint i = 0; i < gst_caps_get_size(caps); i++) {
+    GstCaps *one = gst_caps_copy_nth(caps, i);
+    GstCapsFeatures *features = gst_caps_get_features(one, 0);
+    bool system_raw = gst_structure_has_name(gst_caps_get_structure(one, 0), "video/x-raw") &&
+                      (!features || gst_caps_features_is_equal(features, GST_CAPS_FEATURES_MEMORY_SYSTEM_MEMORY));
+    if (system_raw) {
+      GstCaps *narrowed = gst_caps_intersect(one, raw);
+      gst_caps_unref(one);
+      one = narrowed;
+    }
+    out = gst_caps_merge(out, one);
+  }
+  gst_caps_unref(raw);
+  gst_query_set_caps_result(query, out);
+  gst_caps_unref(out);
+}
+
 static gboolean gst_identify_face_query(GstBaseTransform *trans, GstPadDirection direction, GstQuery *query) {
+  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    gboolean ok = GST_BASE_TRANSFORM_CLASS(parent_class)->query(trans, direction, query);
+    bool local;
+    {
+      auto *self = GST_IDENTIFY_FACE(trans);
+      std::lock_guard<std::mutex> g(self->priv->settings_lock);
+      local = self->priv->settings.provider == IDF_PROVIDER_LOCAL;
+    }
+    if (ok && local) restrict_raw_caps_for_local(query);
+    return ok;
+  }
   if (direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_SCHEDULING) {
     GstQuery *upstream = gst_query_new_scheduling();
     GstSchedulingFlags flags = (GstSchedulingFlags)0;
@@ -521,7 +763,7 @@ static gboolean gst_identify_face_query(GstBaseTransform *trans, GstPadDirection
   return GST_BASE_TRANSFORM_CLASS(parent_class)->query(trans, direction, query);
 }
 
-static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, GstBuffer *) {
+static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
   auto *self = GST_IDENTIFY_FACE(trans);
   GstIdentifyFacePrivate *priv = self->priv;
   JobState state;
@@ -529,7 +771,23 @@ static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, Gst
     std::lock_guard<std::mutex> g(priv->state.lock);
     state = priv->state.job_state;
   }
-  if (state == JobState::None) start_job(self);
+  if (state == JobState::None) {
+    Settings s;
+    {
+      std::lock_guard<std::mutex> g(priv->settings_lock);
+      s = priv->settings;
+    }
+    if (wants_frame_analysis(self, s))
+      start_frame_analysis(self, s);
+    else
+      start_job(self);
+  }
+  std::shared_ptr<idf::local::StreamAnalysis> frames;
+  {
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    frames = priv->state.frames;
+  }
+  if (frames) feed_frame(self, frames, buffer);
 
   bool wait;
   {
@@ -542,6 +800,38 @@ static GstFlowReturn gst_identify_face_transform_ip(GstBaseTransform *trans, Gst
   std::lock_guard<std::mutex> g(priv->state.lock);
   if (priv->state.flushing) return GST_FLOW_FLUSHING;
   return priv->state.flow_error;
+}
+
+// After the buffer went through transform_ip: the marks of the faces visible
+// at its time. The buffer is made writable only when a mark is added.
+static GstFlowReturn gst_identify_face_generate_output(GstBaseTransform *trans, GstBuffer **outbuf) {
+  GstFlowReturn ret = GST_BASE_TRANSFORM_CLASS(parent_class)->generate_output(trans, outbuf);
+  if (ret != GST_FLOW_OK || !*outbuf) return ret;
+  auto *self = GST_IDENTIFY_FACE(trans);
+  GstIdentifyFacePrivate *priv = self->priv;
+  bool mark;
+  {
+    std::lock_guard<std::mutex> g(priv->settings_lock);
+    mark = priv->settings.mark_frames;
+  }
+  std::shared_ptr<idf::local::StreamAnalysis> frames;
+  bool live = false;
+  {
+    std::lock_guard<std::mutex> g(priv->state.lock);
+    frames = priv->state.frames;
+    live = priv->state.frames_live;
+  }
+  auto t = frames && mark ? stream_time_of(trans, *outbuf) : std::nullopt;
+  if (!t) return ret;
+  // Not live: the stream waits for the analysis of this time (bounded by
+  // the analysis of one sample; a flush or stop releases it). Live: never.
+  if (!live) frames->wait_analysed(*t);
+  auto marks = frames->marks_at(*t);
+  if (!marks.empty()) {
+    *outbuf = gst_buffer_make_writable(*outbuf);
+    idf_add_face_marks(*outbuf, marks);
+  }
+  return ret;
 }
 
 static void update_clip_from_caps(GstIdentifyFace *self, GstCaps *caps) {
@@ -618,6 +908,7 @@ static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *
       break;
     }
     case GST_EVENT_EOS: {
+      finish_frame_analysis(self, true);
       bool hold;
       {
         std::lock_guard<std::mutex> g(priv->settings_lock);
@@ -697,7 +988,11 @@ static GstStateChangeReturn gst_identify_face_change_state(GstElement *element, 
   auto *self = GST_IDENTIFY_FACE(element);
   // Before the pads are deactivated, which takes the stream lock a held
   // streaming thread owns.
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) release_and_cancel(self);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    // The stream ends by a state change: what was seen so far, complete=false.
+    finish_frame_analysis(self, false);
+    release_and_cancel(self);
+  }
   return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
 }
 
@@ -747,6 +1042,7 @@ static void gst_identify_face_set_property(GObject *object, guint prop_id, const
     case PROP_WAIT_FOR_RESULT: s.wait_for_result = g_value_get_boolean(value); break;
     case PROP_CACHE_TTL: s.cache_ttl = g_value_get_uint(value); break;
     case PROP_MAX_CONCURRENT: s.max_concurrent = g_value_get_uint(value); break;
+    case PROP_MARK_FRAMES: s.mark_frames = g_value_get_boolean(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -790,6 +1086,7 @@ static void gst_identify_face_get_property(GObject *object, guint prop_id, GValu
     case PROP_WAIT_FOR_RESULT: g_value_set_boolean(value, s.wait_for_result); break;
     case PROP_CACHE_TTL: g_value_set_uint(value, s.cache_ttl); break;
     case PROP_MAX_CONCURRENT: g_value_set_uint(value, s.max_concurrent); break;
+    case PROP_MARK_FRAMES: g_value_set_boolean(value, s.mark_frames); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -923,6 +1220,12 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
                           "test server (as souphttpsrc's ssl-ca-file)",
                           nullptr, rw));
   g_object_class_install_property(
+      gobject_class, PROP_MARK_FRAMES,
+      g_param_spec_boolean("mark-frames", "Mark frames",
+                           "local, raw video: put a GstVideoRegionOfInterestMeta of type \"face\" on each buffer "
+                           "per face visible in it",
+                           TRUE, rw));
+  g_object_class_install_property(
       gobject_class, PROP_CACHE_DIR,
       g_param_spec_string("cache-dir", "Result cache folder",
                           "Where finished identifications are kept for reuse (NULL: gst-identify-face/results in the "
@@ -958,6 +1261,7 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
 
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_identify_face_change_state);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_identify_face_transform_ip);
+  trans_class->generate_output = GST_DEBUG_FUNCPTR(gst_identify_face_generate_output);
   trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_identify_face_sink_event);
   trans_class->start = GST_DEBUG_FUNCPTR(gst_identify_face_start);
   trans_class->accept_caps = GST_DEBUG_FUNCPTR(gst_identify_face_accept_caps);

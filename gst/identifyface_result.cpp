@@ -41,6 +41,9 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
     gst_structure_set(s, IDENTIFYFACE_FIELD_VIDEO_URL, G_TYPE_STRING, r.video_url.c_str(), nullptr);
   if (r.cost) gst_structure_set(s, IDENTIFYFACE_FIELD_COST, G_TYPE_STRING, r.cost->c_str(), nullptr);
   if (r.discount) gst_structure_set(s, IDENTIFYFACE_FIELD_DISCOUNT, G_TYPE_DOUBLE, *r.discount, nullptr);
+  if (r.complete) gst_structure_set(s, IDENTIFYFACE_FIELD_COMPLETE, G_TYPE_BOOLEAN, (gboolean)*r.complete, nullptr);
+  if (r.samples_dropped)
+    gst_structure_set(s, IDENTIFYFACE_FIELD_SAMPLES_DROPPED, G_TYPE_UINT64, (guint64)*r.samples_dropped, nullptr);
   gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED, G_TYPE_BOOLEAN, (gboolean)r.cached, nullptr);
   if (r.cached) gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED_AT, G_TYPE_STRING, r.cached_at.c_str(), nullptr);
 

@@ -45,8 +45,12 @@ struct Result {
   std::string stream_id;
   std::optional<std::string> cost;  // kirin: usage.cost (USD, string)
   std::optional<double> discount;   // kirin: usage.discount
-  bool cached = false;              // reused from the result cache: no request sent
-  std::string cached_at;            // ISO 8601 UTC of when it was stored; "" when fresh
+  // provider=local on raw video only: whether the stream ran to its end, and
+  // how many samples a live stream skipped because the analysis was behind.
+  std::optional<bool> complete;
+  std::optional<uint64_t> samples_dropped;
+  bool cached = false;    // reused from the result cache: no request sent
+  std::string cached_at;  // ISO 8601 UTC of when it was stored; "" when fresh
   std::vector<Face> faces;
 };
 

@@ -51,6 +51,9 @@ G_BEGIN_DECLS
 #define IDENTIFYFACE_FIELD_COST "cost"                                 /* string, kirin only: USD */
 #define IDENTIFYFACE_FIELD_DISCOUNT "discount"                         /* double, kirin only */
 #define IDENTIFYFACE_FIELD_FACES "faces"                               /* GstValueList of face structures */
+#define IDENTIFYFACE_FIELD_COMPLETE "complete" /* boolean, local on raw video: false when the stream stopped early */
+#define IDENTIFYFACE_FIELD_SAMPLES_DROPPED \
+  "samples-dropped"                              /* guint64, local on raw video: samples a live stream skipped */
 #define IDENTIFYFACE_FIELD_CACHED "cached"       /* boolean: answered from the result cache, nothing sent */
 #define IDENTIFYFACE_FIELD_CACHED_AT "cached-at" /* string, when CACHED: ISO 8601 UTC of when it was stored */
 
@@ -68,6 +71,15 @@ G_BEGIN_DECLS
 #define IDENTIFYFACE_FIELD_WIDTH "width"   /* double */
 #define IDENTIFYFACE_FIELD_HEIGHT "height" /* double */
 #define IDENTIFYFACE_FIELD_SCORE "score"   /* double 0-1: the detector's best confidence */
+
+/* ---- per-frame marks (provider=local on raw video) ----
+ * A GstVideoRegionOfInterestMeta of type "face" per face visible in the
+ * buffer, in its pixels, with a param structure named IDENTIFYFACE_FACE: */
+#define IDENTIFYFACE_ROI_TYPE "face"
+#define IDENTIFYFACE_FIELD_SCORE "score"               /* double 0-1: the detector's confidence */
+#define IDENTIFYFACE_FIELD_MOUTH_X "mouth-x"           /* double: the mouth's centre, buffer pixels */
+#define IDENTIFYFACE_FIELD_MOUTH_Y "mouth-y"           /* double */
+#define IDENTIFYFACE_FIELD_INTERPOLATED "interpolated" /* boolean: between two detections */
 
 /* ---- identify-face-error fields (also the ERROR/WARNING details) ---- */
 /* PROVIDER, REQUEST_ID, TASK_ID and STREAM_ID as above, and: */

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "identifyface_frames.h"
+
+#include <gst/identifyface/identifyface.h>
+
+#include <algorithm>
+#include <cmath>
+
+using idf::local::RawFrame;
+
+const char *idf_frames_supported_formats() {
+  return "I420, NV12, RGB, BGR, RGBA, BGRA, RGBx, BGRx";
+}
+
+bool idf_raw_frame_from_video_frame(const GstVideoFrame *frame, RawFrame *out) {
+  switch (GST_VIDEO_FRAME_FORMAT(frame)) {
+    case GST_VIDEO_FORMAT_I420: out->format = RawFrame::Format::I420; break;
+    case GST_VIDEO_FORMAT_NV12: out->format = RawFrame::Format::NV12; break;
+    case GST_VIDEO_FORMAT_RGB: out->format = RawFrame::Format::RGB; break;
+    case GST_VIDEO_FORMAT_BGR: out->format = RawFrame::Format::BGR; break;
+    case GST_VIDEO_FORMAT_RGBA:
+    case GST_VIDEO_FORMAT_RGBx: out->format = RawFrame::Format::RGBA; break;
+    case GST_VIDEO_FORMAT_BGRA:
+    case GST_VIDEO_FORMAT_BGRx: out->format = RawFrame::Format::BGRA; break;
+    default: return false;
+  }
+  out->width = GST_VIDEO_FRAME_WIDTH(frame);
+  out->height = GST_VIDEO_FRAME_HEIGHT(frame);
+  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES(frame) && i < 3; i++) {
+    out->planes[i] = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(frame, i));
+    out->strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE(frame, i);
+  }
+  const GstVideoInfo *info = &frame->info;
+  out->pixel_aspect = info->par_d > 0 ? (double)info->par_n / info->par_d : 1.0;
+  return true;
+}
+
+void idf_add_face_marks(GstBuffer *buffer, const std::vector<idf::local::Mark> &marks) {
+  for (const auto &m : marks) {
+    guint x = (guint)std::max(0.0, std::round(m.x)), y = (guint)std::max(0.0, std::round(m.y));
+    guint w = (guint)std::max(0.0, std::round(m.width)), h = (guint)std::max(0.0, std::round(m.height));
+    GstVideoRegionOfInterestMeta *roi =
+        gst_buffer_add_video_region_of_interest_meta(buffer, IDENTIFYFACE_ROI_TYPE, x, y, w, h);
+    GstStructure *params = gst_structure_new(
+        IDENTIFYFACE_FACE, IDENTIFYFACE_FIELD_FACE_ID, G_TYPE_STRING, m.face_id.c_str(), IDENTIFYFACE_FIELD_SCORE,
+        G_TYPE_DOUBLE, m.score, IDENTIFYFACE_FIELD_MOUTH_X, G_TYPE_DOUBLE, m.mouth_x, IDENTIFYFACE_FIELD_MOUTH_Y,
+        G_TYPE_DOUBLE, m.mouth_y, IDENTIFYFACE_FIELD_INTERPOLATED, G_TYPE_BOOLEAN, (gboolean)m.interpolated, nullptr);
+    gst_video_region_of_interest_meta_add_param(roi, params);  // takes it
+  }
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "stream_analysis.h"
+
+#ifndef IDF_HAVE_LOCAL_ENGINE
+
+namespace idf::local {
+
+// Built without OpenCV: provider=local says so when it starts.
+struct StreamAnalysis::Impl {};
+std::unique_ptr<StreamAnalysis> StreamAnalysis::create(StreamAnalysisOptions, ProgressFn, std::string *error) {
+  *error = "provider=local is not available: the plugin was built without the local engine (OpenCV dnn)";
+  return nullptr;
+}
+StreamAnalysis::StreamAnalysis(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StreamAnalysis::~StreamAnalysis() = default;
+bool StreamAnalysis::wants(uint64_t) const {
+  return false;
+}
+bool StreamAnalysis::push(const RawFrame &, uint64_t) {
+  return false;
+}
+void StreamAnalysis::wait_analysed(uint64_t) {}
+std::vector<Mark> StreamAnalysis::marks_at(uint64_t) const {
+  return {};
+}
+Outcome StreamAnalysis::finish(uint64_t, bool) {
+  return Failure::local("provider=local is not available");
+}
+void StreamAnalysis::stop() {}
+uint64_t StreamAnalysis::samples_dropped() const {
+  return 0;
+}
+uint64_t StreamAnalysis::samples_analysed() const {
+  return 0;
+}
+
+}  // namespace idf::local
+
+#else
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "debug_categories.h"
+#include "face_analyser.h"
+#include "face_model.h"
+#include "local_result.h"
+
+#define GST_CAT_DEFAULT idf_local_debug
+
+namespace idf::local {
+
+namespace {
+
+// One frame per 1/8 s, as the engine samples a file.
+constexpr uint64_t kSampleIntervalNs = kNsPerSecond / 8;
+// Frames waiting for the analysis: each is a full-size copy.
+constexpr size_t kQueuedFrames = 3;
+// Analysed samples kept for marks: enough to interpolate behind a live
+// stream that runs ahead of the analysis.
+constexpr uint64_t kMarksMemoryNs = 2 * kNsPerSecond;
+// Mouth centre among BlazeFace's keypoints (eyes, nose tip, mouth, ears).
+constexpr size_t kMouthKeypoint = 3;
+
+FrameView view_of(const RawFrame &f) {
+  auto plane = [&](int i, int rows, int cols, int type) {
+    return cv::Mat(rows, cols, type, const_cast<uint8_t *>(f.planes[i]), (size_t)f.strides[i]);
+  };
+  int cw = (f.width + 1) / 2, ch = (f.height + 1) / 2;
+  switch (f.format) {
+    case RawFrame::Format::RGB:
+      return FrameView::packed(FrameView::Format::RGB, plane(0, f.height, f.width, CV_8UC3), f.pixel_aspect);
+    case RawFrame::Format::BGR:
+      return FrameView::packed(FrameView::Format::BGR, plane(0, f.height, f.width, CV_8UC3), f.pixel_aspect);
+    case RawFrame::Format::RGBA:
+      return FrameView::packed(FrameView::Format::RGBA, plane(0, f.height, f.width, CV_8UC4), f.pixel_aspect);
+    case RawFrame::Format::BGRA:
+      return FrameView::packed(FrameView::Format::BGRA, plane(0, f.height, f.width, CV_8UC4), f.pixel_aspect);
+    case RawFrame::Format::I420:
+      return FrameView::i420(plane(0, f.height, f.width, CV_8UC1), plane(1, ch, cw, CV_8UC1), plane(2, ch, cw, CV_8UC1),
+                             f.pixel_aspect);
+    case RawFrame::Format::NV12:
+      return FrameView::nv12(plane(0, f.height, f.width, CV_8UC1), plane(1, ch, cw, CV_8UC2), f.pixel_aspect);
+  }
+  return FrameView();
+}
+
+Mark mark_of(const std::string &id, const Detection &d, bool interpolated) {
+  Mark m;
+  m.face_id = id;
+  m.x = d.box.x;
+  m.y = d.box.y;
+  m.width = d.box.width;
+  m.height = d.box.height;
+  m.score = d.score;
+  m.mouth_x = d.keypoints[kMouthKeypoint].x;
+  m.mouth_y = d.keypoints[kMouthKeypoint].y;
+  m.interpolated = interpolated;
+  return m;
+}
+
+Detection lerp(const Detection &a, const Detection &b, double f) {
+  Detection d = a;
+  d.box.x += (b.box.x - a.box.x) * f;
+  d.box.y += (b.box.y - a.box.y) * f;
+  d.box.width += (b.box.width - a.box.width) * f;
+  d.box.height += (b.box.height - a.box.height) * f;
+  for (size_t k = 0; k < d.keypoints.size(); k++) {
+    d.keypoints[k].x += (b.keypoints[k].x - a.keypoints[k].x) * f;
+    d.keypoints[k].y += (b.keypoints[k].y - a.keypoints[k].y) * f;
+  }
+  d.score = std::min(a.score, b.score);
+  return d;
+}
+
+const SampleFace *find_face(const AnalysedSample &s, const std::string &id) {
+  for (const auto &f : s.faces)
+    if (f.id && *f.id == id) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+struct StreamAnalysis::Impl {
+  StreamAnalysisOptions options;
+  ProgressFn progress;
+  std::unique_ptr<FaceAnalyser> analyser;  // the analysis thread's, and finish()'s once it ended
+
+  mutable std::mutex lock;
+  std::condition_variable changed;
+  std::deque<std::pair<uint64_t, FrameView> > queue;  // owning copies
+  bool busy = false;                                  // a frame is being analysed
+  bool stopping = false;
+  std::optional<uint64_t> pushed_until;    // time of the last frame pushed
+  std::optional<uint64_t> analysed_until;  // time of the last frame analysed
+  std::deque<AnalysedSample> recent;       // final samples, for marks
+  uint64_t dropped = 0, analysed = 0;
+  std::optional<uint64_t> next_sample_ns;  // streaming thread only
+  std::thread thread;
+
+  void run() {
+    std::unique_lock<std::mutex> lk(lock);
+    for (;;) {
+      changed.wait(lk, [&] { return stopping || !queue.empty(); });
+      if (stopping) return;
+      auto [time_ns, frame] = std::move(queue.front());
+      queue.pop_front();
+      busy = true;
+      changed.notify_all();  // room in the queue
+      lk.unlock();
+      std::vector<AnalysedSample> done;
+      try {
+        done = analyser->analyse(frame, time_ns);
+      } catch (const std::exception &e) {
+        GST_WARNING("%s: frame at %" GST_TIME_FORMAT " not analysed: %s", options.requester.c_str(),
+                    GST_TIME_ARGS(time_ns), e.what());
+      }
+      lk.lock();
+      busy = false;
+      analysed++;
+      for (auto &s : done) recent.push_back(std::move(s));
+      while (!recent.empty() && recent.front().time_ns + kMarksMemoryNs < time_ns) recent.pop_front();
+      analysed_until = time_ns;
+      changed.notify_all();
+      if (progress) {
+        lk.unlock();
+        progress(time_ns);
+        lk.lock();
+      }
+    }
+  }
+};
+
+std::unique_ptr<StreamAnalysis> StreamAnalysis::create(StreamAnalysisOptions options, ProgressFn progress,
+                                                       std::string *error) {
+  init_debug_categories();
+  AnalyserConfig config;
+  config.key_interval_ns = 0;  // every sample analysed at once: the stream waits for it, not for a key sample
+  config.sample_interval_ns = kSampleIntervalNs;
+  std::string model = locate_face_model(error);
+  if (model.empty()) return nullptr;
+  auto analyser = FaceAnalyser::create(model, config, error);
+  if (!analyser) return nullptr;
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->progress = std::move(progress);
+  impl->analyser = std::move(analyser);
+  Impl *raw = impl.get();
+  impl->thread = std::thread([raw] { raw->run(); });
+  GST_INFO("%s: analysing the frames that flow through the element (%s stream, no second decode)",
+           raw->options.requester.c_str(), raw->options.live ? "live" : "non-live");
+  return std::unique_ptr<StreamAnalysis>(new StreamAnalysis(std::move(impl)));
+}
+
+StreamAnalysis::StreamAnalysis(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StreamAnalysis::~StreamAnalysis() {
+  stop();
+}
+
+bool StreamAnalysis::wants(uint64_t time_ns) const {
+  return !impl_->next_sample_ns || time_ns >= *impl_->next_sample_ns;
+}
+
+bool StreamAnalysis::push(const RawFrame &frame, uint64_t time_ns) {
+  Impl &d = *impl_;
+  d.next_sample_ns = time_ns - time_ns % kSampleIntervalNs + kSampleIntervalNs;
+  std::unique_lock<std::mutex> lk(d.lock);
+  if (d.options.live) {
+    if (d.queue.size() >= kQueuedFrames || d.stopping) {
+      d.dropped++;
+      return false;
+    }
+  } else {
+    d.changed.wait(lk, [&] { return d.stopping || d.queue.size() < kQueuedFrames; });
+    if (d.stopping) return false;
+  }
+  lk.unlock();
+  FrameView copy = view_of(frame).deep_copy();  // outside the lock: a full frame
+  lk.lock();
+  d.queue.emplace_back(time_ns, std::move(copy));
+  d.pushed_until = time_ns;
+  d.changed.notify_all();
+  return true;
+}
+
+void StreamAnalysis::wait_analysed(uint64_t time_ns) {
+  Impl &d = *impl_;
+  std::unique_lock<std::mutex> lk(d.lock);
+  d.changed.wait(lk, [&] {
+    if (d.stopping || !d.pushed_until) return true;
+    uint64_t want = std::min(time_ns, *d.pushed_until);
+    return d.analysed_until && *d.analysed_until >= want;
+  });
+}
+
+std::vector<Mark> StreamAnalysis::marks_at(uint64_t time_ns) const {
+  const Impl &d = *impl_;
+  std::lock_guard<std::mutex> g(d.lock);
+  std::vector<Mark> out;
+  // The last final sample at or before `time_ns`, and the next one if known.
+  const AnalysedSample *before = nullptr, *after = nullptr;
+  for (const auto &s : d.recent) {
+    if (s.time_ns <= time_ns)
+      before = &s;
+    else {
+      after = &s;
+      break;
+    }
+  }
+  if (!before || (!after && time_ns - before->time_ns > 2 * kSampleIntervalNs))
+    return out;  // nothing analysed near this time (a live stream ahead of the analysis)
+  for (const auto &f : before->faces) {
+    if (!f.id) continue;  // not confirmed yet
+    if (!after) {
+      out.push_back(mark_of(*f.id, f.detection, f.interpolated || time_ns != before->time_ns));
+      continue;
+    }
+    const SampleFace *next = after->cut_before ? nullptr : find_face(*after, *f.id);
+    double span = (double)(after->time_ns - before->time_ns);
+    double frac = span > 0 ? (time_ns - before->time_ns) / span : 0;
+    if (next)
+      out.push_back(mark_of(*f.id, lerp(f.detection, next->detection, frac), time_ns != before->time_ns));
+    else if (frac < 0.5)  // it left (or a cut): visible until half way, as the interval says
+      out.push_back(mark_of(*f.id, f.detection, time_ns != before->time_ns));
+  }
+  return out;
+}
+
+Outcome StreamAnalysis::finish(uint64_t clip_end_ns, bool complete) {
+  Impl &d = *impl_;
+  {
+    std::unique_lock<std::mutex> lk(d.lock);
+    if (complete)  // everything pushed is analysed first
+      d.changed.wait(lk, [&] { return d.stopping || (d.queue.empty() && !d.busy); });
+    d.stopping = true;
+    d.queue.clear();
+    d.changed.notify_all();
+  }
+  if (d.thread.joinable()) d.thread.join();
+  d.analyser->flush();
+  LocalResultOptions opts;
+  opts.face_image_dir = d.options.face_image_dir;
+  Outcome out = write_local_result(d.analyser->faces(clip_end_ns), opts);
+  if (auto *r = std::get_if<Result>(&out)) {
+    r->complete = complete;
+    r->samples_dropped = d.dropped;
+  }
+  return out;
+}
+
+void StreamAnalysis::stop() {
+  Impl &d = *impl_;
+  {
+    std::lock_guard<std::mutex> g(d.lock);
+    d.stopping = true;
+    d.changed.notify_all();
+  }
+  if (d.thread.joinable()) d.thread.join();
+}
+
+uint64_t StreamAnalysis::samples_dropped() const {
+  std::lock_guard<std::mutex> g(impl_->lock);
+  return impl_->dropped;
+}
+
+uint64_t StreamAnalysis::samples_analysed() const {
+  std::lock_guard<std::mutex> g(impl_->lock);
+  return impl_->analysed;
+}
+
+}  // namespace idf::local
+
+#endif  // IDF_HAVE_LOCAL_ENGINE

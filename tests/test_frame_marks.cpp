@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// provider=local on raw video: the frames that flow through the element are
+// analysed (no second decode) and marked with a GstVideoRegionOfInterestMeta
+// per face; the message at EOS (or at a stop, complete=false) lists the
+// faces. The portrait of Grace Hopper (python-matplotlib-data) is placed at
+// a known place of a 1280x720 frame with compositor.
+#include <gst/gst.h>
+#include <gst/identifyface/identifyface.h>
+#include <gst/video/video.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "local/face_model.h"
+#include "process_util.h"
+#include "test_util.h"
+
+static const char *kPortrait = "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg";
+static std::string g_dir;
+static std::string g_face_marks;  // docs/examples/face-marks
+
+// The portrait (scaled to 320x375) at x=600, y=200 of a dark 1280x720 frame.
+constexpr int kPicX = 600, kPicY = 200, kPicW = 320, kPicH = 375;
+
+static std::string portrait_source(int buffers, bool live) {
+  return "compositor name=mix background=black sink_1::xpos=" + std::to_string(kPicX) +
+         " sink_1::ypos=" + std::to_string(kPicY) +
+         " ! video/x-raw,width=1280,height=720,format=I420 ! identifyface name=idf provider=local face-image-dir=" +
+         g_dir + "/faces PROPS ! fakesink name=sink sync=" + (live ? "true" : "false") +
+         " videotestsrc pattern=black num-buffers=" + std::to_string(buffers) + (live ? " is-live=true" : "") +
+         " ! video/x-raw,width=1280,height=720,framerate=10/1 ! mix.sink_0 filesrc location=" + kPortrait +
+         " ! jpegdec ! videoconvert ! videoscale ! video/x-raw,width=" + std::to_string(kPicW) +
+         ",height=" + std::to_string(kPicH) + " ! imagefreeze num-buffers=" + std::to_string(buffers) +
+         " ! video/x-raw,framerate=10/1 ! mix.sink_1";
+}
+
+static std::string with_props(std::string desc, const std::string &props) {
+  desc.replace(desc.find("PROPS"), 5, props);
+  return desc;
+}
+
+// What reached the sink: per buffer, its time and its face marks.
+struct MarkLog {
+  struct Mark {
+    guint x, y, w, h;
+    std::string face_id;
+    double score, mouth_x, mouth_y;
+  };
+  std::mutex lock;
+  std::vector<std::pair<GstClockTime, std::vector<Mark>>> buffers;
+};
+
+static GstPadProbeReturn on_buffer(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *log = static_cast<MarkLog *>(data);
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  std::vector<MarkLog::Mark> marks;
+  gpointer state = nullptr;
+  while (GstMeta *meta = gst_buffer_iterate_meta_filtered(buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) {
+    auto *roi = (GstVideoRegionOfInterestMeta *)meta;
+    g_assert_cmpstr(g_quark_to_string(roi->roi_type), ==, IDENTIFYFACE_ROI_TYPE);
+    const GstStructure *p = gst_video_region_of_interest_meta_get_param(roi, IDENTIFYFACE_FACE);
+    g_assert_nonnull(p);
+    MarkLog::Mark m{roi->x, roi->y, roi->w, roi->h, gst_structure_get_string(p, IDENTIFYFACE_FIELD_FACE_ID), 0, 0, 0};
+    g_assert_true(gst_structure_get_double(p, IDENTIFYFACE_FIELD_SCORE, &m.score));
+    g_assert_true(gst_structure_get_double(p, IDENTIFYFACE_FIELD_MOUTH_X, &m.mouth_x));
+    g_assert_true(gst_structure_get_double(p, IDENTIFYFACE_FIELD_MOUTH_Y, &m.mouth_y));
+    marks.push_back(m);
+  }
+  std::lock_guard<std::mutex> g(log->lock);
+  log->buffers.emplace_back(GST_BUFFER_PTS(buf), marks);
+  return GST_PAD_PROBE_OK;
+}
+
+static void watch_sink(GstElement *pipeline, MarkLog *log) {
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, log, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+}
+
+static bool have_model() {
+  std::string error;
+  if (!idf::local::locate_face_model(&error).empty()) return true;
+  g_test_skip(("no face detection model in this build: " + error).c_str());
+  return false;
+}
+
+// Every mark lies on the portrait, its mouth inside its box; the buffers
+// from the second sample on carry exactly the one face of the message.
+static void check_marks(MarkLog &log, const GstStructure *result, size_t min_marked) {
+  std::lock_guard<std::mutex> g(log.lock);
+  size_t marked = 0;
+  for (auto &b : log.buffers) {
+    g_assert_cmpuint(b.second.size(), <=, 1);
+    if (b.second.empty()) continue;
+    marked++;
+    const auto &m = b.second[0];
+    g_assert_cmpuint(m.x, >=, kPicX);
+    g_assert_cmpuint(m.y, >=, kPicY);
+    g_assert_cmpuint(m.x + m.w, <=, kPicX + kPicW);
+    g_assert_cmpuint(m.y + m.h, <=, kPicY + kPicH);
+    g_assert_cmpfloat(m.mouth_x, >=, m.x);
+    g_assert_cmpfloat(m.mouth_x, <=, m.x + m.w);
+    g_assert_cmpfloat(m.mouth_y, >=, m.y + m.h / 2.0);  // the mouth is in the lower half of the face
+    g_assert_cmpfloat(m.mouth_y, <=, m.y + m.h);
+    g_assert_cmpfloat(m.score, >, 0.5);
+    g_assert_cmpstr(m.face_id.c_str(), ==, gst_structure_get_string(face_at(result, 0), IDENTIFYFACE_FIELD_FACE_ID));
+  }
+  g_assert_cmpuint(marked, >=, min_marked);
+}
+
+static void test_not_live_marks_every_frame() {
+  if (!have_model()) return;
+  MarkLog log;
+  GstElement *p = launch(with_props(portrait_source(30, false), ""));
+  watch_sink(p, &log);
+  BusLog bus;
+  run_until_done(p, bus, 60000);
+  g_assert_true(bus.eos);
+  const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
+  g_assert_nonnull(result);
+  g_assert_cmpuint(gst_value_list_get_size(faces_of(result)), ==, 1);
+  guint64 start = 1, end = 0;
+  gst_structure_get_uint64(face_at(result, 0), IDENTIFYFACE_FIELD_START_TIME, &start);
+  gst_structure_get_uint64(face_at(result, 0), IDENTIFYFACE_FIELD_END_TIME, &end);
+  g_assert_cmpuint(start, ==, 0);
+  g_assert_cmpuint(end, ==, 3 * GST_SECOND);
+  gboolean complete = FALSE;
+  g_assert_true(gst_structure_get_boolean(result, IDENTIFYFACE_FIELD_COMPLETE, &complete) && complete);
+  // Not live: every sample analysed, the frames wait for it: from the
+  // confirming (second) sample on, every buffer is marked.
+  check_marks(log, result, 28);
+  guint64 dropped = 1;
+  g_assert_true(gst_structure_get_uint64(result, IDENTIFYFACE_FIELD_SAMPLES_DROPPED, &dropped));
+  g_assert_cmpuint(dropped, ==, 0);
+  stop(p);
+}
+
+static void test_mark_frames_false() {
+  if (!have_model()) return;
+  MarkLog log;
+  GstElement *p = launch(with_props(portrait_source(15, false), "mark-frames=false"));
+  watch_sink(p, &log);
+  BusLog bus;
+  run_until_done(p, bus, 60000);
+  g_assert_nonnull(bus.element_message(IDENTIFYFACE_MESSAGE_RESULT));
+  g_assert_cmpuint(gst_value_list_get_size(faces_of(bus.element_message(IDENTIFYFACE_MESSAGE_RESULT))), ==, 1);
+  for (auto &b : log.buffers) g_assert_true(b.second.empty());
+  g_assert_cmpuint(log.buffers.size(), ==, 15);
+  stop(p);
+}
+
+// A live source runs in real time; it ends by EOS with the whole result, or
+// by a stop with what was seen so far (complete=false).
+static void test_live_source_eos_and_stop() {
+  if (!have_model()) return;
+  for (bool by_stop : {false, true}) {
+    MarkLog log;
+    GstElement *p = launch(with_props(portrait_source(by_stop ? 1000 : 25, true), ""));
+    watch_sink(p, &log);
+    BusLog bus;
+    if (!by_stop) {
+      run_until_done(p, bus, 60000);
+      g_assert_true(bus.eos);
+    } else {
+      gst_element_set_state(p, GST_STATE_PLAYING);
+      GstBus *b = gst_element_get_bus(p);
+      // 1.5 s of stream, then the stop (READY keeps the bus).
+      GstMessage *m = gst_bus_timed_pop_filtered(b, 1500 * GST_MSECOND, GST_MESSAGE_ERROR);
+      g_assert_null(m);
+      gst_element_set_state(p, GST_STATE_READY);
+      while (GstMessage *msg = gst_bus_pop(b)) bus.messages.push_back(msg);
+      gst_object_unref(b);
+    }
+    const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
+    g_assert_nonnull(result);
+    gboolean complete = !by_stop;
+    g_assert_true(gst_structure_get_boolean(result, IDENTIFYFACE_FIELD_COMPLETE, &complete));
+    g_assert_cmpint(complete, ==, !by_stop);
+    g_assert_true(gst_structure_has_field(result, IDENTIFYFACE_FIELD_SAMPLES_DROPPED));
+    g_assert_cmpuint(gst_value_list_get_size(faces_of(result)), ==, 1);
+    check_marks(log, result, by_stop ? 5 : 15);
+    stop(p);
+  }
+}
+
+// What flows is analysed, not what video-url names: a face-free test
+// pattern with video-url naming a file that does not exist gives no face
+// and no error (a second decode would have failed on it).
+static void test_analyses_what_flows() {
+  if (!have_model()) return;
+  GstElement *p = launch(
+      "videotestsrc num-buffers=20 ! video/x-raw,width=1280,height=720,framerate=10/1 ! "
+      "identifyface provider=local video-url=file:///nonexistent/clip.mp4 face-image-dir=" +
+      g_dir + "/faces ! fakesink");
+  BusLog bus;
+  run_until_done(p, bus, 30000);
+  g_assert_true(bus.eos);
+  g_assert_false(bus.error);
+  const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
+  g_assert_nonnull(result);
+  g_assert_cmpuint(gst_value_list_get_size(faces_of(result)), ==, 0);
+  g_assert_cmpstr(gst_structure_get_string(result, IDENTIFYFACE_FIELD_VIDEO_URL), ==, "file:///nonexistent/clip.mp4");
+  stop(p);
+}
+
+// docs/examples/face-marks prints the marks as a downstream consumer reads
+// them: one line per marked buffer, the face on the portrait.
+static void test_example_prints_the_marks() {
+  if (!have_model()) return;
+  ProcessSpec spec;
+  spec.argv = {g_face_marks, with_props(portrait_source(10, false), "")};
+  ProcessResult r = run_process(spec);
+  if (r.status != 0) g_error("face-marks failed: %s", r.describe().c_str());
+  gchar **lines = g_strsplit(r.out.c_str(), "\n", -1);
+  int marked = 0;
+  for (gchar **l = lines; *l; l++) {
+    if (!**l) continue;
+    guint x, y, w, h;
+    double t, mx, my;
+    if (sscanf(*l, "%lf s: face 0 at %u,%u %ux%u mouth %lf,%lf", &t, &x, &y, &w, &h, &mx, &my) != 7)
+      g_error("unexpected line \"%s\"", *l);
+    g_assert_cmpuint(x, >=, kPicX);
+    g_assert_cmpuint(x + w, <=, kPicX + kPicW);
+    marked++;
+  }
+  g_strfreev(lines);
+  g_assert_cmpint(marked, >=, 8);
+}
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  g_test_init(&argc, &argv, nullptr);
+  if (argc < 2) g_error("usage: test_frame_marks FACE-MARKS");
+  g_face_marks = argv[1];
+  g_dir = make_temp_dir();
+  g_test_add_func("/frame-marks/example-prints-the-marks", test_example_prints_the_marks);
+  g_test_add_func("/frame-marks/not-live-marks-every-frame", test_not_live_marks_every_frame);
+  g_test_add_func("/frame-marks/mark-frames-false", test_mark_frames_false);
+  g_test_add_func("/frame-marks/live-eos-and-stop", test_live_source_eos_and_stop);
+  g_test_add_func("/frame-marks/analyses-what-flows", test_analyses_what_flows);
+  int ret = g_test_run();
+  remove_dir(g_dir);
+  return ret;
+}
