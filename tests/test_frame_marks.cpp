@@ -230,6 +230,60 @@ static void test_example_prints_the_marks() {
   g_assert_cmpint(marked, >=, 8);
 }
 
+// A decoded file with a hard cut at 2 s: the portrait on a black background,
+// then, at the same place, mirrored on a light one (another shot: a face in
+// the same place after a cut is a new face). Two faces, with different ids,
+// and no interval across the cut (within one sample).
+static void test_decoded_file_with_a_cut() {
+  if (!have_model()) return;
+  std::string clip = g_dir + "/cut.mp4";
+  auto shot = [](const char *bg, int x, const char *flip, const char *name) {
+    return std::string("compositor name=") + name + " background=" + bg + " sink_1::xpos=" + std::to_string(x) +
+           " sink_1::ypos=200 ! video/x-raw,width=1280,height=720,format=I420 ! cat. videotestsrc pattern=" +
+           (std::string(bg) == "black" ? "black" : "white") +
+           " num-buffers=20 ! video/x-raw,width=1280,height=720,framerate=10/1 ! " + name +
+           ".sink_0 filesrc location=" + kPortrait +
+           " ! jpegdec ! videoconvert ! videoscale ! videoflip method=" + flip +
+           " ! video/x-raw,width=320,height=375 ! imagefreeze num-buffers=20 ! video/x-raw,framerate=10/1 ! " + name +
+           ".sink_1 ";
+  };
+  GstElement *enc =
+      launch("concat name=cat ! x264enc speed-preset=ultrafast key-int-max=10 ! mp4mux ! filesink location=" + clip +
+             " " + shot("black", 150, "none", "a") + shot("white", 150, "horizontal-flip", "b"));
+  BusLog enc_log;
+  run_until_done(enc, enc_log, 60000);
+  g_assert_true(enc_log.eos);
+  stop(enc);
+  MarkLog log;
+  GstElement *p = launch("filesrc location=" + clip + " ! decodebin ! videoconvert ! identifyface provider=local " +
+                         "face-image-dir=" + g_dir + "/faces ! fakesink name=sink sync=false");
+  watch_sink(p, &log);
+  BusLog bus;
+  run_until_done(p, bus, 60000);
+  g_assert_true(bus.eos);
+  const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
+  g_assert_nonnull(result);
+  g_assert_cmpuint(gst_value_list_get_size(faces_of(result)), ==, 2);
+  guint64 end0 = 0, start1 = 0;
+  gst_structure_get_uint64(face_at(result, 0), IDENTIFYFACE_FIELD_END_TIME, &end0);
+  gst_structure_get_uint64(face_at(result, 1), IDENTIFYFACE_FIELD_START_TIME, &start1);
+  g_assert_cmpstr(gst_structure_get_string(face_at(result, 0), IDENTIFYFACE_FIELD_FACE_ID), !=,
+                  gst_structure_get_string(face_at(result, 1), IDENTIFYFACE_FIELD_FACE_ID));
+  g_assert_cmpuint(end0, <=, 2 * GST_SECOND + GST_SECOND / 8);
+  g_assert_cmpuint(start1, >=, 2 * GST_SECOND - GST_SECOND / 8);
+  // The marks follow: the first face's id before the cut, the second's
+  // after it.
+  std::string id0 = gst_structure_get_string(face_at(result, 0), IDENTIFYFACE_FIELD_FACE_ID);
+  std::string id1 = gst_structure_get_string(face_at(result, 1), IDENTIFYFACE_FIELD_FACE_ID);
+  std::lock_guard<std::mutex> g(log.lock);
+  for (auto &b : log.buffers)
+    for (auto &m : b.second) {
+      if (b.first < 2 * GST_SECOND - GST_SECOND / 8) g_assert_cmpstr(m.face_id.c_str(), ==, id0.c_str());
+      if (b.first >= 2 * GST_SECOND + GST_SECOND / 8) g_assert_cmpstr(m.face_id.c_str(), ==, id1.c_str());
+    }
+  stop(p);
+}
+
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
@@ -241,6 +295,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/frame-marks/mark-frames-false", test_mark_frames_false);
   g_test_add_func("/frame-marks/live-eos-and-stop", test_live_source_eos_and_stop);
   g_test_add_func("/frame-marks/analyses-what-flows", test_analyses_what_flows);
+  g_test_add_func("/frame-marks/decoded-file-with-a-cut", test_decoded_file_with_a_cut);
   int ret = g_test_run();
   remove_dir(g_dir);
   return ret;
