@@ -110,6 +110,19 @@ void build_result(JsonBuilder *b, const Result &r) {
     add_string(b, "image", f.image);
     add_int(b, "start_ns", (int64_t)f.start_ns);
     add_int(b, "end_ns", (int64_t)f.end_ns);
+    if (f.box) {  // provider=local: where the face was largest, and its best score
+      for (auto [name, v] : {std::pair<const char *, double>{"x", f.box->x},
+                             {"y", f.box->y},
+                             {"width", f.box->width},
+                             {"height", f.box->height}}) {
+        json_builder_set_member_name(b, name);
+        json_builder_add_double_value(b, v);
+      }
+    }
+    if (f.score) {
+      json_builder_set_member_name(b, "score");
+      json_builder_add_double_value(b, *f.score);
+    }
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -152,6 +165,15 @@ bool parse_result(JsonObject *o, Result *r) {
       return false;
     f.start_ns = (uint64_t)start;
     f.end_ns = (uint64_t)end;
+    auto number = [fo](const char *name) -> std::optional<double> {
+      if (!json_object_has_member(fo, name)) return std::nullopt;
+      JsonNode *n = json_object_get_member(fo, name);
+      if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_DOUBLE) return std::nullopt;
+      return json_node_get_double(n);
+    };
+    auto x = number("x"), y = number("y"), w = number("width"), h = number("height");
+    if (x && y && w && h) f.box = FaceBox{*x, *y, *w, *h};
+    f.score = number("score");
     r->faces.push_back(std::move(f));
   }
   return true;

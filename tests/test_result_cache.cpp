@@ -154,6 +154,8 @@ static void test_hit() {
   Result stored = kling_result();
   stored.cost = "0.05";
   stored.discount = 0.5;
+  stored.faces[0].box = FaceBox{0.25, 0.125, 0.5, 0.375};  // what the local engine adds
+  stored.faces[0].score = 0.875;
   g_assert_true(cache.store(kling_key(), account, stored, kT0 - 30));
   clock.now += 3600;
   auto hit = cache.lookup(kling_key(), account);
@@ -170,6 +172,11 @@ static void test_hit() {
   assert_str(*r.cost, "0.05");
   g_assert_cmpfloat(*r.discount, ==, 0.5);
   g_assert_cmpuint(r.faces.size(), ==, 2);
+  g_assert_true(r.faces[0].box.has_value());
+  g_assert_cmpfloat(r.faces[0].box->y, ==, 0.125);
+  g_assert_cmpfloat(r.faces[0].box->height, ==, 0.375);
+  g_assert_cmpfloat(*r.faces[0].score, ==, 0.875);
+  g_assert_false(r.faces[1].box.has_value());
   assert_str(r.faces[1].id, stored.faces[1].id);
   assert_str(r.faces[1].image, stored.faces[1].image);
   g_assert_cmpuint(r.faces[1].start_ns, ==, 1500 * kNsPerMs);
