@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
+#include <exception>
+#include <opencv2/core/utility.hpp>
 #include <stdexcept>
 
 #include "face_detector.h"
@@ -9,6 +12,45 @@
 namespace idf::local {
 
 namespace {
+
+constexpr int kCutPictureWidth = 128;
+
+// CPU time of the calling thread, in seconds.
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+// Adds the thread's CPU time from construction to destruction to a counter.
+class CpuTimer {
+ public:
+  explicit CpuTimer(double &total) : total_(total), start_(thread_cpu_seconds()) {}
+  ~CpuTimer() { total_ += thread_cpu_seconds() - start_; }
+
+ private:
+  double &total_;
+  double start_;
+};
+
+// OpenCV runs its operations (scaling, the model's layers) on a pool of
+// threads by default. Here that costs more CPU than it saves time, since
+// the decoder keeps the cores busy already (measured: a quarter more CPU for
+// the same work). A parallel_for_ of one stripe runs its body on this thread
+// and makes OpenCV treat the calls within as nested, which it runs
+// sequentially, without changing the process-wide cv::setNumThreads().
+template <typename Work>
+void on_this_thread_only(Work &&work) {
+  std::exception_ptr failure;
+  cv::parallel_for_(cv::Range(0, 1), [&](const cv::Range &) {
+    try {
+      work();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  if (failure) std::rethrow_exception(failure);
+}
 
 cv::Rect to_rect(const Box &box) {
   const int left = static_cast<int>(std::floor(box.x)), top = static_cast<int>(std::floor(box.y));
@@ -46,9 +88,10 @@ std::unique_ptr<FaceAnalyser> FaceAnalyser::create(const std::string &model_path
   return analyser;
 }
 
-std::vector<Detection> FaceAnalyser::detect_whole(const FrameView &frame, const cv::Mat &thumbnail) {
+std::vector<Detection> FaceAnalyser::detect_whole(const FrameView &frame) {
+  CpuTimer timer(stats_.detection_s);
   std::vector<Detection> detections =
-      detector_->detect(frame, cv::Rect(0, 0, frame.width, frame.height), config_.whole_frame_min_score, thumbnail);
+      detector_->detect(frame, cv::Rect(0, 0, frame.width, frame.height), config_.whole_frame_min_score);
   stats_.forward_passes = detector_->runs();
   return weighted_non_max_suppression(std::move(detections), config_.suppression_iou);
 }
@@ -56,38 +99,63 @@ std::vector<Detection> FaceAnalyser::detect_whole(const FrameView &frame, const 
 std::vector<Detection> FaceAnalyser::add_tiles(const FrameView &frame, std::vector<Detection> detections, bool all,
                                                const std::vector<Box> &around) {
   const std::vector<Box> tiles = square_tiles(frame.width, frame.height, frame.pixel_aspect, config_.tile_min_overlap);
-  if (tiles.empty()) return detections;
-  std::vector<bool> chosen(tiles.size(), all);
-  for (const Box &box : around) chosen[best_tile(tiles, box)] = true;
-  if (std::none_of(chosen.begin(), chosen.end(), [](bool c) { return c; })) return detections;
-  for (size_t i = 0; i < tiles.size(); i++) {
-    if (!chosen[i]) continue;
-    std::vector<Detection> found = detector_->detect(frame, to_rect(tiles[i]), config_.tile_min_score);
+  CpuTimer timer(stats_.detection_s);
+  std::vector<Box> regions;
+  if (all) regions = tiles;
+  // Around a face: a square tile a few times its size, so that the model
+  // sees it at a size it finds well (a small face, found in a tile, is not
+  // found again in the whole frame); the frame's own tiles for larger ones.
+  const double aspect = frame.pixel_aspect > 0 ? frame.pixel_aspect : 1.0;
+  const double short_side = std::min(frame.width * aspect, static_cast<double>(frame.height));
+  for (const Box &box : around) {
+    const double side = std::max(config_.around_tile_faces * box.width * aspect, config_.around_tile_min_side);
+    if (side >= 0.9 * short_side) {
+      if (!tiles.empty()) {
+        const Box &tile = tiles[best_tile(tiles, box)];
+        if (std::none_of(regions.begin(), regions.end(), [&](const Box &r) { return r.x == tile.x && r.y == tile.y; }))
+          regions.push_back(tile);
+      }
+      continue;
+    }
+    const double width = side / aspect;
+    const double x = std::clamp(box.centre_x() - width / 2, 0.0, std::max(0.0, frame.width - width));
+    const double y = std::clamp(box.centre_y() - side / 2, 0.0, std::max(0.0, frame.height - side));
+    regions.push_back({x, y, width, side});
+  }
+  if (regions.empty()) return detections;
+  for (const Box &region : regions) {
+    std::vector<Detection> found = detector_->detect(frame, to_rect(region), config_.tile_min_score);
     detections.insert(detections.end(), found.begin(), found.end());
   }
   stats_.forward_passes = detector_->runs();
   return weighted_non_max_suppression(std::move(detections), config_.suppression_iou);
 }
 
-std::vector<Detection> FaceAnalyser::detect_key(const FrameView &frame, const cv::Mat &thumbnail, uint64_t time_ns) {
-  std::vector<Detection> detections = detect_whole(frame, thumbnail);
+std::vector<Detection> FaceAnalyser::detect_key(const FrameView &frame, uint64_t time_ns) {
+  std::vector<Detection> detections = detect_whole(frame);
   bool all = true;
   if (config_.key_interval_ns == 0) {
     // Every sample is a key sample: all tiles now and then, else where a
     // face is being lost.
     all = !last_tiles_ns_ || time_ns + config_.sample_interval_ns / 2 >= *last_tiles_ns_ + config_.tile_interval_ns;
   }
-  if (all) last_tiles_ns_ = time_ns;
-  const std::vector<Box> around = all ? std::vector<Box>() : tracker_.unmatched(time_ns, detections);
-  return add_tiles(frame, std::move(detections), all, around);
+  if (all) {
+    last_tiles_ns_ = time_ns;
+    detections = add_tiles(frame, std::move(detections), true, {});
+  }
+  // Faces still missing are looked for where they should be, at their size.
+  const std::vector<Box> lost = tracker_.unmatched(time_ns, detections);
+  return lost.empty() ? detections : add_tiles(frame, std::move(detections), false, lost);
 }
 
 std::vector<Detection> FaceAnalyser::detect(const FrameView &frame, bool tiles) {
   if (!frame.valid()) throw std::invalid_argument("a frame whose planes do not match its format");
-  const cv::Rect whole(0, 0, frame.width, frame.height);
-  std::vector<Detection> detections =
-      detect_whole(frame, region_to_rgb(frame, whole, letterbox_content_size(frame, whole)));
-  return tiles ? add_tiles(frame, std::move(detections), true, {}) : detections;
+  std::vector<Detection> detections;
+  on_this_thread_only([&] {
+    detections = detect_whole(frame);
+    if (tiles) detections = add_tiles(frame, std::move(detections), true, {});
+  });
+  return detections;
 }
 
 void FaceAnalyser::keep_picture(const FrameView &frame, size_t key, const Detection &detection) {
@@ -143,7 +211,7 @@ std::vector<AnalysedSample> FaceAnalyser::settle(const Pending *key, const std::
     if (pending_.empty()) return settled;
     Pending last = std::move(pending_.back());
     pending_.pop_back();
-    const std::vector<Detection> detections = detect_key(last.frame, last.thumbnail, last.time_ns);
+    const std::vector<Detection> detections = detect_key(last.frame, last.time_ns);
     return settle(&last, detections);
   }
   std::vector<Pending> waiting;
@@ -155,7 +223,7 @@ std::vector<AnalysedSample> FaceAnalyser::settle(const Pending *key, const std::
     settled.push_back(std::move(key_sample));
   } else {
     for (const Pending &pending : waiting) {
-      std::vector<Detection> detections = detect_whole(pending.frame, pending.thumbnail);
+      std::vector<Detection> detections = detect_whole(pending.frame);
       // Tiles where a face is being lost, and where the key sample found a
       // face that the whole frame does not show here.
       std::vector<Box> around = tracker_.unmatched(pending.time_ns, detections);
@@ -176,13 +244,36 @@ std::vector<AnalysedSample> FaceAnalyser::settle(const Pending *key, const std::
 }
 
 std::vector<AnalysedSample> FaceAnalyser::analyse(const FrameView &frame, uint64_t time_ns) {
+  std::vector<AnalysedSample> settled;
+  on_this_thread_only([&] { settled = analyse_sample(frame, time_ns, false); });
+  return settled;
+}
+
+std::vector<AnalysedSample> FaceAnalyser::analyse_owned(const FrameView &frame, uint64_t time_ns) {
+  std::vector<AnalysedSample> settled;
+  on_this_thread_only([&] { settled = analyse_sample(frame, time_ns, true); });
+  return settled;
+}
+
+std::vector<AnalysedSample> FaceAnalyser::analyse_sample(const FrameView &frame, uint64_t time_ns, bool owned) {
   if (!frame.valid())
     throw std::invalid_argument("a frame of " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
                                 " pixels whose planes do not match its format");
   stats_.samples++;
-  const cv::Rect whole(0, 0, frame.width, frame.height);
-  cv::Mat thumbnail = region_to_rgb(frame, whole, letterbox_content_size(frame, whole));
-  const bool cut = cuts_.next(thumbnail);
+  // The cut detector compares small copies: about 128 pixels wide, shrunk
+  // by a whole factor (the fast way).
+  const int factor = std::max(1, frame.width / kCutPictureWidth);
+  cv::Mat small;
+  {
+    CpuTimer timer(stats_.scaling_s);
+    small = region_to_rgb(frame, cv::Rect(0, 0, frame.width, frame.height),
+                          cv::Size(std::max(1, frame.width / factor), std::max(1, frame.height / factor)));
+  }
+  bool cut;
+  {
+    CpuTimer timer(stats_.cut_detection_s);
+    cut = cuts_.next(small);
+  }
   std::vector<AnalysedSample> settled;
   if (cut) {
     // The samples before the cut are settled against the last of them; the
@@ -195,18 +286,21 @@ std::vector<AnalysedSample> FaceAnalyser::analyse(const FrameView &frame, uint64
                    time_ns + config_.sample_interval_ns / 2 >= *last_key_ns_ + config_.key_interval_ns ||
                    pending_.size() >= config_.max_samples_between_keys;
   if (!key) {
-    pending_.push_back({time_ns, frame.deep_copy(), thumbnail, false});
+    CpuTimer timer(stats_.copying_s);
+    pending_.push_back({time_ns, owned ? frame : frame.deep_copy(), false});
     return settled;
   }
-  Pending current{time_ns, frame, thumbnail, cut};
-  const std::vector<Detection> detections = detect_key(frame, thumbnail, time_ns);
+  Pending current{time_ns, frame, cut};
+  const std::vector<Detection> detections = detect_key(frame, time_ns);
   std::vector<AnalysedSample> now = settle(&current, detections);
   settled.insert(settled.end(), std::make_move_iterator(now.begin()), std::make_move_iterator(now.end()));
   return settled;
 }
 
 std::vector<AnalysedSample> FaceAnalyser::flush() {
-  return settle(nullptr, {});
+  std::vector<AnalysedSample> settled;
+  on_this_thread_only([&] { settled = settle(nullptr, {}); });
+  return settled;
 }
 
 std::vector<FoundFace> FaceAnalyser::faces(uint64_t clip_end_ns) const {

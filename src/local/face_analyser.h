@@ -35,9 +35,15 @@ namespace idf::local {
 class FaceDetector;
 
 struct AnalyserConfig {
-  double whole_frame_min_score = 0.5;
-  double tile_min_score = 0.7;
+  // Score thresholds, chosen with eval-local-detector --sweep (tests/bench):
+  // higher ones lose small faces, lower ones let textures through.
+  double whole_frame_min_score = 0.7;
+  double tile_min_score = 0.65;
   double tile_min_overlap = 0.2;
+  // A tile around a face being lost is this many times the face's width
+  // (the model then sees it ~48 px wide), at least `around_tile_min_side`.
+  double around_tile_faces = 5.3;
+  double around_tile_min_side = 160;
   double suppression_iou = 0.3;  // weighted NMS
   // Distance between key samples; 0: every sample is analysed at once.
   uint64_t key_interval_ns = kNsPerSecond;
@@ -80,6 +86,10 @@ struct AnalyserStats {
   size_t samples_detected = 0;  // on which detection ran
   size_t forward_passes = 0;    // of the model (whole frames and tiles)
   size_t cuts = 0;
+  // Thread CPU time spent, in seconds: scaling every sample down (for
+  // the cut detector), comparing histograms,
+  // copying the samples that wait, running the model (with its input).
+  double scaling_s = 0, cut_detection_s = 0, copying_s = 0, detection_s = 0;
 };
 
 class FaceAnalyser {
@@ -96,6 +106,9 @@ class FaceAnalyser {
   // Throws std::invalid_argument for a frame whose planes do not match its
   // format and size.
   std::vector<AnalysedSample> analyse(const FrameView &frame, uint64_t time_ns);
+  // The same for a frame whose pixels nobody changes afterwards (its planes
+  // own their memory, or hold a reference to it): kept without a copy.
+  std::vector<AnalysedSample> analyse_owned(const FrameView &frame, uint64_t time_ns);
   // End of the stream: analyses the samples still waiting.
   std::vector<AnalysedSample> flush();
 
@@ -122,7 +135,6 @@ class FaceAnalyser {
   struct Pending {
     uint64_t time_ns = 0;
     FrameView frame;  // owning copy
-    cv::Mat thumbnail;
     bool cut_before = false;
   };
   // What the analyser keeps for a track besides the tracker's data.
@@ -134,12 +146,13 @@ class FaceAnalyser {
   };
 
   explicit FaceAnalyser(AnalyserConfig config);
-  std::vector<Detection> detect_whole(const FrameView &frame, const cv::Mat &thumbnail);
+  std::vector<AnalysedSample> analyse_sample(const FrameView &frame, uint64_t time_ns, bool owned);
+  std::vector<Detection> detect_whole(const FrameView &frame);
   // Adds what the tiles find (all of them, or those around the boxes) to
   // the whole frame's detections, and merges them.
   std::vector<Detection> add_tiles(const FrameView &frame, std::vector<Detection> detections, bool all,
                                    const std::vector<Box> &around);
-  std::vector<Detection> detect_key(const FrameView &frame, const cv::Mat &thumbnail, uint64_t time_ns);
+  std::vector<Detection> detect_key(const FrameView &frame, uint64_t time_ns);
   AnalysedSample track(const FrameView &frame, uint64_t time_ns, bool cut_before,
                        const std::vector<Detection> &detections);
   void keep_picture(const FrameView &frame, size_t key, const Detection &detection);

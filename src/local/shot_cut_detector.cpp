@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <opencv2/imgproc.hpp>
 #include <utility>
 
 namespace idf::local {
@@ -60,6 +61,9 @@ ShotCutDetector::Histograms ShotCutDetector::histograms(const cv::Mat &picture) 
   }
   if (total > 0)
     for (float &value : result.whole) value = static_cast<float>(value / total);
+  cv::Mat grey;
+  cv::cvtColor(picture, grey, cv::COLOR_RGB2GRAY);  // for BGR the weights swap: no matter here
+  grey.convertTo(result.grey, CV_16S);
   return result;
 }
 
@@ -73,15 +77,24 @@ bool ShotCutDetector::next(const cv::Mat &picture) {
   Histograms current = histograms(picture);
   bool cut = false;
   last_distance_ = 0;
-  last_changed_regions_ = 0;
-  if (previous_) {
+  last_changed_regions_ = last_changed_pixel_regions_ = 0;
+  if (previous_ && previous_->grey.size() == current.grey.size()) {
     last_distance_ = distance(previous_->whole, current.whole);
-    int changed = 0;
-    for (size_t r = 0; r < current.regions.size(); r++)
-      if (distance(previous_->regions[r], current.regions[r]) > config_.min_region_distance) changed++;
-    last_changed_regions_ = changed;
+    cv::Mat difference = cv::abs(current.grey - previous_->grey);
+    for (int r = 0; r < kRegions * kRegions; r++) {
+      if (distance(previous_->regions[r], current.regions[r]) > config_.min_region_distance) last_changed_regions_++;
+      const int row = r / kRegions, column = r % kRegions;
+      const cv::Rect region(column * difference.cols / kRegions, row * difference.rows / kRegions,
+                            (column + 1) * difference.cols / kRegions - column * difference.cols / kRegions,
+                            (row + 1) * difference.rows / kRegions - row * difference.rows / kRegions);
+      if (region.area() > 0 && cv::mean(difference(region))[0] > config_.min_pixel_change)
+        last_changed_pixel_regions_++;
+    }
     cut = last_distance_ >= config_.cut_distance ||
-          (last_distance_ >= config_.min_whole_distance && changed >= config_.min_changed_regions);
+          (last_distance_ >= config_.min_whole_distance && last_changed_regions_ >= config_.min_changed_regions) ||
+          (last_changed_pixel_regions_ >= config_.reframed_pixel_regions &&
+           last_distance_ >= config_.reframed_whole_distance &&
+           last_changed_regions_ >= config_.reframed_changed_regions);
   }
   previous_ = std::move(current);
   return cut;

@@ -1,6 +1,8 @@
-// Hard cuts between consecutive samples, from colour histograms of small
-// copies of the frames: a cut changes the colours everywhere in the picture,
-// a moving face or an object entering changes them only in some places.
+// Hard cuts between consecutive samples, from small copies of the frames: a
+// cut changes the picture everywhere, a moving face or an object entering
+// only in some places. Colour histograms (of the whole picture and of 3x3
+// regions) do not mind motion; where the colours stay alike (another
+// framing of the same place), the pixels changing in every region tell.
 #pragma once
 
 #include <array>
@@ -20,6 +22,13 @@ struct ShotCutConfig {
   double min_whole_distance = 0.3;
   int min_changed_regions = 7;
   double min_region_distance = 0.35;
+  // ...or, when the pixels of nearly every region changed (this many
+  // regions, mean absolute difference over `min_pixel_change` of 255),
+  // from this whole distance and this many regions' histograms changed.
+  int reframed_pixel_regions = 8;
+  double min_pixel_change = 25;
+  double reframed_whole_distance = 0.2;
+  int reframed_changed_regions = 5;
 };
 
 class ShotCutDetector {
@@ -33,6 +42,7 @@ class ShotCutDetector {
   // regions changed, for diagnostics.
   double last_distance() const { return last_distance_; }
   int last_changed_regions() const { return last_changed_regions_; }
+  int last_changed_pixel_regions() const { return last_changed_pixel_regions_; }
   void reset() { previous_.reset(); }
 
   static constexpr int kRegions = 3;
@@ -41,6 +51,7 @@ class ShotCutDetector {
   struct Histograms {
     Histogram whole;
     std::array<Histogram, kRegions * kRegions> regions;
+    cv::Mat grey;  // the picture in grey levels (CV_16S)
   };
   static Histograms histograms(const cv::Mat &picture);
   static double distance(const Histogram &a, const Histogram &b);
@@ -50,6 +61,7 @@ class ShotCutDetector {
   std::optional<Histograms> previous_;
   double last_distance_ = 0;
   int last_changed_regions_ = 0;
+  int last_changed_pixel_regions_ = 0;
 };
 
 }  // namespace idf::local

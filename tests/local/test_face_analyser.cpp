@@ -29,17 +29,20 @@ const cv::Mat &portrait() {
 // The portrait's face, as labelled in tests/bench/face_eval_labels.json.
 const cv::Rect kPortraitFace(172, 142, 193, 193);
 
-// A textured 1280x720 background (blurred noise, tinted), the same for the
-// same seed.
+// A 1280x720 scene (the same for the same seed): a tinted gradient with a
+// hundred muted rectangles on it, like the things in a room.
 cv::Mat background(int seed, const cv::Scalar &tint) {
-  cv::Mat texture(720 / 4, 1280 / 4, CV_8UC3);
+  cv::Mat scene(720, 1280, CV_8UC3);
+  for (int y = 0; y < scene.rows; y++) scene.row(y).setTo(tint * (0.6 + 0.4 * y / scene.rows));
   cv::RNG rng(seed);
-  rng.fill(texture, cv::RNG::UNIFORM, cv::Scalar::all(0), cv::Scalar::all(255));
-  cv::GaussianBlur(texture, texture, cv::Size(0, 0), 2);
-  cv::resize(texture, texture, cv::Size(1280, 720), 0, 0, cv::INTER_LINEAR);
-  cv::Mat tinted;
-  cv::addWeighted(texture, 0.5, cv::Mat(720, 1280, CV_8UC3, tint), 0.5, 0, tinted);
-  return tinted;
+  for (int i = 0; i < 100; i++) {
+    const cv::Point corner(rng.uniform(-100, 1280), rng.uniform(-100, 720));
+    const cv::Size size(rng.uniform(30, 260), rng.uniform(30, 260));
+    const double shade = rng.uniform(0.4, 1.3);
+    cv::rectangle(scene, cv::Rect(corner, size), tint * shade + cv::Scalar::all(rng.uniform(-30, 30)), cv::FILLED);
+  }
+  cv::GaussianBlur(scene, scene, cv::Size(0, 0), 1.5);
+  return scene;
 }
 
 // The background with the portrait (optionally mirrored) at each of
@@ -65,8 +68,8 @@ void test_shot_cuts() {
     cv::resize(bgr, small, cv::Size(256, 144), 0, 0, cv::INTER_AREA);
     cv::cvtColor(small, small, cv::COLOR_BGR2RGB);
     const bool cut = cuts.next(small);
-    g_test_message("%s: distance %.3f, %d regions changed, %s", what, cuts.last_distance(), cuts.last_changed_regions(),
-                   cut ? "cut" : "no cut");
+    g_test_message("%s: distance %.3f, colours of %d regions and pixels of %d changed, %s", what, cuts.last_distance(),
+                   cuts.last_changed_regions(), cuts.last_changed_pixel_regions(), cut ? "cut" : "no cut");
     return cut;
   };
   g_assert_false(next(frame_with(room, {}), "first"));  // nothing to compare with
@@ -80,6 +83,16 @@ void test_shot_cuts() {
   g_assert_false(next(frame_with(garden, {{400, 60}}, true), "the garden still"));
   g_assert_true(next(frame_with(room, {{400, 60}}), "cut back to the room"));
   g_assert_cmpfloat(cuts.last_distance(), >, 0.3);
+  // A close-up in the same room (the same colours, other shapes
+  // everywhere), the face larger at about the same spot. (With the same
+  // colours in every region, as two framings of a plain wall, a cut is
+  // not seen.)
+  cv::Mat closer;
+  cv::resize(room(cv::Rect(320, 180, 640, 360)), closer, room.size(), 0, 0, cv::INTER_LINEAR);
+  cv::Mat face;
+  cv::resize(portrait()(cv::Rect(100, 80, 340, 320)), face, cv::Size(510, 480));
+  face.copyTo(closer(cv::Rect(cv::Point(390, 100), face.size())));
+  g_assert_true(next(closer, "cut to a close-up"));
 }
 
 std::unique_ptr<FaceAnalyser> make_analyser(AnalyserConfig config = {}) {
