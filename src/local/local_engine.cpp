@@ -88,7 +88,9 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
 #include <thread>
 
 #include "face_analyser.h"
+#include "face_image_folders.h"
 #include "face_model.h"
+#include "local_result.h"
 
 namespace idf {
 
@@ -196,7 +198,6 @@ class Session {
   void report_progress(uint64_t time_ns);
   void emit_progress(double fraction);
   std::optional<uint64_t> query_duration();
-  Outcome write_result(Result result, const std::vector<FoundFace> &found);
   void remove_written_images();
   bool cancelled() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -608,63 +609,21 @@ Outcome Session::analyse() {
     return local_failure("cannot analyse " + options_.uri + ": no video frame could be decoded");
 
   const uint64_t clip_end_ns = duration ? *duration : last_frame_end_ns_.load();
-  Result result;
-  result.provider = "local";
-  result.session_id = session_id_;
-  result.request_id = "";  // no request was made
-  result.task_id = "";
-  result.final_unit_deduction = "0";
-  result.video_url = options_.uri;
-  const std::vector<FoundFace> found = analyser_->faces(clip_end_ns);
-  for (const FoundFace &tracked : found) {
-    Face face;
-    face.id = tracked.tracked.id;
-    face.start_ns = tracked.tracked.start_ns;
-    face.end_ns = tracked.tracked.end_ns;
-    face.box = FaceBox{tracked.box.x, tracked.box.y, tracked.box.width, tracked.box.height};
-    face.score = tracked.tracked.best_score;
-    result.faces.push_back(face);
-  }
-  clamp_faces_to_duration(result.faces, duration ? duration : std::optional<uint64_t>(clip_end_ns));
-  return write_result(std::move(result), found);
-}
-
-// Writes one JPEG per face into <face_image_dir>/<session id>/.
-Outcome Session::write_result(Result result, const std::vector<FoundFace> &found) {
-  if (result.faces.empty()) return result;
-  session_dir_ = take_string(g_build_filename(options_.face_image_dir.c_str(), session_id_.c_str(), nullptr));
-  if (g_mkdir_with_parents(session_dir_.c_str(), 0700) != 0) {
-    const std::string reason = g_strerror(errno);
-    session_dir_.clear();  // nothing of ours to remove
-    return local_failure("cannot write face images to " + options_.face_image_dir + "/" + session_id_ + ": " + reason);
-  }
-  for (size_t i = 0; i < result.faces.size(); i++) {
-    if (cancelled()) return local_failure("cancelled");
-    Face &face = result.faces[i];
-    const std::string path =
-        take_string(g_build_filename(session_dir_.c_str(), ("face-" + face.id + ".jpg").c_str(), nullptr));
-    const cv::Mat &picture = found[i].picture_bgr;
-    bool written = false;
-    std::string reason = "no picture of the face was kept";
-    if (!picture.empty()) {
-      try {
-        written = cv::imwrite(path, picture, {cv::IMWRITE_JPEG_QUALITY, 90});
-        reason = "the JPEG encoder failed";
-      } catch (const cv::Exception &error) {
-        reason = error.what();
-      }
+  // The same writer as the analysis of raw frames: a marked session folder.
+  Outcome out = local::write_local_result(analyser_->faces(clip_end_ns),
+                                          local::LocalResultOptions{options_.face_image_dir, session_id_});
+  if (auto *result = std::get_if<Result>(&out)) {
+    result->video_url = options_.uri;
+    clamp_faces_to_duration(result->faces, duration ? duration : std::optional<uint64_t>(clip_end_ns));
+    // Kept so that a cancel() racing the report removes them.
+    if (!result->faces.empty()) {
+      session_dir_ = take_string(g_build_filename(options_.face_image_dir.c_str(), session_id_.c_str(), nullptr));
+      for (const Face &face : result->faces)
+        written_files_.push_back(take_string(g_filename_from_uri(face.image.c_str(), nullptr, nullptr)));
+      written_files_.push_back(take_string(g_build_filename(session_dir_.c_str(), kSessionFolderMarker, nullptr)));
     }
-    if (written)
-      written_files_.push_back(path);
-    else if (g_file_test(path.c_str(), G_FILE_TEST_EXISTS))
-      written_files_.push_back(path);  // partially written: remove it too
-    if (!written) {
-      remove_written_images();
-      return local_failure("cannot write the face image " + path + ": " + reason);
-    }
-    face.image = take_string(g_filename_to_uri(path.c_str(), nullptr, nullptr));
   }
-  return result;
+  return out;
 }
 
 void Session::remove_written_images() {
