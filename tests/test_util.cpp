@@ -151,6 +151,23 @@ void run_until_done(GstElement *pipeline, BusLog &log, unsigned timeout_ms) {
   gst_object_unref(bus);
 }
 
+bool run_to_eos(const std::string &description, unsigned timeout_s, std::string *error) {
+  GError *err = nullptr;
+  GstElement *p = gst_parse_launch(description.c_str(), &err);
+  if (!p || err) {
+    if (error) *error = "cannot build \"" + description + "\": " + (err ? err->message : "?");
+    g_clear_error(&err);
+    if (p) gst_object_unref(p);
+    return false;
+  }
+  BusLog log;
+  run_until_done(p, log, timeout_s * 1000);
+  if (!log.eos && error)
+    *error = log.timed_out ? "no EOS within " + std::to_string(timeout_s) + " s" : log.problem(GST_MESSAGE_ERROR).text;
+  stop(p);
+  return log.eos;
+}
+
 std::string make_temp_dir() {
   GError *err = nullptr;
   gchar *dir = g_dir_make_tmp("identifyface-test-XXXXXX", &err);

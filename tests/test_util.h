@@ -62,6 +62,10 @@ GstElement *launch(const std::string &description);
 // To NULL, and unref.
 void stop(GstElement *pipeline);
 
+// Builds and plays `description` until EOS (true), an ERROR (false, its text
+// in `error`) or the timeout; then to NULL.
+bool run_to_eos(const std::string &description, unsigned timeout_s = 60, std::string *error = nullptr);
+
 // Plays `pipeline` until EOS, ERROR or the timeout; leaves it in PLAYING.
 void run_until_done(GstElement *pipeline, BusLog &log, unsigned timeout_ms);
 

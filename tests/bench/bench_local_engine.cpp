@@ -24,38 +24,13 @@
 #include <thread>
 
 #include "local_engine.h"
+#include "test_util.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 const char *const kPortrait = "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg";
-
-bool run_to_eos(const std::string &description) {
-  GError *error = nullptr;
-  GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
-  if (!pipeline || error) {
-    g_printerr("cannot build %s: %s\n", description.c_str(), error ? error->message : "?");
-    g_clear_error(&error);
-    return false;
-  }
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *message = gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE,
-                                                   static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  const bool ok = message && GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS;
-  if (!ok && message) {
-    GError *failure = nullptr;
-    gst_message_parse_error(message, &failure, nullptr);
-    g_printerr("pipeline failed: %s\n", failure ? failure->message : "?");
-    g_clear_error(&failure);
-  }
-  if (message) gst_message_unref(message);
-  gst_object_unref(bus);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
-  return ok;
-}
 
 // 60 s of 1080p30: a scrolling test pattern with some noise (so that the
 // encoder really spends ~6 Mbit/s) and the portrait composited on top.

@@ -68,22 +68,6 @@ bool wait_for_eos(GstElement *pipeline, unsigned timeout_s) {
 
 }  // namespace
 
-bool run_pipeline(const std::string &description, unsigned timeout_s) {
-  GError *error = nullptr;
-  GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
-  if (!pipeline || error) {
-    g_test_message("cannot build '%s': %s", description.c_str(), error ? error->message : "?");
-    g_clear_error(&error);
-    if (pipeline) gst_object_unref(pipeline);
-    return false;
-  }
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  const bool ok = wait_for_eos(pipeline, timeout_s);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
-  return ok;
-}
-
 std::string make_face_clip(const std::string &dir, const std::string &name, const FaceClipSpec &spec) {
   const std::optional<Portrait> portrait = load_portrait();
   if (!portrait) {
@@ -157,31 +141,6 @@ std::string make_face_clip(const std::string &dir, const std::string &name, cons
   return path;
 }
 
-std::string temp_dir() {
-  GError *error = nullptr;
-  gchar *dir = g_dir_make_tmp("idf-local-XXXXXX", &error);
-  g_assert_no_error(error);
-  std::string result(dir);
-  g_free(dir);
-  return result;
-}
-
-void remove_tree(const std::string &path) {
-  if (g_file_test(path.c_str(), G_FILE_TEST_IS_DIR) && !g_file_test(path.c_str(), G_FILE_TEST_IS_SYMLINK)) {
-    if (GDir *dir = g_dir_open(path.c_str(), 0, nullptr)) {
-      while (const gchar *name = g_dir_read_name(dir)) {
-        gchar *child = g_build_filename(path.c_str(), name, nullptr);
-        remove_tree(child);
-        g_free(child);
-      }
-      g_dir_close(dir);
-    }
-    g_rmdir(path.c_str());
-  } else {
-    g_remove(path.c_str());
-  }
-}
-
 std::vector<std::string> files_under(const std::string &path) {
   std::vector<std::string> files;
   GDir *dir = g_dir_open(path.c_str(), 0, nullptr);
@@ -198,13 +157,6 @@ std::vector<std::string> files_under(const std::string &path) {
   }
   g_dir_close(dir);
   return files;
-}
-
-std::string file_uri(const std::string &path) {
-  gchar *uri = g_filename_to_uri(path.c_str(), nullptr, nullptr);
-  std::string result(uri ? uri : "");
-  g_free(uri);
-  return result;
 }
 
 LocalEngine::ProgressFn Collector::progress_fn() {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "local_engine.h"
+#include "test_util.h"
 
 namespace idf::test {
 
@@ -40,12 +41,6 @@ struct FaceClipSpec {
 // a plain background. Returns the path, or "" after a g_test failure.
 std::string make_face_clip(const std::string &dir, const std::string &name, const FaceClipSpec &spec);
 
-// Runs a gst-launch style description until EOS. False after a failure.
-bool run_pipeline(const std::string &description, unsigned timeout_s = 60);
-
-std::string temp_dir();
-void remove_tree(const std::string &path);
-std::string file_uri(const std::string &path);
 std::vector<std::string> files_under(const std::string &dir);  // recursive
 
 // Records what an engine reports, from its thread.

@@ -197,9 +197,9 @@ void test_no_face() {
   if (skip_without_model()) return;
   const std::string clip = subdir("no-face.mp4");
   g_assert_true(
-      run_pipeline("videotestsrc num-buffers=40 pattern=smpte ! video/x-raw,width=640,height=360,framerate=20/1 "
-                   "! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=\"" +
-                   clip + "\""));
+      run_to_eos("videotestsrc num-buffers=40 pattern=smpte ! video/x-raw,width=640,height=360,framerate=20/1 "
+                 "! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=\"" +
+                 clip + "\""));
   const std::string image_dir = subdir("images-no-face");
   Collector collector;
   const Result result = expect_result(analyse(options_for(file_uri(clip), image_dir), collector));
@@ -305,7 +305,7 @@ void test_not_a_video() {
 void test_audio_only() {
   if (skip_without_model()) return;
   const std::string path = subdir("tone.wav");
-  g_assert_true(run_pipeline("audiotestsrc num-buffers=20 ! wavenc ! filesink location=\"" + path + "\""));
+  g_assert_true(run_to_eos("audiotestsrc num-buffers=20 ! wavenc ! filesink location=\"" + path + "\""));
   Collector collector;
   const Failure failure = expect_failure(analyse(options_for(file_uri(path), subdir("images-audio")), collector));
   g_assert_nonnull(strstr(failure.message.c_str(), file_uri(path).c_str()));
@@ -384,7 +384,7 @@ int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   // A test subprocess works in its parent's dir.
   const char *parent_dir = g_getenv("IDF_LOCAL_TEST_DIR");
-  fixture.dir = g_test_subprocess() && parent_dir ? parent_dir : temp_dir();
+  fixture.dir = g_test_subprocess() && parent_dir ? parent_dir : make_temp_dir();
   g_setenv("IDF_LOCAL_TEST_DIR", fixture.dir.c_str(), TRUE);
 
   g_test_add_func("/local/engine/default-face-image-dir", test_default_face_image_dir);
@@ -403,7 +403,7 @@ int main(int argc, char **argv) {
 
   const int status = g_test_run();
   // A subprocess shares the parent's dir: only the parent removes it.
-  if (!g_test_subprocess()) remove_tree(fixture.dir);
+  if (!g_test_subprocess()) remove_dir(fixture.dir);
   gst_deinit();
   return status;
 }
