@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "blazeface_decoding.h"
 
 #include <algorithm>

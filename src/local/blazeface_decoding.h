@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Decoding of MediaPipe's BlazeFace "back camera" model (256x256 input):
 // its anchors, the conversion of its raw outputs to face detections, the
 // mapping from a letterboxed model input back to the frame, and MediaPipe's

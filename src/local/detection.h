@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A face found in one picture by the detector: its box, score and keypoints.
 #pragma once
 

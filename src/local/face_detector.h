@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // BlazeFace run through OpenCV's DNN module: finds faces in a region of a
 // frame letterboxed into the model's 256x256 input.
 #pragma once

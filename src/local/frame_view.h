@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A video frame as the face analyser reads it: views of its planes in one of
 // the formats decoders and converters commonly give, without a copy, and the
 // few picture operations the analyser needs on it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Rectangles and points shared by the detector, the tracker and the
 // analyser. Units are up to the user (pixels of some picture, or 0..1).
 #pragma once

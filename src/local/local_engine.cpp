@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local: decodes the clip with a GStreamer pipeline of its own and
 // hands sampled frames to the FaceAnalyser (BlazeFace through OpenCV's DNN
 // module, tracking, shot cuts, face pictures), which issue-10 style callers

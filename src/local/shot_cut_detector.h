@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Hard cuts between consecutive samples, from small copies of the frames: a
 // cut changes the picture everywhere, a moving face or an object entering
 // only in some places. Colour histograms (of the whole picture and of 3x3

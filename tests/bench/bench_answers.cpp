@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // How long the worker thread is busy with one answer at the answer limits:
 // the dialect parsers on the largest answers they accept or refuse, and
 // json-glib on the same text for comparison (what Job's service_code_of

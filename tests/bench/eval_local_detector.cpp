@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Evaluation of provider=local's face detection and tracking on labelled
 // real photos (shipped by Debian packages, listed with their hand-set face
 // boxes in face_eval_labels.json), composited into video frames and clips

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers of the provider=local tests: ground-truth clips composed from the
 // public-domain portrait of Grace Hopper, and a collector of the engine's
 // callbacks.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // BlazeFace's output decoding, without the model: anchors, boxes and
 // keypoints, the letterbox mapping back to the frame, weighted NMS, tiles.
 #include <glib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // FaceTracker on its own: the service's 1 s rule, ids given on
 // confirmation, motion, shot cuts, marks between samples.
 #include <glib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local end to end: clips with known faces are encoded by the test
 // itself, then analysed by idf::LocalEngine.
 #include <glib/gstdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local in a build without OpenCV: start() fails at once.
 #include <glib.h>
 
