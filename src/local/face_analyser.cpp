@@ -96,12 +96,16 @@ std::vector<Detection> FaceAnalyser::detect_whole(const FrameView &frame) {
   return weighted_non_max_suppression(std::move(detections), config_.suppression_iou);
 }
 
-std::vector<Detection> FaceAnalyser::add_tiles(const FrameView &frame, std::vector<Detection> detections, bool all,
-                                               const std::vector<Box> &around) {
+std::vector<Detection> FaceAnalyser::add_tiles(const FrameView &frame, std::vector<Detection> detections,
+                                               const std::vector<Box> &scheduled, const std::vector<Box> &around) {
   const std::vector<Box> tiles = square_tiles(frame.width, frame.height, frame.pixel_aspect, config_.tile_min_overlap);
   CpuTimer timer(stats_.detection_s);
-  std::vector<Box> regions;
-  if (all) regions = tiles;
+  std::vector<Box> regions = scheduled;
+  auto add_region = [&](const Box &region) {
+    if (std::none_of(regions.begin(), regions.end(),
+                     [&](const Box &r) { return r.x == region.x && r.y == region.y && r.width == region.width; }))
+      regions.push_back(region);
+  };
   // Around a face: a square tile a few times its size, so that the model
   // sees it at a size it finds well (a small face, found in a tile, is not
   // found again in the whole frame); the frame's own tiles for larger ones.
@@ -110,17 +114,13 @@ std::vector<Detection> FaceAnalyser::add_tiles(const FrameView &frame, std::vect
   for (const Box &box : around) {
     const double side = std::max(config_.around_tile_faces * box.width * aspect, config_.around_tile_min_side);
     if (side >= 0.9 * short_side) {
-      if (!tiles.empty()) {
-        const Box &tile = tiles[best_tile(tiles, box)];
-        if (std::none_of(regions.begin(), regions.end(), [&](const Box &r) { return r.x == tile.x && r.y == tile.y; }))
-          regions.push_back(tile);
-      }
+      if (!tiles.empty()) add_region(tiles[best_tile(tiles, box)]);
       continue;
     }
     const double width = side / aspect;
     const double x = std::clamp(box.centre_x() - width / 2, 0.0, std::max(0.0, frame.width - width));
     const double y = std::clamp(box.centre_y() - side / 2, 0.0, std::max(0.0, frame.height - side));
-    regions.push_back({x, y, width, side});
+    add_region({x, y, width, side});
   }
   if (regions.empty()) return detections;
   for (const Box &region : regions) {
@@ -131,21 +131,26 @@ std::vector<Detection> FaceAnalyser::add_tiles(const FrameView &frame, std::vect
   return weighted_non_max_suppression(std::move(detections), config_.suppression_iou);
 }
 
-std::vector<Detection> FaceAnalyser::detect_key(const FrameView &frame, uint64_t time_ns) {
+std::vector<Detection> FaceAnalyser::detect_key(const FrameView &frame, uint64_t time_ns, bool new_shot) {
   std::vector<Detection> detections = detect_whole(frame);
-  bool all = true;
+  const std::vector<Box> tiles = square_tiles(frame.width, frame.height, frame.pixel_aspect, config_.tile_min_overlap);
+  std::vector<Box> scheduled;
   if (config_.key_interval_ns == 0) {
-    // Every sample is a key sample: all tiles now and then, else where a
-    // face is being lost.
-    all = !last_tiles_ns_ || time_ns + config_.sample_interval_ns / 2 >= *last_tiles_ns_ + config_.tile_interval_ns;
+    // Every sample is a key sample: all tiles now and then.
+    if (!last_tiles_ns_ || time_ns + config_.sample_interval_ns / 2 >= *last_tiles_ns_ + config_.tile_interval_ns) {
+      scheduled = tiles;
+      last_tiles_ns_ = time_ns;
+    }
+  } else if (new_shot || config_.tiles_per_key == 0 || config_.tiles_per_key >= tiles.size()) {
+    scheduled = tiles;  // a new shot: everything at once
+  } else {
+    // Taking turns: each tile every tiles.size() / tiles_per_key keys.
+    for (size_t i = 0; i < config_.tiles_per_key; i++) scheduled.push_back(tiles[next_tile_++ % tiles.size()]);
   }
-  if (all) {
-    last_tiles_ns_ = time_ns;
-    detections = add_tiles(frame, std::move(detections), true, {});
-  }
+  detections = add_tiles(frame, std::move(detections), scheduled, {});
   // Faces still missing are looked for where they should be, at their size.
   const std::vector<Box> lost = tracker_.unmatched(time_ns, detections);
-  return lost.empty() ? detections : add_tiles(frame, std::move(detections), false, lost);
+  return lost.empty() ? detections : add_tiles(frame, std::move(detections), {}, lost);
 }
 
 std::vector<Detection> FaceAnalyser::detect(const FrameView &frame, bool tiles) {
@@ -153,7 +158,9 @@ std::vector<Detection> FaceAnalyser::detect(const FrameView &frame, bool tiles) 
   std::vector<Detection> detections;
   on_this_thread_only([&] {
     detections = detect_whole(frame);
-    if (tiles) detections = add_tiles(frame, std::move(detections), true, {});
+    if (tiles)
+      detections = add_tiles(frame, std::move(detections),
+                             square_tiles(frame.width, frame.height, frame.pixel_aspect, config_.tile_min_overlap), {});
   });
   return detections;
 }
@@ -211,7 +218,7 @@ std::vector<AnalysedSample> FaceAnalyser::settle(const Pending *key, const std::
     if (pending_.empty()) return settled;
     Pending last = std::move(pending_.back());
     pending_.pop_back();
-    const std::vector<Detection> detections = detect_key(last.frame, last.time_ns);
+    const std::vector<Detection> detections = detect_key(last.frame, last.time_ns, last.cut_before);
     return settle(&last, detections);
   }
   std::vector<Pending> waiting;
@@ -233,7 +240,7 @@ std::vector<AnalysedSample> FaceAnalyser::settle(const Pending *key, const std::
         });
         if (!seen) around.push_back(ahead.box);
       }
-      detections = add_tiles(pending.frame, std::move(detections), false, around);
+      detections = add_tiles(pending.frame, std::move(detections), {}, around);
       settled.push_back(track(pending.frame, pending.time_ns, pending.cut_before, detections));
     }
     settled.push_back(track(key->frame, key->time_ns, key->cut_before, key_detections));
@@ -291,7 +298,7 @@ std::vector<AnalysedSample> FaceAnalyser::analyse_sample(const FrameView &frame,
     return settled;
   }
   Pending current{time_ns, frame, cut};
-  const std::vector<Detection> detections = detect_key(frame, time_ns);
+  const std::vector<Detection> detections = detect_key(frame, time_ns, cut || !last_key_ns_);
   std::vector<AnalysedSample> now = settle(&current, detections);
   settled.insert(settled.end(), std::make_move_iterator(now.begin()), std::make_move_iterator(now.end()));
   return settled;

@@ -622,7 +622,7 @@ std::vector<ClipSpec> clip_specs() {
                      {{"grace-hopper", 120, 7.5, 10, {330, 330}, {330, 330}},
                       {"cameraman", 140, 7.5, 10, {900, 330}, {900, 330}}}}}});
   clips.push_back({"small-rolled",
-                   "faces of 40-96 px, rolled up to 30 degrees, coming and going",
+                   "faces of 40-96 px, rolled up to 30 degrees, coming and going between key samples",
                    10,
                    {{0,
                      10,
@@ -630,7 +630,8 @@ std::vector<ClipSpec> clip_specs() {
                      {{"glasses", 64, 0.5, 5.0, {200, 200}, {200, 200}, 30},
                       {"astronaut", 48, 2.0, 7.5, {640, 500}, {640, 500}, -15},
                       {"beard", 96, 4.0, 9.5, {1050, 250}, {1050, 250}, 20},
-                      {"grace-hopper", 40, 1.0, 9.0, {640, 150}, {640, 150}}}}}});
+                      {"grace-hopper", 40, 1.0, 9.0, {640, 150}, {640, 150}},
+                      {"footballer", 56, 3.3, 8.7, {1000, 620}, {1000, 620}}}}}});
   // (Drawn in order: the moving face passes in front of A's photo.)
   clips.push_back({"moving",
                    "B crossing the frame while rolling +-20 degrees; A still",
