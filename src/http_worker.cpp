@@ -407,8 +407,10 @@ HttpWorker::HttpWorker() {
     std::condition_variable *cv;
     bool *ready;
   } start{this, &m, &cv, &ready};
+  // At most 15 characters: a longer name is refused, and the thread would
+  // carry the name of whichever streaming thread started it.
   thread_ = g_thread_new(
-      "identifyface-http",
+      kThreadName,
       [](gpointer data) -> gpointer {
         auto *s = static_cast<Start *>(data);
         HttpWorker *self = s->self;

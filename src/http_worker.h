@@ -23,6 +23,9 @@ class HttpWorker final : public EventLoop, public Transport {
   // process: a GStreamer plugin is never unloaded.
   static HttpWorker &get();
 
+  // The worker thread's name, as top, ps and gdb show it.
+  static constexpr const char *kThreadName = "idf-http";
+
   GMainContext *context() const { return context_; }
 
   int64_t monotonic_us() const override;

@@ -21,6 +21,7 @@
 #include "event_loop.h"
 #include "job_settings.h"
 #include "provider_flow.h"
+#include "retry_policy.h"
 #include "transport.h"
 
 namespace idf {
@@ -120,7 +121,7 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   HttpValidators validators_;  // of an http(s) clip, from the HEAD answer
   Admission::Handle admission_ = 0;
   int64_t submitted_wall_s_ = 0;
-  std::mt19937 rng_;
+  JitterRng rng_;
 };
 
 }  // namespace idf

@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "retry_policy.h"
+
 namespace idf {
 
 // How a started ticket ended.
@@ -139,7 +141,7 @@ class RequestScheduler {
   std::unordered_map<std::string, Queue> queues_;  // node-based: Queue* stay valid
   std::map<Ticket, TicketInfo> tickets_;
   Ticket next_ticket_ = 1;
-  std::mt19937 rng_;
+  JitterRng rng_;
 };
 
 }  // namespace idf

@@ -41,7 +41,7 @@ Verdict classify_http_failure(RequestKind kind, unsigned status, const std::stri
   return Verdict::Permanent;
 }
 
-unsigned backoff_ms(unsigned attempt, std::mt19937 &rng) {
+unsigned backoff_ms(unsigned attempt, JitterRng &rng) {
   unsigned step = 1000u << std::min(attempt, 4u);
   std::uniform_int_distribution<unsigned> jitter(step / 2, step);
   return jitter(rng);

@@ -171,7 +171,7 @@ static void test_retry_classification() {
 }
 
 static void test_backoff_and_retry_after() {
-  std::mt19937 rng(1);
+  JitterRng rng(1);
   for (unsigned attempt = 0; attempt < 8; attempt++) {
     unsigned step = 1000u << std::min(attempt, 4u);
     for (int i = 0; i < 50; i++) {

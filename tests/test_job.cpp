@@ -669,12 +669,34 @@ void test_hostile_answers_through_the_job() {
   g_assert_cmpint(failures, >, 0);
 }
 
+// The shared worker is one thread whatever the number of elements; its
+// name tells it apart from the pipelines' streaming threads in top, ps and
+// gdb (a name over 15 characters is refused by the kernel, and the thread
+// would keep the name of the streaming thread that started it).
+void test_worker_thread_has_its_name() {
+  HttpWorker::get();
+  unsigned named = 0;
+  GDir *dir = g_dir_open("/proc/self/task", 0, nullptr);
+  g_assert_nonnull(dir);
+  while (const char *tid = g_dir_read_name(dir)) {
+    gchar *path = g_strdup_printf("/proc/self/task/%s/comm", tid);
+    gchar *comm = nullptr;
+    if (g_file_get_contents(path, &comm, nullptr, nullptr) && g_strcmp0(g_strchomp(comm), HttpWorker::kThreadName) == 0)
+      named++;
+    g_free(comm);
+    g_free(path);
+  }
+  g_dir_close(dir);
+  g_assert_cmpuint(named, ==, 1);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/job/kling/success", test_kling_success);
+  g_test_add_func("/job/worker/thread-name", test_worker_thread_has_its_name);
   g_test_add_func("/job/retry/transient-failures-retried", test_transient_failures_are_retried);
   g_test_add_func("/job/retry/permanent-failures-not-retried", test_permanent_failures_are_not_retried);
   g_test_add_func("/job/retry/gives-up-after-max-retries", test_gives_up_after_max_retries);
