@@ -416,7 +416,12 @@ HttpWorker::HttpWorker() {
         HttpWorker *self = s->self;
         g_main_context_push_thread_default(self->context_);
         self->session_ =
-            soup_session_new_with_options("user-agent", IDF_USER_AGENT, "timeout", 0u, "idle-timeout", 60u, nullptr);
+            // libsoup's default of 2 connections per host would queue the
+            // requests of many elements inside libsoup, with their
+            // request-timeout running; how many tasks an account runs at once
+            // is the scheduler's (admission.h) to decide, not the pool's.
+            soup_session_new_with_options("user-agent", IDF_USER_AGENT, "timeout", 0u, "idle-timeout", 60u, "max-conns",
+                                          256, "max-conns-per-host", 64, nullptr);
         {
           std::lock_guard<std::mutex> g(*s->m);
           *s->ready = true;
