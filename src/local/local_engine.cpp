@@ -89,6 +89,7 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
 
 #include "face_analyser.h"
 #include "face_model.h"
+#include "local_result.h"
 
 namespace idf {
 
@@ -165,6 +166,7 @@ class Session {
     // Image URLs need an absolute path.
     options_.face_image_dir = take_string(g_canonicalize_filename(options_.face_image_dir.c_str(), nullptr));
     session_id_ = take_string(g_uuid_string_random());
+    pictures_ = local::FacePictureWriter(options_.face_image_dir, session_id_);
   }
 
   void request_cancel() {
@@ -196,8 +198,6 @@ class Session {
   void report_progress(uint64_t time_ns);
   void emit_progress(double fraction);
   std::optional<uint64_t> query_duration();
-  Outcome write_result(Result result, const std::vector<FoundFace> &found);
-  void remove_written_images();
   bool cancelled() {
     std::lock_guard<std::mutex> lock(mutex_);
     return cancelled_;
@@ -231,8 +231,7 @@ class Session {
   std::optional<uint64_t> duration_ns_;
   std::chrono::steady_clock::time_point last_progress_time_;
   double last_progress_ = -1;
-  std::string session_dir_;
-  std::vector<std::string> written_files_;
+  local::FacePictureWriter pictures_{"", ""};
 };
 
 // ---------------------------------------------------------------- pipeline
@@ -608,70 +607,13 @@ Outcome Session::analyse() {
     return local_failure("cannot analyse " + options_.uri + ": no video frame could be decoded");
 
   const uint64_t clip_end_ns = duration ? *duration : last_frame_end_ns_.load();
-  Result result;
-  result.provider = "local";
-  result.session_id = session_id_;
-  result.request_id = "";  // no request was made
-  result.task_id = "";
-  result.final_unit_deduction = "0";
-  result.video_url = options_.uri;
   const std::vector<FoundFace> found = analyser_->faces(clip_end_ns);
-  for (const FoundFace &tracked : found) {
-    Face face;
-    face.id = tracked.tracked.id;
-    face.start_ns = tracked.tracked.start_ns;
-    face.end_ns = tracked.tracked.end_ns;
-    face.box = FaceBox{tracked.box.x, tracked.box.y, tracked.box.width, tracked.box.height};
-    face.score = tracked.tracked.best_score;
-    result.faces.push_back(face);
-  }
-  clamp_faces_to_duration(result.faces, duration ? duration : std::optional<uint64_t>(clip_end_ns));
-  return write_result(std::move(result), found);
-}
-
-// Writes one JPEG per face into <face_image_dir>/<session id>/.
-Outcome Session::write_result(Result result, const std::vector<FoundFace> &found) {
-  if (result.faces.empty()) return result;
-  session_dir_ = take_string(g_build_filename(options_.face_image_dir.c_str(), session_id_.c_str(), nullptr));
-  if (g_mkdir_with_parents(session_dir_.c_str(), 0700) != 0) {
-    const std::string reason = g_strerror(errno);
-    session_dir_.clear();  // nothing of ours to remove
-    return local_failure("cannot write face images to " + options_.face_image_dir + "/" + session_id_ + ": " + reason);
-  }
-  for (size_t i = 0; i < result.faces.size(); i++) {
-    if (cancelled()) return local_failure("cancelled");
-    Face &face = result.faces[i];
-    const std::string path =
-        take_string(g_build_filename(session_dir_.c_str(), ("face-" + face.id + ".jpg").c_str(), nullptr));
-    const cv::Mat &picture = found[i].picture_bgr;
-    bool written = false;
-    std::string reason = "no picture of the face was kept";
-    if (!picture.empty()) {
-      try {
-        written = cv::imwrite(path, picture, {cv::IMWRITE_JPEG_QUALITY, 90});
-        reason = "the JPEG encoder failed";
-      } catch (const cv::Exception &error) {
-        reason = error.what();
-      }
-    }
-    if (written)
-      written_files_.push_back(path);
-    else if (g_file_test(path.c_str(), G_FILE_TEST_EXISTS))
-      written_files_.push_back(path);  // partially written: remove it too
-    if (!written) {
-      remove_written_images();
-      return local_failure("cannot write the face image " + path + ": " + reason);
-    }
-    face.image = take_string(g_filename_to_uri(path.c_str(), nullptr, nullptr));
-  }
+  Result result =
+      local::local_result(found, session_id_, options_.uri, duration ? duration : std::optional<uint64_t>(clip_end_ns));
+  std::vector<cv::Mat> pictures;
+  for (const FoundFace &face : found) pictures.push_back(face.picture_bgr);
+  if (auto failure = pictures_.write(result.faces, pictures, [this] { return cancelled(); })) return *failure;
   return result;
-}
-
-void Session::remove_written_images() {
-  for (const auto &path : written_files_) g_remove(path.c_str());
-  written_files_.clear();
-  if (!session_dir_.empty()) g_rmdir(session_dir_.c_str());
-  session_dir_.clear();
 }
 
 void Session::run() {
@@ -681,7 +623,7 @@ void Session::run() {
   } catch (const std::exception &error) {
     // OpenCV reports trouble (e.g. memory) with exceptions.
     teardown_pipeline();
-    remove_written_images();
+    pictures_.remove_written();
     outcome = local_failure("cannot analyse " + options_.uri + ": " + error.what());
   }
   if (std::holds_alternative<Result>(outcome) && last_progress_ < 1.0) emit_progress(1.0);
@@ -693,7 +635,7 @@ void Session::run() {
     report = !cancelled_;
   }
   if (!report) {
-    remove_written_images();
+    pictures_.remove_written();
     return;
   }
   // The last thing this thread does with the session's callbacks: done()
