@@ -942,11 +942,9 @@ static gboolean gst_identify_face_start(GstBaseTransform *trans) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", warning->c_str()), (nullptr));
   priv->jwt.reset();
   if (s.provider == IDF_PROVIDER_LOCAL) {
-    if (!idf::LocalEngine::available()) {
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                        ("provider=local is not available: the plugin was built without the local-engine option "
-                         "(OpenCV objdetect)"),
-                        (nullptr));
+    // No local engine built, or no face model: say so now, and how to get it.
+    if (auto why = idf::LocalEngine::unavailable_reason()) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", why->c_str()), (nullptr));
       return FALSE;
     }
   } else {
