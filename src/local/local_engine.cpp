@@ -84,7 +84,6 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <thread>
 

@@ -3,9 +3,10 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <gst/video/video.h>
 
 #include <cerrno>
-#include <opencv2/imgcodecs.hpp>
+#include <cstring>
 
 #include "face_image_folders.h"
 #include "local_engine.h"
@@ -18,6 +19,51 @@ std::string take(gchar *s) {
   std::string out = s ? s : "";
   g_free(s);
   return out;
+}
+
+// The picture as a JPEG file, through GStreamer's own jpegenc: OpenCV's
+// imgcodecs would load GDAL and ~120 more libraries into every process
+// that loads the plugin.
+bool write_jpeg(const cv::Mat &bgr, const std::string &path, std::string *reason) {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    *reason = "no picture of the face was kept";
+    return false;
+  }
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_BGR, (guint)bgr.cols, (guint)bgr.rows);
+  GstBuffer *buffer = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+  for (int r = 0; r < bgr.rows; r++)
+    memcpy(map.data + (size_t)r * GST_VIDEO_INFO_PLANE_STRIDE(&info, 0), bgr.ptr(r), (size_t)bgr.cols * 3);
+  gst_buffer_unmap(buffer, &map);
+  GstCaps *caps = gst_video_info_to_caps(&info);
+  GstSample *raw = gst_sample_new(buffer, caps, nullptr, nullptr);
+  gst_buffer_unref(buffer);
+  gst_caps_unref(caps);
+  GstCaps *jpeg_caps = gst_caps_new_empty_simple("image/jpeg");
+  GError *err = nullptr;
+  GstSample *jpeg = gst_video_convert_sample(raw, jpeg_caps, 10 * GST_SECOND, &err);
+  gst_caps_unref(jpeg_caps);
+  gst_sample_unref(raw);
+  if (!jpeg) {
+    *reason = std::string("the JPEG encoder failed: ") + (err ? err->message : "?");
+    g_clear_error(&err);
+    return false;
+  }
+  GstBuffer *out = gst_sample_get_buffer(jpeg);
+  bool ok = out && gst_buffer_map(out, &map, GST_MAP_READ);
+  if (ok) {
+    GError *io = nullptr;
+    ok = g_file_set_contents(path.c_str(), (const gchar *)map.data, (gssize)map.size, &io);
+    if (!ok) *reason = io ? io->message : "cannot write";
+    g_clear_error(&io);
+    gst_buffer_unmap(out, &map);
+  } else {
+    *reason = "the JPEG encoder gave no data";
+  }
+  gst_sample_unref(jpeg);
+  return ok;
 }
 
 }  // namespace
@@ -53,16 +99,8 @@ Outcome write_local_result(const std::vector<FoundFace> &found, const LocalResul
   for (size_t i = 0; i < result.faces.size(); i++) {
     Face &face = result.faces[i];
     std::string path = take(g_build_filename(dir.c_str(), ("face-" + face.id + ".jpg").c_str(), nullptr));
-    std::string reason = "no picture of the face was kept";
-    bool ok = false;
-    if (!found[i].picture_bgr.empty()) {
-      try {
-        ok = cv::imwrite(path, found[i].picture_bgr, {cv::IMWRITE_JPEG_QUALITY, 90});
-        reason = "the JPEG encoder failed";
-      } catch (const cv::Exception &e) {
-        reason = e.what();
-      }
-    }
+    std::string reason;
+    bool ok = write_jpeg(found[i].picture_bgr, path, &reason);
     if (ok || g_file_test(path.c_str(), G_FILE_TEST_EXISTS)) written.push_back(path);
     if (!ok) {
       undo();
