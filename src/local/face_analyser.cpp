@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "face_analyser.h"
 
 #include <algorithm>

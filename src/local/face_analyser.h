@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The frames-to-faces part of provider=local, independent of where the
 // frames come from (the engine's own decoding, or buffers flowing through
 // the element): takes sampled frames in time order, detects faces with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Benchmark of provider=local against the decoding floor.
 //
 //   bench-local-engine [--make-clip] [--runs N] [--facedetect] CLIP.mp4

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Many identifyface elements in one process, against a fake Kirin service.
 //
 //   bench-scale [--elements N] [--max-concurrent M] [--cap C] [--task-seconds S]

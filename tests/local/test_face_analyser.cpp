@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The frame analyser fed directly with frames (as the element will feed it
 // the buffers flowing through it), and the shot-cut detector. Frames are
 // composed in memory from matplotlib's portrait of Grace Hopper.
