@@ -220,8 +220,7 @@ void test_stopped_leader() {
     if (after_sending) w.loop.advance_ms(3500);  // the other clip answered; the leader sent
     g_assert_cmpuint(w.transport.count("POST"), ==, after_sending ? 2 : 1);
     leader.job->cancel();
-    g_assert_true(w.all_done_within_s(20) || !leader.outcome);
-    w.loop.advance_ms(10000);
+    w.loop.advance_ms(30000);  // the stopped leader never answers: no wait for it
     if (after_sending) {
       g_assert_true(std::get<Failure>(*follower.outcome).kind == Failure::Kind::Ambiguous);
       assert_contains(std::get<Failure>(*follower.outcome).message, "not resent");
@@ -325,8 +324,7 @@ void test_queued_job_cancelled_and_timed_out() {
   w.loop.advance_ms(100);
   g_assert_cmpuint(w.transport.count("POST"), ==, 1);
   b.job->cancel();
-  g_assert_true(w.all_done_within_s(30) || !b.outcome);
-  w.loop.advance_ms(10000);
+  w.loop.advance_ms(40000);  // the cancelled b never answers: no wait for it
   a.result();
   g_assert_false(b.outcome.has_value());
   g_assert_true(std::get<Failure>(*c.outcome).kind == Failure::Kind::Timeout);
