@@ -156,10 +156,7 @@ std::variant<FileDigest, std::string> FileHashIndex::digest(const std::string &p
     json_builder_add_int_value(b, value);
   }
   json_builder_end_object(b);
-  JsonNode *node = json_builder_get_root(b);
-  std::string out = json::to_string(node);
-  json_node_unref(node);
-  g_object_unref(b);
+  std::string out = json::finish(b);
   // The index is an optimisation: failing to write it only costs a re-hash.
   if (g_mkdir_with_parents(dir_.c_str(), 0700) == 0)
     g_file_set_contents_full(record.c_str(), out.data(), (gssize)out.size(), G_FILE_SET_CONTENTS_CONSISTENT, 0600,

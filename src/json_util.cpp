@@ -131,4 +131,12 @@ std::string describe(JsonNode *n) {
   return "a value";
 }
 
+std::string finish(JsonBuilder *builder) {
+  JsonNode *root = json_builder_get_root(builder);
+  std::string out = to_string(root);
+  json_node_unref(root);
+  g_object_unref(builder);
+  return out;
+}
+
 }  // namespace idf::json

@@ -40,6 +40,8 @@ std::optional<int64_t> int_member(JsonObject *obj, const char *name);
 std::optional<double> double_member(JsonObject *obj, const char *name);
 
 std::string to_string(JsonNode *node);
+// The document `builder` built, as compact text; releases the builder.
+std::string finish(JsonBuilder *builder);
 
 // A short rendering of a value for messages: 12, 1e+19, "abc…", an object,
 // an array, null, true.

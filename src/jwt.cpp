@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "json_util.h"
 #include "utf8_text.h"
 
 namespace idf {
@@ -40,12 +41,8 @@ std::string jwt_hs256(const std::string &iss, int64_t exp, int64_t nbf, const st
   json_builder_set_member_name(b, "nbf");
   json_builder_add_int_value(b, nbf);
   json_builder_end_object(b);
-  JsonNode *root = json_builder_get_root(b);
-  gchar *payload = json_to_string(root, FALSE);
-  json_node_unref(root);
-  g_object_unref(b);
+  std::string payload = json::finish(b);
   std::string signing_input = base64url(std::string("{\"alg\":\"HS256\",\"typ\":\"JWT\"}")) + "." + base64url(payload);
-  g_free(payload);
 
   GHmac *hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)secret.data(), secret.size());
   g_hmac_update(hmac, (const guchar *)signing_input.data(), signing_input.size());

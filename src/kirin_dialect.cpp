@@ -21,11 +21,7 @@ std::string kirin_submit_body(const std::string &model, const VideoTarget &targe
     json_builder_add_string_value(b, target.video_url.c_str());
   }
   json_builder_end_object(b);
-  JsonNode *root = json_builder_get_root(b);
-  std::string out = json::to_string(root);
-  json_node_unref(root);
-  g_object_unref(b);
-  return out;
+  return json::finish(b);
 }
 
 std::string kirin_poll_url(const std::string &poll_template, const std::string &api_url, const std::string &task_id) {

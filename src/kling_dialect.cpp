@@ -24,11 +24,7 @@ std::string kling_request_body(const VideoTarget &target) {
     json_builder_add_string_value(b, target.video_url.c_str());
   }
   json_builder_end_object(b);
-  JsonNode *root = json_builder_get_root(b);
-  std::string out = json::to_string(root);
-  json_node_unref(root);
-  g_object_unref(b);
-  return out;
+  return json::finish(b);
 }
 
 const char *kling_code_category(const std::string &code) {

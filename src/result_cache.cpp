@@ -222,11 +222,7 @@ std::string entry_text(const Entry &e) {
   json_builder_set_member_name(b, "result");
   build_result(b, e.result);
   json_builder_end_object(b);
-  JsonNode *root = json_builder_get_root(b);
-  std::string out = json::to_string(root);
-  json_node_unref(root);
-  g_object_unref(b);
-  return out;
+  return json::finish(b);
 }
 
 bool read_file(const std::string &path, std::string *out, std::string *error) {
@@ -259,11 +255,7 @@ std::string CacheKey::text() const {
   for (const std::string *field : {&provider, &endpoint, &model, &video_url, &video_id, &content, &variant})
     json_builder_add_string_value(b, field->c_str());
   json_builder_end_array(b);
-  JsonNode *root = json_builder_get_root(b);
-  std::string out = json::to_string(root);
-  json_node_unref(root);
-  g_object_unref(b);
-  return out;
+  return json::finish(b);
 }
 
 std::string default_result_cache_dir() {
