@@ -168,6 +168,21 @@ bool run_to_eos(const std::string &description, unsigned timeout_s, std::string 
   return log.eos;
 }
 
+// Every test process starts with an empty result cache (and crops folder):
+// an answer cached by an earlier run, whose fake service happened to get the
+// same port, must not stand in for the request a test expects. Removed at
+// exit.
+static std::string g_cache_home;
+
+__attribute__((constructor)) static void fresh_cache_home() {
+  gchar *dir = g_dir_make_tmp("idf-test-cache-XXXXXX", nullptr);
+  if (!dir) return;
+  g_cache_home = dir;
+  g_setenv("XDG_CACHE_HOME", dir, TRUE);
+  g_free(dir);
+  atexit([] { remove_dir(g_cache_home); });
+}
+
 std::string make_temp_dir() {
   GError *err = nullptr;
   gchar *dir = g_dir_make_tmp("identifyface-test-XXXXXX", &err);
