@@ -80,6 +80,19 @@ static void watch_sink(GstElement *pipeline, MarkLog *log) {
   gst_object_unref(sink);
 }
 
+// Runs `description` to EOS with the sink's marks logged into `log`; the
+// identify-face message, kept alive by `bus`.
+static const GstStructure *run_marked(const std::string &description, MarkLog &log, BusLog &bus,
+                                      GstElement **pipeline) {
+  *pipeline = launch(description);
+  watch_sink(*pipeline, &log);
+  run_until_done(*pipeline, bus, 60000);
+  g_assert_true(bus.eos);
+  const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
+  g_assert_nonnull(result);
+  return result;
+}
+
 static bool have_model() {
   std::string error;
   if (!idf::local::locate_face_model(&error).empty()) return true;
@@ -114,13 +127,9 @@ static void check_marks(MarkLog &log, const GstStructure *result, size_t min_mar
 static void test_not_live_marks_every_frame() {
   if (!have_model()) return;
   MarkLog log;
-  GstElement *p = launch(with_props(portrait_source(30, false), ""));
-  watch_sink(p, &log);
   BusLog bus;
-  run_until_done(p, bus, 60000);
-  g_assert_true(bus.eos);
-  const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
-  g_assert_nonnull(result);
+  GstElement *p;
+  const GstStructure *result = run_marked(with_props(portrait_source(30, false), ""), log, bus, &p);
   g_assert_cmpuint(gst_value_list_get_size(faces_of(result)), ==, 1);
   guint64 start = 1, end = 0;
   gst_structure_get_uint64(face_at(result, 0), IDENTIFYFACE_FIELD_START_TIME, &start);
@@ -257,14 +266,12 @@ static void test_decoded_file_with_a_cut() {
   g_assert_true(enc_log.eos);
   stop(enc);
   MarkLog log;
-  GstElement *p = launch("filesrc location=" + clip + " ! decodebin ! videoconvert ! identifyface provider=local " +
-                         "face-image-dir=" + g_dir + "/faces ! fakesink name=sink sync=false");
-  watch_sink(p, &log);
   BusLog bus;
-  run_until_done(p, bus, 60000);
-  g_assert_true(bus.eos);
-  const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
-  g_assert_nonnull(result);
+  GstElement *p;
+  const GstStructure *result =
+      run_marked("filesrc location=" + clip + " ! decodebin ! videoconvert ! identifyface provider=local " +
+                     "face-image-dir=" + g_dir + "/faces ! fakesink name=sink sync=false",
+                 log, bus, &p);
   g_assert_cmpuint(gst_value_list_get_size(faces_of(result)), ==, 2);
   guint64 end0 = 0, start1 = 0;
   gst_structure_get_uint64(face_at(result, 0), IDENTIFYFACE_FIELD_END_TIME, &end0);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "answer_fuzz.h"
 #include "answer_limits.h"
 #include "json_util.h"
 #include "kirin_dialect.h"
@@ -27,14 +28,7 @@ using namespace idf;
 
 namespace {
 
-std::string json_string(const std::string &text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
+using answer_fuzz::json_string;
 
 // A success with as many faces as fit in `bytes` and the value limit.
 std::string faces_answer(size_t bytes, size_t max_faces,
