@@ -3,12 +3,21 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "debug_categories.h"
 
 #define GST_CAT_DEFAULT idf_local_debug
 
 namespace idf {
+
+std::string make_face_image_dir(const std::string &face_image_dir) {
+  if (g_mkdir_with_parents(face_image_dir.c_str(), 0700) != 0 || g_access(face_image_dir.c_str(), W_OK) != 0)
+    return "cannot write face images to " + face_image_dir + ": " + g_strerror(errno);
+  return "";
+}
 
 bool mark_session_folder(const std::string &dir) {
   gchar *marker = g_build_filename(dir.c_str(), kSessionFolderMarker, nullptr);

@@ -12,6 +12,12 @@ namespace idf {
 constexpr const char *kSessionFolderMarker = ".gst-identify-face-session";
 constexpr int64_t kSessionFolderMaxAgeS = 7 * 24 * 3600;
 
+// Makes `face_image_dir` (and its parents) if needed. Empty when face crops
+// can be written there, else why not, naming the folder. Called when an
+// analysis starts, so that an unusable folder is said at once rather than
+// after the whole clip was analysed.
+std::string make_face_image_dir(const std::string &face_image_dir);
+
 // Marks `dir` (a session folder just made) as the element's.
 bool mark_session_folder(const std::string &dir);
 

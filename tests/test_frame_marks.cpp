@@ -167,7 +167,7 @@ static void test_live_source_eos_and_stop() {
   if (!have_model()) return;
   for (bool by_stop : {false, true}) {
     MarkLog log;
-    GstElement *p = launch(with_props(portrait_source(by_stop ? 1000 : 25, true), ""));
+    GstElement *p = launch(with_props(portrait_source(by_stop ? 1000 : 15, true), ""));
     watch_sink(p, &log);
     BusLog bus;
     if (!by_stop) {
@@ -176,8 +176,8 @@ static void test_live_source_eos_and_stop() {
     } else {
       gst_element_set_state(p, GST_STATE_PLAYING);
       GstBus *b = gst_element_get_bus(p);
-      // 1.5 s of stream, then the stop (READY keeps the bus).
-      GstMessage *m = gst_bus_timed_pop_filtered(b, 1500 * GST_MSECOND, GST_MESSAGE_ERROR);
+      // 1.2 s of stream, then the stop (READY keeps the bus).
+      GstMessage *m = gst_bus_timed_pop_filtered(b, 1200 * GST_MSECOND, GST_MESSAGE_ERROR);
       g_assert_null(m);
       gst_element_set_state(p, GST_STATE_READY);
       while (GstMessage *msg = gst_bus_pop(b)) bus.messages.push_back(msg);
@@ -214,6 +214,24 @@ static void test_analyses_what_flows() {
   g_assert_nonnull(result);
   g_assert_cmpuint(gst_value_list_get_size(faces_of(result)), ==, 0);
   g_assert_cmpstr(gst_structure_get_string(result, IDENTIFYFACE_FIELD_VIDEO_URL), ==, "file:///nonexistent/clip.mp4");
+  stop(p);
+}
+
+// A face-image-dir that cannot be written is an error naming it when the
+// analysis starts, whether or not a face turns up later.
+static void test_unwritable_face_image_dir() {
+  if (!have_model()) return;
+  const std::string blocker = g_dir + "/blocker";
+  g_assert_true(g_file_set_contents(blocker.c_str(), "", 0, nullptr));
+  GstElement *p = launch(
+      "videotestsrc num-buffers=20 ! video/x-raw,width=1280,height=720,framerate=10/1 ! "
+      "identifyface provider=local face-image-dir=" +
+      blocker + "/faces ! fakesink");
+  BusLog bus;
+  run_until_done(p, bus, 30000);
+  g_assert_true(bus.error);
+  bus.problem(GST_MESSAGE_ERROR).assert_contains({(blocker + "/faces").c_str()});
+  g_assert_null(bus.element_message(IDENTIFYFACE_MESSAGE_RESULT));
   stop(p);
 }
 
@@ -304,6 +322,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/frame-marks/mark-frames-false", test_mark_frames_false);
   g_test_add_func("/frame-marks/live-eos-and-stop", test_live_source_eos_and_stop);
   g_test_add_func("/frame-marks/analyses-what-flows", test_analyses_what_flows);
+  g_test_add_func("/frame-marks/unwritable-face-image-dir", test_unwritable_face_image_dir);
   g_test_add_func("/frame-marks/decoded-file-with-a-cut", test_decoded_file_with_a_cut);
   int ret = g_test_run();
   remove_dir(g_dir);

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "answer_limits.h"
 #include "fake_service.h"
@@ -26,25 +27,37 @@ static TestCerts g_certs;
   } while (0)
 
 // Sends on the worker thread and waits for the answer.
-static HttpResponse send_and_wait(const HttpRequest &req) {
+// Sends the requests at once and waits for every answer (in their order).
+static std::vector<HttpResponse> send_all_and_wait(const std::vector<HttpRequest> &reqs) {
   struct Wait {
     std::mutex m;
     std::condition_variable cv;
-    std::optional<HttpResponse> resp;
+    std::vector<std::optional<HttpResponse>> resps;
+    size_t answered = 0;
   };
   auto wait = std::make_shared<Wait>();
+  wait->resps.resize(reqs.size());
   HttpWorker &worker = HttpWorker::get();
-  worker.post([&worker, req, wait] {
-    worker.send(req, nullptr, [wait](HttpResponse r) {
-      std::lock_guard<std::mutex> g(wait->m);
-      wait->resp = std::move(r);
-      wait->cv.notify_one();
+  for (size_t i = 0; i < reqs.size(); i++) {
+    worker.post([&worker, req = reqs[i], wait, i] {
+      worker.send(req, nullptr, [wait, i](HttpResponse r) {
+        std::lock_guard<std::mutex> g(wait->m);
+        wait->resps[i] = std::move(r);
+        wait->answered++;
+        wait->cv.notify_one();
+      });
     });
-  });
+  }
   std::unique_lock<std::mutex> lk(wait->m);
-  if (!wait->cv.wait_for(lk, std::chrono::seconds(20), [&] { return wait->resp.has_value(); }))
-    g_error("no answer from the worker for %s %s", req.method.c_str(), req.url.c_str());
-  return *wait->resp;
+  if (!wait->cv.wait_for(lk, std::chrono::seconds(20), [&] { return wait->answered == reqs.size(); }))
+    g_error("no answer from the worker for %s %s", reqs[0].method.c_str(), reqs[0].url.c_str());
+  std::vector<HttpResponse> out;
+  for (auto &r : wait->resps) out.push_back(std::move(*r));
+  return out;
+}
+
+static HttpResponse send_and_wait(const HttpRequest &req) {
+  return send_all_and_wait({req})[0];
 }
 
 static HttpRequest get(const std::string &url) {
@@ -271,22 +284,22 @@ static void test_tls_unusable_ca_file() {
 static void test_timeout_before_written_is_retried() {
   // The TLS handshake never completes: the submission was never written.
   SilentListener silent;
-  HttpRequest req = post(silent.url("https", "/submit"));
-  req.timeout_s = 1;
-  HttpResponse r = send_and_wait(req);
-  g_assert_true(r.error == HttpResponse::Error::Timeout);
-  g_assert_false(r.request_sent);
-  g_assert_true(classify_response_error(RequestKind::Submission, r) == Verdict::Retry);
-
+  HttpRequest never_written = post(silent.url("https", "/submit"));
+  never_written.timeout_s = 1;
   // Written, then no answer: it may have been billed.
   FakeService svc;
   svc.script("POST /submit", {CannedResponse::hang()});
-  req = post(svc.url("/submit"));
-  req.timeout_s = 1;
-  r = send_and_wait(req);
-  g_assert_true(r.error == HttpResponse::Error::Timeout);
-  g_assert_true(r.request_sent);
-  g_assert_true(classify_response_error(RequestKind::Submission, r) == Verdict::Ambiguous);
+  HttpRequest written = post(svc.url("/submit"));
+  written.timeout_s = 1;
+
+  // Both at once: one second of waiting, not two.
+  std::vector<HttpResponse> r = send_all_and_wait({never_written, written});
+  g_assert_true(r[0].error == HttpResponse::Error::Timeout);
+  g_assert_false(r[0].request_sent);
+  g_assert_true(classify_response_error(RequestKind::Submission, r[0]) == Verdict::Retry);
+  g_assert_true(r[1].error == HttpResponse::Error::Timeout);
+  g_assert_true(r[1].request_sent);
+  g_assert_true(classify_response_error(RequestKind::Submission, r[1]) == Verdict::Ambiguous);
 }
 
 int main(int argc, char **argv) {

@@ -228,7 +228,9 @@ static void run_document(gconstpointer data) {
       g_regex_unref(re);
       continue;
     }
+    gint64 began = g_get_monotonic_time();
     ProcessResult r = run_sh(sandbox, b, body, path);
+    g_test_message("%s: %.2f s", where.c_str(), (g_get_monotonic_time() - began) / 1e6);
     ran++;
     if (r.status != 0)
       g_error("%s: the block failed.\n--- block as run ---\n%s%s", where.c_str(), body.c_str(), r.describe().c_str());

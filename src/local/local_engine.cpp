@@ -526,6 +526,8 @@ void Session::emit_progress(double fraction) {
 }
 
 Outcome Session::analyse() {
+  const std::string unwritable = make_face_image_dir(options_.face_image_dir);
+  if (!unwritable.empty()) return local_failure(unwritable);
   if (auto failure = load_analyser()) return *failure;
   if (auto failure = build_pipeline()) {
     teardown_pipeline();

@@ -46,7 +46,9 @@ uint64_t StreamAnalysis::samples_analysed() const {
 
 #include "debug_categories.h"
 #include "face_analyser.h"
+#include "face_image_folders.h"
 #include "face_model.h"
+#include "local_engine.h"
 #include "local_result.h"
 
 #define GST_CAT_DEFAULT idf_local_debug
@@ -177,6 +179,9 @@ struct StreamAnalysis::Impl {
 std::unique_ptr<StreamAnalysis> StreamAnalysis::create(StreamAnalysisOptions options, ProgressFn progress,
                                                        std::string *error) {
   init_debug_categories();
+  *error = make_face_image_dir(options.face_image_dir.empty() ? LocalEngine::default_face_image_dir()
+                                                              : options.face_image_dir);
+  if (!error->empty()) return nullptr;
   AnalyserConfig config;
   config.key_interval_ns = 0;  // every sample analysed at once: the stream waits for it, not for a key sample
   config.sample_interval_ns = kSampleIntervalNs;
