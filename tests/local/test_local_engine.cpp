@@ -197,10 +197,10 @@ void test_ground_truth() {
 void test_no_face() {
   if (skip_without_model()) return;
   const std::string clip = subdir("no-face.mp4");
-  g_assert_true(
-      run_to_eos("videotestsrc num-buffers=40 pattern=smpte ! video/x-raw,width=640,height=360,framerate=20/1 "
-                 "! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=\"" +
-                 clip + "\""));
+  g_assert_true(run_to_eos(
+      "videotestsrc num-buffers=40 pattern=smpte ! video/x-raw,format=I420,width=640,height=360,framerate=20/1 "
+      "! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=\"" +
+      clip + "\""));
   const std::string image_dir = subdir("images-no-face");
   Collector collector;
   const Result result = expect_result(analyse(options_for(file_uri(clip), image_dir), collector));
