@@ -186,7 +186,7 @@ static void script_kirin(FakeService &svc, int processing_polls) {
 
 static std::vector<std::string> kirin_args(FakeService &svc) {
   return {"--provider=kirin", "--api-url=" + svc.url(kKirinPath), std::string("--video-url=") + kVideoUrl,
-          "--poll-interval=300"};
+          "--poll-interval=100"};
 }
 
 static void test_progress_redraws_on_a_terminal() {

@@ -27,7 +27,8 @@ struct Fixture {
   std::string dir;  // clips and face images of this run
   std::string faces_clip;
   std::string no_face_clip;
-  std::string long_clip;  // long enough to be cancelled mid-analysis
+  std::string long_clip;   // long enough to be cancelled mid-analysis
+  std::string short_clip;  // one face, quick to analyse
 } fixture;
 
 const std::string &faces_clip() {
@@ -49,14 +50,24 @@ const std::string &faces_clip() {
 const std::string &long_clip() {
   if (fixture.long_clip.empty()) {
     FaceClipSpec spec;
-    spec.width = 1920;
-    spec.height = 1080;
-    spec.seconds = 20.0;
-    spec.fps = 4;  // cheap to encode, and still seconds of analysis
-    spec.appearances = {{0.0, 20.0, 700, 200, false}};
+    // Cheap to encode (80 frames), and 40 key samples: seconds of analysis.
+    spec.seconds = 40.0;
+    spec.fps = 2;
+    spec.appearances = {{0.0, 40.0, 700, 100, false}};
     fixture.long_clip = make_face_clip(fixture.dir, "long.mp4", spec);
   }
   return fixture.long_clip;
+}
+
+const std::string &short_clip() {
+  if (fixture.short_clip.empty()) {
+    FaceClipSpec spec;
+    spec.seconds = 2.0;
+    spec.fps = 10;
+    spec.appearances = {{0.0, 2.0, 80, 60, false}};
+    fixture.short_clip = make_face_clip(fixture.dir, "short.mp4", spec);
+  }
+  return fixture.short_clip;
 }
 
 std::string subdir(const char *name) {
@@ -263,7 +274,7 @@ void test_cancel_after_done_keeps_images() {
   const std::string image_dir = subdir("images-after-done");
   Collector collector;
   auto engine =
-      LocalEngine::start(options_for(file_uri(faces_clip()), image_dir), collector.progress_fn(), collector.done_fn());
+      LocalEngine::start(options_for(file_uri(short_clip()), image_dir), collector.progress_fn(), collector.done_fn());
   g_assert_true(collector.wait_done(60s));
   engine->cancel();
   engine->cancel();
@@ -345,7 +356,7 @@ void test_unwritable_image_dir() {
   g_assert_true(g_file_set_contents(blocker.c_str(), "", 0, nullptr));
   const std::string image_dir = blocker + "/faces";
   Collector collector;
-  const Failure failure = expect_failure(analyse(options_for(file_uri(faces_clip()), image_dir), collector));
+  const Failure failure = expect_failure(analyse(options_for(file_uri(short_clip()), image_dir), collector));
   g_assert_nonnull(strstr(failure.message.c_str(), image_dir.c_str()));
   // Said at once, not after analysing the whole clip.
   g_assert_cmpuint(collector.progress().size(), ==, 0);
