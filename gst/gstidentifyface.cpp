@@ -52,12 +52,13 @@
 #include "debug_categories.h"
 #include "identifyface_enums.h"
 #include "identifyface_frames.h"
+#include "identifyface_private.h"
 #include "identifyface_result.h"
 #include "job.h"
 #include "jwt.h"
 #include "local_engine.h"
 
-GST_DEBUG_CATEGORY_STATIC(gst_identify_face_debug);
+GST_DEBUG_CATEGORY(gst_identify_face_debug);
 #define GST_CAT_DEFAULT gst_identify_face_debug
 
 // The GEnums mirror the core's enums value for value.
@@ -68,18 +69,6 @@ static_assert((int)IDF_VALIDATION_STRICT == (int)idf::ValidationMode::Strict);
 static_assert((int)IDF_VALIDATION_WARN == (int)idf::ValidationMode::Warn);
 static_assert((int)IDF_VALIDATION_OFF == (int)idf::ValidationMode::Off);
 
-// Property defaults are the core's (job_settings.h); only the element's own
-// behaviour is defined here.
-#define DEFAULT_PROVIDER ((IdfProviderEnum)idf::defaults::kProvider)
-#define DEFAULT_VALIDATION ((IdfValidationEnum)idf::defaults::kValidation)
-#define DEFAULT_ON_ERROR IDF_ON_ERROR_ERROR
-#define DEFAULT_REQUEST_TIMEOUT idf::defaults::kRequestTimeoutS
-#define DEFAULT_TIMEOUT idf::defaults::kTimeoutS
-#define DEFAULT_POLL_INTERVAL idf::defaults::kPollIntervalMs
-#define DEFAULT_POLL_INTERVAL_MAX idf::defaults::kPollIntervalMaxMs
-#define DEFAULT_MAX_RETRIES idf::defaults::kMaxRetries
-#define DEFAULT_HOLD_EOS TRUE
-#define DEFAULT_WAIT_FOR_RESULT FALSE
 #define API_KEY_ENV "IDENTIFYFACE_API_KEY"
 
 enum {
@@ -112,95 +101,6 @@ enum {
   PROP_RESULT,
 };
 
-namespace {
-
-struct Settings {
-  IdfProviderEnum provider = DEFAULT_PROVIDER;
-  std::string api_url, poll_url, api_key, access_key, secret_key;
-  std::string model = idf::defaults::kModel;
-  std::string video_url, video_id, face_image_dir, cache_dir, ssl_ca_file;
-  guint cache_ttl = idf::defaults::kCacheTtlS;
-  guint max_concurrent = idf::defaults::kMaxConcurrent;
-  IdfValidationEnum validation = DEFAULT_VALIDATION;
-  guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
-  guint timeout = DEFAULT_TIMEOUT;
-  guint poll_interval = DEFAULT_POLL_INTERVAL;
-  guint poll_interval_max = DEFAULT_POLL_INTERVAL_MAX;
-  guint max_retries = DEFAULT_MAX_RETRIES;
-  IdfOnErrorEnum on_error = DEFAULT_ON_ERROR;
-  bool hold_eos = DEFAULT_HOLD_EOS;
-  bool wait_for_result = DEFAULT_WAIT_FOR_RESULT;
-  bool mark_frames = true;
-};
-
-// Lets the worker thread reach the element without keeping it alive: the
-// element clears it when it is disposed.
-struct ElementLink {
-  std::mutex lock;
-  GstIdentifyFace *element;
-  explicit ElementLink(GstIdentifyFace *e) : element(e) {}
-  // A reference to the element, or nullptr once it is gone.
-  GstIdentifyFace *ref() {
-    std::lock_guard<std::mutex> g(lock);
-    return element ? (GstIdentifyFace *)gst_object_ref(element) : nullptr;
-  }
-  void detach() {
-    std::lock_guard<std::mutex> g(lock);
-    element = nullptr;
-  }
-};
-
-enum class JobState { None, Running, Done, Abandoned };
-
-}  // namespace
-
-// What the streaming thread, the worker thread and the application share
-// about the current stream. Lock rule: every field is read and written with
-// `lock` held, and `changed` is waited on with it; never cancel a job, post
-// a message or push an event while holding it (the worker may be waiting
-// for it).
-struct StreamState {
-  std::mutex lock;
-  std::condition_variable changed;
-  std::string stream_id;
-  JobState job_state = JobState::None;
-  std::shared_ptr<idf::Job> job;
-  std::shared_ptr<ElementLink> link;
-  // A flush or stop is under way: held buffers and EOS are released and no
-  // job starts until FLUSH_STOP or the next start().
-  bool flushing = false;
-  // What buffers get once the job failed with on-error=error.
-  GstFlowReturn flow_error = GST_FLOW_OK;
-  GstTagList *result_tags = nullptr;    // ours, once known
-  bool tags_pending = false;            // result_tags not pushed yet
-  GstTagList *upstream_tags = nullptr;  // upstream's last STREAM tags
-  GstStructure *result = nullptr;
-  std::string session_id;
-  // provider=local on raw video: the analysis of the frames flowing through.
-  std::shared_ptr<idf::local::StreamAnalysis> frames;
-  bool frames_live = false;
-  GstVideoInfo frames_info;
-  uint64_t frames_end_ns = 0;  // stream time just past the last buffer
-};
-
-struct GstIdentifyFacePrivate {
-  std::mutex settings_lock;
-  Settings settings;  // with settings_lock
-
-  // Streaming thread only: what caps, tags and queries told about the clip.
-  idf::ClipInfo clip;
-
-  // Written by start() before streaming begins, then only read.
-  std::shared_ptr<idf::JwtIssuer> jwt;
-
-  StreamState state;
-};
-
-struct _GstIdentifyFace {
-  GstBaseTransform parent;
-  GstIdentifyFacePrivate *priv;
-};
-
 #define gst_identify_face_parent_class parent_class
 G_DEFINE_TYPE(GstIdentifyFace, gst_identify_face, GST_TYPE_BASE_TRANSFORM);
 
@@ -231,7 +131,7 @@ static GstStaticPadTemplate src_template =
 // GST_MESSAGE_PROGRESS: those tell gst-launch that a state change is under
 // way, and would keep a prerolled pipeline from going to PLAYING until the
 // service answers.
-static void post_progress(GstIdentifyFace *self, const idf::Progress &progress) {
+void post_progress(GstIdentifyFace *self, const idf::Progress &progress) {
   gst_element_post_message(GST_ELEMENT(self),
                            gst_message_new_element(GST_OBJECT(self), idf_progress_to_structure(progress)));
 }
@@ -239,8 +139,6 @@ static void post_progress(GstIdentifyFace *self, const idf::Progress &progress) 
 // Cancels the running job, if any. Synchronous: nothing is sent afterwards.
 // A job cancelled after its submission is not restarted for the same stream:
 // the service may already have billed it.
-static void drop_frame_analysis(GstIdentifyFace *self);
-
 static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
   GstIdentifyFacePrivate *priv = self->priv;
   drop_frame_analysis(self);
@@ -301,7 +199,7 @@ static GstResourceError resource_error_for(const idf::Failure &f) {
 // Any failure of a stream's identification, found on the streaming thread or
 // the worker: the identify-face-error message, then an ERROR or WARNING (per
 // on-error) with the same details. The stream's job is over.
-static void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char *provider) {
+void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char *provider) {
   GstIdentifyFacePrivate *priv = self->priv;
   bool as_error;
   {
@@ -331,7 +229,7 @@ static void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char
 }
 
 // Runs on the worker thread.
-static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, const char *provider) {
+void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, const char *provider) {
   GstIdentifyFacePrivate *priv = self->priv;
   if (const auto *f = std::get_if<idf::Failure>(&outcome)) {
     fail_stream(self, *f, provider);
@@ -359,200 +257,7 @@ static void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, cons
 }
 
 // Learns what upstream can tell about the clip: duration, URI, byte size.
-static void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip);
-
-/* ---- provider=local on raw video: the frames that flow through ---- */
-
-// Raw video in system memory: analysed as it flows, no second decode.
-// Anything else (encoded video, a container) goes to the engine, which
-// decodes the upstream URI itself.
-static bool wants_frame_analysis(GstIdentifyFace *self, const Settings &s) {
-  if (s.provider != IDF_PROVIDER_LOCAL) return false;
-  GstCaps *caps = gst_pad_get_current_caps(GST_BASE_TRANSFORM_SINK_PAD(self));
-  bool raw = false;
-  if (caps) {
-    const GstStructure *st = gst_caps_get_structure(caps, 0);
-    GstCapsFeatures *features = gst_caps_get_features(caps, 0);
-    raw = gst_structure_has_name(st, "video/x-raw") &&
-          (!features || gst_caps_features_is_equal(features, GST_CAPS_FEATURES_MEMORY_SYSTEM_MEMORY));
-    gst_caps_unref(caps);
-  }
-  return raw;
-}
-
-static bool stream_is_live(GstIdentifyFace *self) {
-  GstQuery *q = gst_query_new_latency();
-  gboolean live = FALSE;
-  if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), q)) gst_query_parse_latency(q, &live, nullptr, nullptr);
-  gst_query_unref(q);
-  return live;
-}
-
-// Streaming thread, first buffer of a raw stream with provider=local.
-static void start_frame_analysis(GstIdentifyFace *self, const Settings &s) {
-  GstIdentifyFacePrivate *priv = self->priv;
-  const char *provider = "local";
-  GstCaps *caps = gst_pad_get_current_caps(GST_BASE_TRANSFORM_SINK_PAD(self));
-  GstVideoInfo info;
-  bool ok = caps && gst_video_info_from_caps(&info, caps);
-  if (caps) gst_caps_unref(caps);
-  if (!ok) {
-    fail_stream(self, idf::Failure::config("provider=local cannot read the raw video's caps"), provider);
-    return;
-  }
-  switch (GST_VIDEO_INFO_FORMAT(&info)) {
-    case GST_VIDEO_FORMAT_I420:
-    case GST_VIDEO_FORMAT_NV12:
-    case GST_VIDEO_FORMAT_RGB:
-    case GST_VIDEO_FORMAT_BGR:
-    case GST_VIDEO_FORMAT_RGBA:
-    case GST_VIDEO_FORMAT_RGBx:
-    case GST_VIDEO_FORMAT_BGRA:
-    case GST_VIDEO_FORMAT_BGRx: break;
-    default:
-      fail_stream(
-          self,
-          idf::Failure::config(std::string("provider=local analyses raw video in ") + idf_frames_supported_formats() +
-                               ", not " + gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info)) +
-                               ": put videoconvert before identifyface"),
-          provider);
-      return;
-  }
-  idf::ClipInfo clip = priv->clip;
-  query_upstream(self, clip);
-  if (s.validation != IDF_VALIDATION_OFF) {
-    auto violations = idf::validate_clip(clip, idf::VideoRef::Url);
-    if (!violations.empty()) {
-      std::string text = idf::describe_violations(violations);
-      if (s.validation == IDF_VALIDATION_STRICT) {
-        fail_stream(self, idf::Failure::validation(text + "; nothing analysed (set validation=warn or off)"), provider);
-        return;
-      }
-      GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("%s", text.c_str()), ("validation=warn: analysing anyway"));
-    }
-  }
-  bool live = stream_is_live(self);
-  idf::local::StreamAnalysisOptions opts;
-  opts.face_image_dir = s.face_image_dir;
-  opts.live = live;
-  gchar *name = gst_object_get_name(GST_OBJECT(self));
-  opts.requester = name ? name : "identifyface";
-  g_free(name);
-  // Progress from the analysis thread, at most twice a second.
-  auto link = std::make_shared<ElementLink>(self);
-  auto last_us = std::make_shared<std::atomic<gint64>>(0);
-  std::optional<uint64_t> duration = clip.duration_ns;
-  auto progress = [link, last_us, duration](uint64_t analysed_until) {
-    gint64 now = g_get_monotonic_time();
-    if (now - last_us->load() < 500000) return;
-    last_us->store(now);
-    if (GstIdentifyFace *e = link->ref()) {
-      idf::Progress p{IDENTIFYFACE_PHASE_ANALYSING, ""};
-      char text[96];
-      if (duration && *duration > 0) {
-        p.fraction = std::min(1.0, (double)analysed_until / (double)*duration);
-        g_snprintf(text, sizeof text, "analysed %.0f%% of the stream", *p.fraction * 100.0);
-      } else {
-        g_snprintf(text, sizeof text, "analysed %.1f s of the stream", analysed_until / 1e9);
-      }
-      p.text = text;
-      p.elapsed_s = analysed_until / 1e9;
-      post_progress(e, p);
-      gst_object_unref(e);
-    }
-  };
-  std::string error;
-  std::shared_ptr<idf::local::StreamAnalysis> analysis = idf::local::StreamAnalysis::create(opts, progress, &error);
-  if (!analysis) {
-    fail_stream(self, idf::Failure::local(error), provider);
-    return;
-  }
-  GST_INFO_OBJECT(self, "provider=local: analysing the %s raw video that flows through (no second decode)",
-                  live ? "live" : "non-live");
-  {
-    std::lock_guard<std::mutex> g(priv->state.lock);
-    if (priv->state.flushing) return;
-    priv->state.link = link;
-    priv->state.frames = analysis;
-    priv->state.frames_live = live;
-    priv->state.frames_info = info;
-    priv->state.frames_end_ns = 0;
-    priv->state.job_state = JobState::Running;
-  }
-  post_progress(self, {IDENTIFYFACE_PHASE_ANALYSING,
-                       std::string("analysing the frames that flow through (") + (live ? "live" : "not live") + ")"});
-}
-
-static std::optional<uint64_t> stream_time_of(GstBaseTransform *trans, GstBuffer *buffer) {
-  if (!GST_BUFFER_PTS_IS_VALID(buffer)) return std::nullopt;
-  guint64 t = gst_segment_to_stream_time(&trans->segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
-  if (t == GST_CLOCK_TIME_NONE) return std::nullopt;
-  return t;
-}
-
-// Streaming thread: hands the buffer's frame over when a sample is due.
-static void feed_frame(GstIdentifyFace *self, const std::shared_ptr<idf::local::StreamAnalysis> &frames,
-                       GstBuffer *buffer) {
-  GstIdentifyFacePrivate *priv = self->priv;
-  auto t = stream_time_of(GST_BASE_TRANSFORM(self), buffer);
-  if (!t) return;
-  GstVideoInfo info;
-  {
-    std::lock_guard<std::mutex> g(priv->state.lock);
-    uint64_t end = *t + (GST_BUFFER_DURATION_IS_VALID(buffer) ? GST_BUFFER_DURATION(buffer) : 0);
-    priv->state.frames_end_ns = std::max(priv->state.frames_end_ns, end);
-    info = priv->state.frames_info;
-  }
-  if (!frames->wants(*t)) return;
-  GstVideoFrame vf;
-  if (!gst_video_frame_map(&vf, &info, buffer, GST_MAP_READ)) return;
-  idf::local::RawFrame raw;
-  if (idf_raw_frame_from_video_frame(&vf, &raw) && !frames->push(raw, *t))
-    GST_LOG_OBJECT(self, "sample at %" GST_TIME_FORMAT " dropped: the analysis is behind", GST_TIME_ARGS(*t));
-  gst_video_frame_unmap(&vf);
-}
-
-// Ends the analysis of the frames: the result (complete=false when the
-// stream was stopped early), as the other providers' answers are posted.
-static void finish_frame_analysis(GstIdentifyFace *self, bool complete) {
-  GstIdentifyFacePrivate *priv = self->priv;
-  std::shared_ptr<idf::local::StreamAnalysis> frames;
-  uint64_t end;
-  std::string stream_id;
-  {
-    std::lock_guard<std::mutex> g(priv->state.lock);
-    frames = std::move(priv->state.frames);
-    end = priv->state.frames_end_ns;
-    stream_id = priv->state.stream_id;
-  }
-  if (!frames) return;
-  if (!complete) frames->stop();  // a held streaming thread lets go
-  idf::Outcome outcome = frames->finish(end, complete);
-  if (auto *r = std::get_if<idf::Result>(&outcome)) {
-    Settings s;
-    {
-      std::lock_guard<std::mutex> g(priv->settings_lock);
-      s = priv->settings;
-    }
-    r->provider = "local";
-    r->video_url = !s.video_url.empty() ? s.video_url : priv->clip.uri;  // reported only: the frames were analysed
-    r->stream_id = stream_id;
-  }
-  on_job_done(self, outcome, "local");
-}
-
-// Drops the analysis of the frames without a result (flush, new stream).
-static void drop_frame_analysis(GstIdentifyFace *self) {
-  std::shared_ptr<idf::local::StreamAnalysis> frames;
-  {
-    std::lock_guard<std::mutex> g(self->priv->state.lock);
-    frames = std::move(self->priv->state.frames);
-  }
-  if (frames) frames->stop();
-}
-
-// Learns what upstream can tell about the clip: duration, URI, byte size.
-static void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
+void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
   GstPad *sinkpad = GST_BASE_TRANSFORM_SINK_PAD(self);
   gint64 value = -1;
   if (gst_pad_peer_query_duration(sinkpad, GST_FORMAT_TIME, &value) && value > 0) clip.duration_ns = (uint64_t)value;
