@@ -200,14 +200,20 @@ static void test_live_source_eos_and_stop() {
 // What flows is analysed, not what video-url names: a face-free test
 // pattern with video-url naming a file that does not exist gives no face
 // and no error (a second decode would have failed on it).
+// Two seconds of a face-free test pattern through identifyface provider=local.
+static void run_test_pattern(const std::string &properties, BusLog &bus, GstElement **pipeline) {
+  *pipeline = launch(
+      "videotestsrc num-buffers=20 ! video/x-raw,width=1280,height=720,framerate=10/1 ! "
+      "identifyface provider=local " +
+      properties + " ! fakesink");
+  run_until_done(*pipeline, bus, 30000);
+}
+
 static void test_analyses_what_flows() {
   if (!have_model()) return;
-  GstElement *p = launch(
-      "videotestsrc num-buffers=20 ! video/x-raw,width=1280,height=720,framerate=10/1 ! "
-      "identifyface provider=local video-url=file:///nonexistent/clip.mp4 face-image-dir=" +
-      g_dir + "/faces ! fakesink");
   BusLog bus;
-  run_until_done(p, bus, 30000);
+  GstElement *p;
+  run_test_pattern("video-url=file:///nonexistent/clip.mp4 face-image-dir=" + g_dir + "/faces", bus, &p);
   g_assert_true(bus.eos);
   g_assert_false(bus.error);
   const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
@@ -223,12 +229,9 @@ static void test_unwritable_face_image_dir() {
   if (!have_model()) return;
   const std::string blocker = g_dir + "/blocker";
   g_assert_true(g_file_set_contents(blocker.c_str(), "", 0, nullptr));
-  GstElement *p = launch(
-      "videotestsrc num-buffers=20 ! video/x-raw,width=1280,height=720,framerate=10/1 ! "
-      "identifyface provider=local face-image-dir=" +
-      blocker + "/faces ! fakesink");
   BusLog bus;
-  run_until_done(p, bus, 30000);
+  GstElement *p;
+  run_test_pattern("face-image-dir=" + blocker + "/faces", bus, &p);
   g_assert_true(bus.error);
   bus.problem(GST_MESSAGE_ERROR).assert_contains({(blocker + "/faces").c_str()});
   g_assert_null(bus.element_message(IDENTIFYFACE_MESSAGE_RESULT));

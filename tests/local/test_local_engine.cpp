@@ -47,27 +47,27 @@ const std::string &faces_clip() {
   return fixture.faces_clip;
 }
 
+// Encoded once, by the first test that needs it.
+const std::string &clip_once(std::string &made, const char *name, const FaceClipSpec &spec) {
+  if (made.empty()) made = make_face_clip(fixture.dir, name, spec);
+  return made;
+}
+
 const std::string &long_clip() {
-  if (fixture.long_clip.empty()) {
-    FaceClipSpec spec;
-    // Cheap to encode (80 frames), and 40 key samples: seconds of analysis.
-    spec.seconds = 40.0;
-    spec.fps = 2;
-    spec.appearances = {{0.0, 40.0, 700, 100, false}};
-    fixture.long_clip = make_face_clip(fixture.dir, "long.mp4", spec);
-  }
-  return fixture.long_clip;
+  FaceClipSpec spec;
+  // Cheap to encode (80 frames), and 40 key samples: seconds of analysis.
+  spec.seconds = 40.0;
+  spec.fps = 2;
+  spec.appearances = {{0.0, 40.0, 700, 100, false}};
+  return clip_once(fixture.long_clip, "long.mp4", spec);
 }
 
 const std::string &short_clip() {
-  if (fixture.short_clip.empty()) {
-    FaceClipSpec spec;
-    spec.seconds = 2.0;
-    spec.fps = 10;
-    spec.appearances = {{0.0, 2.0, 80, 60, false}};
-    fixture.short_clip = make_face_clip(fixture.dir, "short.mp4", spec);
-  }
-  return fixture.short_clip;
+  FaceClipSpec spec;
+  spec.seconds = 2.0;
+  spec.fps = 10;
+  spec.appearances = {{0.0, 2.0, 80, 60, false}};
+  return clip_once(fixture.short_clip, "short.mp4", spec);
 }
 
 std::string subdir(const char *name) {
