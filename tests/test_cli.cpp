@@ -7,12 +7,16 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "fake_service.h"
 #include "process_util.h"
 #include "test_util.h"
+#ifdef IDF_HAVE_LOCAL_ENGINE
+#include "local/local_test_util.h"
+#endif
 
 static std::string g_tool;
 static std::string g_dir;
@@ -468,18 +472,47 @@ static void test_ctrl_c_cancels_cleanly() {
 
 /* ---- provider=local and --help ---- */
 
+#ifdef IDF_HAVE_LOCAL_ENGINE
+// The portrait for 3 s: one face, with where it was and how sure.
 static void test_local_provider() {
+  idf::test::FaceClipSpec face_spec;
+  face_spec.seconds = 3;
+  face_spec.fps = 10;
+  face_spec.appearances = {{0, 3, 400, 60, false}};
+  std::string clip = idf::test::make_face_clip(g_dir, "face.mp4", face_spec);
   std::string faces = g_dir + "/faces";
-  ProcessSpec spec = tool({"--provider=local", "--face-image-dir=" + faces, g_clip});
+  ProcessSpec spec = tool({"--provider=local", "--face-image-dir=" + faces, clip});
   spec.setenv.erase("IDENTIFYFACE_API_KEY");
   spec.unsetenv.push_back("IDENTIFYFACE_API_KEY");  // local needs no key
   ProcessResult r = run_process(spec, 60000);
   expect_status(r, 0);
   contains(r.out, "provider  local", r);
   contains(r.out, "credits   0", r);
+  contains(r.out, "box (x,y w x h, share of the frame)", r);
   contains(r.err, "analysing", r);
   contains(r.err, "complete", r);
+  // Face 0 for the whole clip, its box about the portrait's face (centre
+  // near x 0.48, y 0.41 of the frame).
+  GRegex *row = g_regex_new(
+      "^0 +0\\.000 +3\\.000 +3\\.000 +yes +(0\\.[0-9]+) +(0\\.[0-9]+),(0\\.[0-9]+) "
+      "(0\\.[0-9]+)x(0\\.[0-9]+) +file://",
+      G_REGEX_MULTILINE, (GRegexMatchFlags)0, nullptr);
+  GMatchInfo *match = nullptr;
+  if (!g_regex_match(row, r.out.c_str(), (GRegexMatchFlags)0, &match))
+    g_error("no face row with score and box: %s", r.describe().c_str());
+  double v[5];
+  for (int i = 0; i < 5; i++) {
+    gchar *text = g_match_info_fetch(match, i + 1);
+    v[i] = g_ascii_strtod(text, nullptr);
+    g_free(text);
+  }
+  g_match_info_free(match);
+  g_regex_unref(row);
+  g_assert_cmpfloat(v[0], >=, 0.5);
+  g_assert_cmpfloat(std::fabs(v[1] + v[3] / 2 - (400 + 268) / 1280.0), <, 0.05);
+  g_assert_cmpfloat(std::fabs(v[2] + v[4] / 2 - (60 + 238) / 720.0), <, 0.08);
 }
+#endif
 
 // Whitespace runs as one space: --help wraps its lines.
 static std::string squash(const std::string &text) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "clip_check.h"
 #include "progress_line.h"
@@ -151,6 +152,52 @@ static void test_json_of_a_structure() {
   g_object_unref(p);
 }
 
+static GstStructure *result_with_faces(std::vector<GstStructure *> faces) {
+  GValue list = G_VALUE_INIT;
+  gst_value_list_init(&list, faces.size());
+  for (GstStructure *face : faces) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed(&v, face);
+    gst_value_list_append_and_take_value(&list, &v);
+  }
+  GstStructure *s = gst_structure_new("identify-face", "session-id", G_TYPE_STRING, "s-1", "provider", G_TYPE_STRING,
+                                      "local", "final-unit-deduction", G_TYPE_STRING, "0", nullptr);
+  gst_structure_take_value(s, "faces", &list);
+  return s;
+}
+
+static GstStructure *face(const char *id, guint64 start_ms, guint64 end_ms) {
+  return gst_structure_new("face", "face-id", G_TYPE_STRING, id, "face-image", G_TYPE_STRING, "file:///f.jpg",
+                           "start-time", G_TYPE_UINT64, start_ms * GST_MSECOND, "end-time", G_TYPE_UINT64,
+                           end_ms * GST_MSECOND, "lipsync-ready", G_TYPE_BOOLEAN, end_ms - start_ms >= 2000, nullptr);
+}
+
+// provider=local knows where each face was and how sure it is: the table
+// shows both; the services' faces have neither, and no such columns.
+static void test_result_table_shows_box_and_score_when_known() {
+  GstStructure *located = face("0", 0, 4000);
+  gst_structure_set(located, "x", G_TYPE_DOUBLE, 0.3362, "y", G_TYPE_DOUBLE, 0.2366, "width", G_TYPE_DOUBLE, 0.3772,
+                    "height", G_TYPE_DOUBLE, 0.3219, "score", G_TYPE_DOUBLE, 0.8828, nullptr);
+  GstStructure *local = result_with_faces({located});
+  std::string table = format_result_table(local);
+  gst_structure_free(local);
+  g_test_message("%s", table.c_str());
+  g_assert_true(table.find("score") != std::string::npos);
+  g_assert_true(table.find("box (x,y w x h, share of the frame)") != std::string::npos);
+  GRegex *row =
+      g_regex_new("^0 +0\\.000 +4\\.000 +4\\.000 +yes +0\\.88 +0\\.336,0\\.237 0\\.377x0\\.322 +file:///f\\.jpg$",
+                  G_REGEX_MULTILINE, (GRegexMatchFlags)0, nullptr);
+  g_assert_true(g_regex_match(row, table.c_str(), (GRegexMatchFlags)0, nullptr));
+  g_regex_unref(row);
+
+  GstStructure *service = result_with_faces({face("0", 0, 2500)});
+  table = format_result_table(service);
+  gst_structure_free(service);
+  g_assert_true(table.find("score") == std::string::npos);
+  g_assert_true(table.find("box") == std::string::npos);
+}
+
 static void test_check_table_says_what_is_unknown() {
   idf::ClipInfo clip;
   clip.width = 1280;
@@ -175,5 +222,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli-parts/progress/terminal", test_terminal_redraws_in_place);
   g_test_add_func("/cli-parts/json", test_json_of_a_structure);
   g_test_add_func("/cli-parts/check-table", test_check_table_says_what_is_unknown);
+  g_test_add_func("/cli-parts/result-table/box-and-score", test_result_table_shows_box_and_score_when_known);
   return g_test_run();
 }

@@ -206,8 +206,9 @@ std::string help_text(GstElement *element) {
   t += wrap(
       "Reads the clip with GStreamer (any container and codec it can parse), runs the identifyface element on "
       "its video stream and prints a table: the session id, the credits charged and, per face, its id, start, "
-      "end and length in seconds, whether it is lip-sync ready (its interval lasts at least 2 s) and the URL of "
-      "its image. Before anything is sent the clip is checked against the service's limits (mp4 or mov, at most "
+      "end and length in seconds, whether it is lip-sync ready (its interval lasts at least 2 s), with "
+      "--provider=local the detector's score and the face's box (x,y w x h as a share of the frame), and the URL "
+      "of its image. Before anything is sent the clip is checked against the service's limits (mp4 or mov, at most "
       "100 MB, 2 to 60 s, 720p or 1080p).",
       7);
   t += "\n";

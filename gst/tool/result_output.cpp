@@ -3,6 +3,9 @@
 
 #include <gst/identifyface/identifyface.h>
 
+#include <optional>
+#include <utility>
+
 std::string format_table(const std::vector<std::vector<std::string>> &rows) {
   std::vector<glong> widths;
   for (const auto &row : rows)
@@ -34,6 +37,29 @@ static std::string field(const GstStructure *s, const char *name) {
   return v ? v : "";
 }
 
+// Face `index`'s score and box ("0.88", "0.336,0.237 0.377x0.322"), when
+// the result has them (provider=local).
+static std::optional<std::pair<std::string, std::string>> face_location(const GstStructure *result, guint index) {
+  const GValue *list = gst_structure_get_value(result, IDENTIFYFACE_FIELD_FACES);
+  if (!list || !GST_VALUE_HOLDS_LIST(list) || index >= gst_value_list_get_size(list)) return std::nullopt;
+  const GValue *v = gst_value_list_get_value(list, index);
+  if (!GST_VALUE_HOLDS_STRUCTURE(v)) return std::nullopt;
+  const GstStructure *face = gst_value_get_structure(v);
+  double x, y, width, height, score;
+  if (!gst_structure_get_double(face, IDENTIFYFACE_FIELD_X, &x) ||
+      !gst_structure_get_double(face, IDENTIFYFACE_FIELD_Y, &y) ||
+      !gst_structure_get_double(face, IDENTIFYFACE_FIELD_WIDTH, &width) ||
+      !gst_structure_get_double(face, IDENTIFYFACE_FIELD_HEIGHT, &height) ||
+      !gst_structure_get_double(face, IDENTIFYFACE_FIELD_SCORE, &score))
+    return std::nullopt;
+  gchar *score_text = g_strdup_printf("%.2f", score);
+  gchar *box_text = g_strdup_printf("%.3f,%.3f %.3fx%.3f", x, y, width, height);
+  std::pair<std::string, std::string> out{score_text, box_text};
+  g_free(score_text);
+  g_free(box_text);
+  return out;
+}
+
 std::string format_result_table(const GstStructure *result) {
   std::vector<std::vector<std::string>> head;
   head.push_back({"session", field(result, IDENTIFYFACE_FIELD_SESSION_ID)});
@@ -60,14 +86,28 @@ std::string format_result_table(const GstStructure *result) {
 
   guint n = identifyface_result_n_faces(result);
   if (n == 0) return out + "no faces found\n";
+  // provider=local also knows where each face was and how sure it is.
+  bool located = false;
+  for (guint i = 0; i < n; i++) located = located || face_location(result, i).has_value();
   std::vector<std::vector<std::string>> faces;
-  faces.push_back({"face", "start (s)", "end (s)", "length (s)", "lip-sync ready", "image"});
+  faces.push_back({"face", "start (s)", "end (s)", "length (s)", "lip-sync ready"});
+  if (located) {
+    faces.back().push_back("score");
+    faces.back().push_back("box (x,y w x h, share of the frame)");
+  }
+  faces.back().push_back("image");
   for (guint i = 0; i < n; i++) {
     IdentifyFaceFace f;
     if (!identifyface_result_get_face(result, i, &f)) continue;
     faces.push_back({f.face_id, seconds(f.start_time), seconds(f.end_time),
-                     seconds(f.end_time > f.start_time ? f.end_time - f.start_time : 0), f.lipsync_ready ? "yes" : "no",
-                     f.face_image});
+                     seconds(f.end_time > f.start_time ? f.end_time - f.start_time : 0),
+                     f.lipsync_ready ? "yes" : "no"});
+    if (located) {
+      const auto where = face_location(result, i);
+      faces.back().push_back(where ? where->first : "");
+      faces.back().push_back(where ? where->second : "");
+    }
+    faces.back().push_back(f.face_image);
   }
   return out + format_table(faces);
 }
