@@ -167,7 +167,8 @@ static void test_live_source_eos_and_stop() {
   if (!have_model()) return;
   for (bool by_stop : {false, true}) {
     MarkLog log;
-    GstElement *p = launch(with_props(portrait_source(by_stop ? 1000 : 15, true), ""));
+    const double slowdown = test_slowdown();
+    GstElement *p = launch(with_props(portrait_source(by_stop ? 1000 : (int)(15 * slowdown), true), ""));
     watch_sink(p, &log);
     BusLog bus;
     if (!by_stop) {
@@ -176,8 +177,8 @@ static void test_live_source_eos_and_stop() {
     } else {
       gst_element_set_state(p, GST_STATE_PLAYING);
       GstBus *b = gst_element_get_bus(p);
-      // 1.2 s of stream, then the stop (READY keeps the bus).
-      GstMessage *m = gst_bus_timed_pop_filtered(b, 1200 * GST_MSECOND, GST_MESSAGE_ERROR);
+      // 1.2 s of stream (times the slowdown), then the stop (READY keeps the bus).
+      GstMessage *m = gst_bus_timed_pop_filtered(b, (GstClockTime)(1200 * slowdown) * GST_MSECOND, GST_MESSAGE_ERROR);
       g_assert_null(m);
       gst_element_set_state(p, GST_STATE_READY);
       while (GstMessage *msg = gst_bus_pop(b)) bus.messages.push_back(msg);

@@ -27,37 +27,37 @@ static TestCerts g_certs;
   } while (0)
 
 // Sends on the worker thread and waits for the answer.
-// Sends the requests at once and waits for every answer (in their order).
-static std::vector<HttpResponse> send_all_and_wait(const std::vector<HttpRequest> &reqs) {
-  struct Wait {
-    std::mutex m;
-    std::condition_variable cv;
-    std::vector<std::optional<HttpResponse>> resps;
-    size_t answered = 0;
-  };
-  auto wait = std::make_shared<Wait>();
-  wait->resps.resize(reqs.size());
+// One request on the shared worker, answered through a callback.
+struct Exchange {
+  std::mutex m;
+  std::condition_variable cv;
+  std::optional<HttpResponse> resp;
+  std::string what;  // for the failure message
+};
+
+static std::shared_ptr<Exchange> start_exchange(const HttpRequest &req) {
+  auto ex = std::make_shared<Exchange>();
+  ex->what = req.method + " " + req.url;
   HttpWorker &worker = HttpWorker::get();
-  for (size_t i = 0; i < reqs.size(); i++) {
-    worker.post([&worker, req = reqs[i], wait, i] {
-      worker.send(req, nullptr, [wait, i](HttpResponse r) {
-        std::lock_guard<std::mutex> g(wait->m);
-        wait->resps[i] = std::move(r);
-        wait->answered++;
-        wait->cv.notify_one();
-      });
+  worker.post([&worker, req, ex] {
+    worker.send(req, nullptr, [ex](HttpResponse r) {
+      std::lock_guard<std::mutex> g(ex->m);
+      ex->resp = std::move(r);
+      ex->cv.notify_one();
     });
-  }
-  std::unique_lock<std::mutex> lk(wait->m);
-  if (!wait->cv.wait_for(lk, std::chrono::seconds(20), [&] { return wait->answered == reqs.size(); }))
-    g_error("no answer from the worker for %s %s", reqs[0].method.c_str(), reqs[0].url.c_str());
-  std::vector<HttpResponse> out;
-  for (auto &r : wait->resps) out.push_back(std::move(*r));
-  return out;
+  });
+  return ex;
+}
+
+static HttpResponse wait_for_answer(const std::shared_ptr<Exchange> &ex) {
+  std::unique_lock<std::mutex> lk(ex->m);
+  if (!ex->cv.wait_for(lk, std::chrono::seconds(20), [&] { return ex->resp.has_value(); }))
+    g_error("no answer from the worker for %s", ex->what.c_str());
+  return *ex->resp;
 }
 
 static HttpResponse send_and_wait(const HttpRequest &req) {
-  return send_all_and_wait({req})[0];
+  return wait_for_answer(start_exchange(req));
 }
 
 static HttpRequest get(const std::string &url) {
@@ -282,24 +282,29 @@ static void test_tls_unusable_ca_file() {
 /* ---- timeouts ---- */
 
 static void test_timeout_before_written_is_retried() {
-  // The TLS handshake never completes: the submission was never written.
-  SilentListener silent;
-  HttpRequest never_written = post(silent.url("https", "/submit"));
-  never_written.timeout_s = 1;
   // Written, then no answer: it may have been billed.
   FakeService svc;
   svc.script("POST /submit", {CannedResponse::hang()});
   HttpRequest written = post(svc.url("/submit"));
   written.timeout_s = 1;
+  auto written_exchange = start_exchange(written);
+  g_assert_true(svc.wait_for("POST /submit", 1, 10000));
+  // Meanwhile the TLS handshake never completes: that submission was never
+  // written. (Started once the first is written: loading the TLS backend may
+  // hold the worker for a while on a slow build.) One second of waiting for
+  // both, not two.
+  SilentListener silent;
+  HttpRequest never_written = post(silent.url("https", "/submit"));
+  never_written.timeout_s = 1;
+  HttpResponse r = send_and_wait(never_written);
+  g_assert_true(r.error == HttpResponse::Error::Timeout);
+  g_assert_false(r.request_sent);
+  g_assert_true(classify_response_error(RequestKind::Submission, r) == Verdict::Retry);
 
-  // Both at once: one second of waiting, not two.
-  std::vector<HttpResponse> r = send_all_and_wait({never_written, written});
-  g_assert_true(r[0].error == HttpResponse::Error::Timeout);
-  g_assert_false(r[0].request_sent);
-  g_assert_true(classify_response_error(RequestKind::Submission, r[0]) == Verdict::Retry);
-  g_assert_true(r[1].error == HttpResponse::Error::Timeout);
-  g_assert_true(r[1].request_sent);
-  g_assert_true(classify_response_error(RequestKind::Submission, r[1]) == Verdict::Ambiguous);
+  r = wait_for_answer(written_exchange);
+  g_assert_true(r.error == HttpResponse::Error::Timeout);
+  g_assert_true(r.request_sent);
+  g_assert_true(classify_response_error(RequestKind::Submission, r) == Verdict::Ambiguous);
 }
 
 int main(int argc, char **argv) {

@@ -173,16 +173,25 @@ bool run_to_eos(const std::string &description, unsigned timeout_s, std::string 
 // Every test process starts with an empty result cache (and crops folder):
 // an answer cached by an earlier run, whose fake service happened to get the
 // same port, must not stand in for the request a test expects. Removed at
-// exit.
-static std::string g_cache_home;
+// exit. A plain pointer: this constructor may run before the dynamic
+// initialisation of this file's objects (a std::string set here would be
+// constructed again over it, losing the path).
+static gchar *g_cache_home = nullptr;
 
 __attribute__((constructor)) static void fresh_cache_home() {
-  gchar *dir = g_dir_make_tmp("idf-test-cache-XXXXXX", nullptr);
-  if (!dir) return;
-  g_cache_home = dir;
-  g_setenv("XDG_CACHE_HOME", dir, TRUE);
-  g_free(dir);
-  atexit([] { remove_dir(g_cache_home); });
+  g_cache_home = g_dir_make_tmp("idf-test-cache-XXXXXX", nullptr);
+  if (!g_cache_home) return;
+  g_setenv("XDG_CACHE_HOME", g_cache_home, TRUE);
+  atexit([] {
+    remove_dir(g_cache_home);
+    g_clear_pointer(&g_cache_home, g_free);
+  });
+}
+
+double test_slowdown() {
+  const gchar *value = g_getenv("IDF_TEST_SLOWDOWN");
+  const double slowdown = value ? g_ascii_strtod(value, nullptr) : 1.0;
+  return slowdown >= 1.0 ? slowdown : 1.0;
 }
 
 std::string make_temp_dir() {

@@ -71,6 +71,12 @@ void run_until_done(GstElement *pipeline, BusLog &log, unsigned timeout_ms);
 
 // A temp dir made for the test; removed (with its files) by cleanup.
 std::string make_temp_dir();
+
+// How much slower than a plain build this one runs: IDF_TEST_SLOWDOWN
+// (the asan test setup sets it), 1 otherwise. Live tests, whose stream runs
+// in real time, stream that many times longer so that the analysis has the
+// samples it needs.
+double test_slowdown();
 void remove_dir(const std::string &dir);
 
 // HS256 JWTs, checked with GLib's HMAC, independently of the plugin's code.
