@@ -135,7 +135,8 @@ static void expect_task_failure(const std::string &poll_body, const char *code, 
   const GstStructure *e = log.element_message("identify-face-error");
   g_assert_cmpstr(gst_structure_get_string(e, "task-id"), ==, "t-f");
   // Progress ends with ERROR.
-  g_assert_cmpstr(log.progress().back().phase.c_str(), ==, "error");
+  const std::vector<ProgressStep> steps = log.progress();  // kept: g_assert_cmpstr reads it after the statement
+  g_assert_cmpstr(steps.back().phase.c_str(), ==, "error");
   g_assert_cmpuint(svc.count(kSubmit), ==, 1);
   stop(p);
 }
