@@ -222,14 +222,21 @@ int main(int argc, char **argv) {
   std::string description;
   if (child) {
     const std::string mode = child;
-    if (mode == "decode") return run_to_eos(decode_only(clip, description)) ? 0 : 1;
+    // facedetect takes minutes, and decoding alone may take longer than
+    // run_to_eos()'s default minute on a busy machine.
+    constexpr unsigned kChildTimeoutS = 3600;
+    std::string error;
+    auto run = [&](const std::string &pipeline) {
+      if (run_to_eos(pipeline, kChildTimeoutS, &error)) return 0;
+      g_printerr("%s: %s\n", mode.c_str(), error.c_str());
+      return 1;
+    };
+    if (mode == "decode") return run(decode_only(clip, description));
     if (mode == "engine") return run_engine(clip);
     if (mode == "facedetect")
-      return run_to_eos("filesrc location=\"" + clip +
-                        "\" ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! facedetect display=false ! "
-                        "fakesink sync=false")
-                 ? 0
-                 : 1;
+      return run("filesrc location=\"" + clip +
+                 "\" ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! facedetect display=false ! "
+                 "fakesink sync=false");
     g_printerr("unknown --child %s\n", child);
     return 2;
   }
