@@ -124,4 +124,18 @@ std::vector<Detection> weighted_non_max_suppression(std::vector<Detection> detec
   return merged;
 }
 
+std::vector<Box> candidates_to_zoom(std::vector<Detection> candidates, const std::vector<Detection> &accepted,
+                                    double min_iou, double max_width, size_t limit) {
+  std::vector<Box> zoom;
+  for (const Detection &candidate : weighted_non_max_suppression(std::move(candidates), min_iou)) {
+    if (zoom.size() >= limit) break;
+    if (candidate.box.width > max_width) continue;
+    const bool covered = std::any_of(accepted.begin(), accepted.end(), [&](const Detection &face) {
+      return intersection_area(face.box, candidate.box) >= 0.5 * candidate.box.area();
+    });
+    if (!covered) zoom.push_back(candidate.box);
+  }
+  return zoom;
+}
+
 }  // namespace idf::local

@@ -67,4 +67,13 @@ struct LetterboxMapping {
 // whose score is the best one. Output ordered by descending score.
 std::vector<Detection> weighted_non_max_suppression(std::vector<Detection> detections, double min_iou);
 
+// Where to look again, closer: a face too small for the region it was in
+// reaches the model a few pixels wide and scores low. `candidates` (scores
+// below the acceptance threshold) are merged (weighted NMS at `min_iou`);
+// those at most `max_width` wide that no `accepted` detection covers (half
+// of the candidate inside it) are returned, best score first, at most
+// `limit` of them.
+std::vector<Box> candidates_to_zoom(std::vector<Detection> candidates, const std::vector<Detection> &accepted,
+                                    double min_iou, double max_width, size_t limit);
+
 }  // namespace idf::local

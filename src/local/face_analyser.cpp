@@ -89,16 +89,32 @@ std::unique_ptr<FaceAnalyser> FaceAnalyser::create(const std::string &model_path
   return analyser;
 }
 
-std::vector<Detection> FaceAnalyser::detect_whole(const FrameView &frame) {
+namespace {
+
+// Moves the detections scoring below `min_score` to `candidates` (dropped
+// without).
+void split_candidates(std::vector<Detection> &found, double min_score, std::vector<Detection> *candidates) {
+  const auto low = std::stable_partition(found.begin(), found.end(),
+                                         [&](const Detection &detection) { return detection.score >= min_score; });
+  if (candidates) candidates->insert(candidates->end(), low, found.end());
+  found.erase(low, found.end());
+}
+
+}  // namespace
+
+std::vector<Detection> FaceAnalyser::detect_whole(const FrameView &frame, std::vector<Detection> *candidates) {
   CpuTimer timer(stats_.detection_s);
-  std::vector<Detection> detections =
-      detector_->detect(frame, cv::Rect(0, 0, frame.width, frame.height), config_.whole_frame_min_score);
+  const double floor =
+      candidates ? std::min(config_.candidate_min_score, config_.whole_frame_min_score) : config_.whole_frame_min_score;
+  std::vector<Detection> detections = detector_->detect(frame, cv::Rect(0, 0, frame.width, frame.height), floor);
+  split_candidates(detections, config_.whole_frame_min_score, candidates);
   stats_.forward_passes = detector_->runs();
   return weighted_non_max_suppression(std::move(detections), config_.suppression_iou);
 }
 
 std::vector<Detection> FaceAnalyser::add_tiles(const FrameView &frame, std::vector<Detection> detections,
-                                               const std::vector<Box> &scheduled, const std::vector<Box> &around) {
+                                               const std::vector<Box> &scheduled, const std::vector<Box> &around,
+                                               std::vector<Detection> *candidates) {
   const std::vector<Box> tiles = square_tiles(frame.width, frame.height, frame.pixel_aspect, config_.tile_min_overlap);
   CpuTimer timer(stats_.detection_s);
   std::vector<Box> regions = scheduled;
@@ -124,21 +140,44 @@ std::vector<Detection> FaceAnalyser::add_tiles(const FrameView &frame, std::vect
     add_region({x, y, width, side});
   }
   if (regions.empty()) return detections;
-  for (const Box &region : regions) {
-    std::vector<Detection> found = detector_->detect(frame, to_rect(region), config_.tile_min_score);
+  const double floor =
+      candidates ? std::min(config_.candidate_min_score, config_.tile_min_score) : config_.tile_min_score;
+  for (size_t i = 0; i < regions.size(); i++) {
+    // The frame's tiles at their threshold; tiles around a face, which
+    // see it at a size the model finds well, at the zoomed one.
+    const double min_score = i < scheduled.size() ? config_.tile_min_score : config_.zoom_min_score;
+    std::vector<Detection> found =
+        detector_->detect(frame, to_rect(regions[i]), i < scheduled.size() ? floor : min_score);
+    split_candidates(found, min_score, candidates);
     detections.insert(detections.end(), found.begin(), found.end());
   }
   stats_.forward_passes = detector_->runs();
   return weighted_non_max_suppression(std::move(detections), config_.suppression_iou);
 }
 
+std::vector<Detection> FaceAnalyser::detect_with_tiles(const FrameView &frame, const std::vector<Box> &scheduled) {
+  std::vector<Detection> candidates;
+  std::vector<Detection> detections = detect_whole(frame, &candidates);
+  detections = add_tiles(frame, std::move(detections), scheduled, {}, &candidates);
+  // Only candidates a tile around them would show larger than their
+  // region did.
+  const double aspect = frame.pixel_aspect > 0 ? frame.pixel_aspect : 1.0;
+  const double short_side = std::min(frame.width * aspect, static_cast<double>(frame.height));
+  const double max_width = 0.9 * short_side / config_.around_tile_faces / aspect;
+  const std::vector<Box> zoom =
+      candidates_to_zoom(std::move(candidates), detections, config_.suppression_iou, max_width, config_.max_zoom_tiles);
+  return zoom.empty() ? detections : add_tiles(frame, std::move(detections), {}, zoom);
+}
+
 std::vector<Detection> FaceAnalyser::detect_key(const FrameView &frame, uint64_t time_ns, bool new_shot) {
-  std::vector<Detection> detections = detect_whole(frame);
   const std::vector<Box> tiles = square_tiles(frame.width, frame.height, frame.pixel_aspect, config_.tile_min_overlap);
   std::vector<Box> scheduled;
+  bool tile_time = true;
   if (config_.key_interval_ns == 0) {
     // Every sample is a key sample: all tiles now and then.
-    if (!last_tiles_ns_ || time_ns + config_.sample_interval_ns / 2 >= *last_tiles_ns_ + config_.tile_interval_ns) {
+    tile_time =
+        !last_tiles_ns_ || time_ns + config_.sample_interval_ns / 2 >= *last_tiles_ns_ + config_.tile_interval_ns;
+    if (tile_time) {
       scheduled = tiles;
       last_tiles_ns_ = time_ns;
     }
@@ -148,7 +187,9 @@ std::vector<Detection> FaceAnalyser::detect_key(const FrameView &frame, uint64_t
     // Taking turns: each tile every tiles.size() / tiles_per_key keys.
     for (size_t i = 0; i < config_.tiles_per_key; i++) scheduled.push_back(tiles[next_tile_++ % tiles.size()]);
   }
-  detections = add_tiles(frame, std::move(detections), scheduled, {});
+  // Candidates are looked at closer only with the tiles, which bounds
+  // their cost where every sample is analysed.
+  std::vector<Detection> detections = tile_time ? detect_with_tiles(frame, scheduled) : detect_whole(frame);
   // Faces still missing are looked for where they should be, at their size.
   const std::vector<Box> lost = tracker_.unmatched(time_ns, detections);
   return lost.empty() ? detections : add_tiles(frame, std::move(detections), {}, lost);
@@ -158,10 +199,9 @@ std::vector<Detection> FaceAnalyser::detect(const FrameView &frame, bool tiles) 
   if (!frame.valid()) throw std::invalid_argument("a frame whose planes do not match its format");
   std::vector<Detection> detections;
   on_this_thread_only([&] {
-    detections = detect_whole(frame);
-    if (tiles)
-      detections = add_tiles(frame, std::move(detections),
-                             square_tiles(frame.width, frame.height, frame.pixel_aspect, config_.tile_min_overlap), {});
+    detections = tiles ? detect_with_tiles(frame, square_tiles(frame.width, frame.height, frame.pixel_aspect,
+                                                               config_.tile_min_overlap))
+                       : detect_whole(frame);
   });
   return detections;
 }

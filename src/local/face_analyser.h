@@ -11,14 +11,16 @@
 // the square tiles as high as the frame (taking turns; all of them at the
 // start of a shot), which see small faces 1.8x larger in a 16:9 frame, and,
 // for each face seen before but missing now, a tile a few times its size
-// around where it should be. The samples between two key samples are kept
-// (copied) and only analysed when the two key samples disagree about the
-// faces (one appeared, left, or moved unexpectedly), so that boundaries
-// still fall on the sampling grid: then with the whole frame and tiles
-// around the faces being lost or found at the next key sample. A shot cut
-// (every sample) ends every face; the samples on both sides of it are
-// analysed. With key_interval_ns = 0 every sample is analysed at once (for
-// live streams), all tiles every `tile_interval_ns`.
+// around where it should be. Faces too small even for those tiles score
+// low there: the best two such candidates also get a tile around them.
+// The samples between two key samples are kept (copied) and only analysed
+// when the two key samples disagree about the faces (one appeared, left,
+// or moved unexpectedly), so that boundaries still fall on the sampling
+// grid: then with the whole frame and tiles around the faces being lost or
+// found at the next key sample. A shot cut (every sample) ends every face;
+// the samples on both sides of it are analysed. With key_interval_ns = 0
+// every sample is analysed at once (for live streams), all tiles (and
+// tiles around their candidates) every `tile_interval_ns`.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +50,16 @@ struct AnalyserConfig {
   double around_tile_faces = 5.3;
   double around_tile_min_side = 160;
   double suppression_iou = 0.3;  // weighted NMS
+  // A face too small for a tile (a 40 px face reaches the model ~14 px
+  // wide through a frame-high tile) scores low there. Where the tiles run,
+  // detections scoring at least `candidate_min_score` but below the
+  // threshold, small enough for a tile around them, are looked at again in
+  // such a tile (as a face being lost), the best `max_zoom_tiles` of them.
+  // Tiles around faces (these and those being lost) accept from
+  // `zoom_min_score`.
+  double candidate_min_score = 0.3;
+  size_t max_zoom_tiles = 2;
+  double zoom_min_score = 0.65;
   // Distance between key samples; 0: every sample is analysed at once.
   // At most the tracker's 1 s gap: then a face gone for longer than that
   // is always missing from a key sample, and the gap is found.
@@ -154,11 +166,17 @@ class FaceAnalyser {
 
   explicit FaceAnalyser(AnalyserConfig config);
   std::vector<AnalysedSample> analyse_sample(const FrameView &frame, uint64_t time_ns, bool owned);
-  std::vector<Detection> detect_whole(const FrameView &frame);
+  // With `candidates`: also collects the detections scoring from
+  // candidate_min_score up to the threshold there.
+  std::vector<Detection> detect_whole(const FrameView &frame, std::vector<Detection> *candidates = nullptr);
   // Adds what the tiles find (all of them, or those around the boxes) to
   // the whole frame's detections, and merges them.
   std::vector<Detection> add_tiles(const FrameView &frame, std::vector<Detection> detections,
-                                   const std::vector<Box> &scheduled, const std::vector<Box> &around);
+                                   const std::vector<Box> &scheduled, const std::vector<Box> &around,
+                                   std::vector<Detection> *candidates = nullptr);
+  // The whole frame and `scheduled` tiles, then tiles around the best
+  // candidates they left.
+  std::vector<Detection> detect_with_tiles(const FrameView &frame, const std::vector<Box> &scheduled);
   // The whole frame, the tiles whose turn it is (all of them in a new
   // shot), and tiles around the faces still missing.
   std::vector<Detection> detect_key(const FrameView &frame, uint64_t time_ns, bool new_shot);

@@ -602,6 +602,12 @@ Outcome Session::analyse() {
   if (failure) return *failure;
   // The last sample closes the clip: analyse what waits for a key sample.
   analyser_->flush();
+  {
+    // Where the analysis spent its time (G_MESSAGES_DEBUG=all shows it).
+    const local::AnalyserStats &stats = analyser_->stats();
+    g_debug("provider=local: %zu samples, detection on %zu, %zu forward passes (%.2f CPU-s), %zu cuts", stats.samples,
+            stats.samples_detected, stats.forward_passes, stats.detection_s, stats.cuts);
+  }
 
   {
     std::lock_guard<std::mutex> lock(mutex_);

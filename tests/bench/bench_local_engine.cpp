@@ -45,20 +45,29 @@ const char *const kPortrait = "/usr/share/matplotlib/mpl-data/sample_data/grace_
 bool make_clip(const std::string &path) {
   const std::string frames = "num-buffers=1800";
   const std::string raw = "video/x-raw,width=1920,height=1080,framerate=30/1";
-  return run_to_eos(
+  std::string error;
+  // Encoding takes minutes (run_to_eos() gives up after 60 s by default).
+  const bool made = run_to_eos(
       "compositor name=mix background=black sink_1::alpha=0.12 sink_2::xpos=700 sink_2::ypos=240 ! " + raw +
-      " ! videoconvert ! video/x-raw,format=I420 ! x264enc bitrate=6000 speed-preset=veryfast key-int-max=60 "
-      "! video/x-h264,profile=high ! mp4mux ! filesink location=\"" +
-      path +
-      "\" "
-      "videotestsrc " +
-      frames + " pattern=smpte horizontal-speed=3 ! " + raw +
-      " ! mix.sink_0 "
-      "videotestsrc " +
-      frames + " pattern=snow ! " + raw +
-      " ! mix.sink_1 "
-      "filesrc location=" +
-      kPortrait + " ! jpegdec ! videoconvert ! imagefreeze " + frames + " ! video/x-raw,framerate=30/1 ! mix.sink_2");
+          " ! videoconvert ! video/x-raw,format=I420 ! x264enc bitrate=6000 speed-preset=veryfast key-int-max=60 "
+          "! video/x-h264,profile=high ! mp4mux ! filesink location=\"" +
+          path +
+          "\" "
+          "videotestsrc " +
+          frames + " pattern=smpte horizontal-speed=3 ! " + raw +
+          " ! mix.sink_0 "
+          "videotestsrc " +
+          frames + " pattern=snow ! " + raw +
+          " ! mix.sink_1 "
+          "filesrc location=" +
+          kPortrait + " ! jpegdec ! videoconvert ! imagefreeze " + frames +
+          " ! video/x-raw,framerate=30/1 ! mix.sink_2",
+      3600, &error);
+  if (!made) {
+    g_printerr("cannot encode %s: %s\n", path.c_str(), error.c_str());
+    g_remove(path.c_str());
+  }
+  return made;
 }
 
 double seconds_since(Clock::time_point start) {
@@ -213,14 +222,21 @@ int main(int argc, char **argv) {
   std::string description;
   if (child) {
     const std::string mode = child;
-    if (mode == "decode") return run_to_eos(decode_only(clip, description)) ? 0 : 1;
+    // facedetect takes minutes, and decoding alone may take longer than
+    // run_to_eos()'s default minute on a busy machine.
+    constexpr unsigned kChildTimeoutS = 3600;
+    std::string error;
+    auto run = [&](const std::string &pipeline) {
+      if (run_to_eos(pipeline, kChildTimeoutS, &error)) return 0;
+      g_printerr("%s: %s\n", mode.c_str(), error.c_str());
+      return 1;
+    };
+    if (mode == "decode") return run(decode_only(clip, description));
     if (mode == "engine") return run_engine(clip);
     if (mode == "facedetect")
-      return run_to_eos("filesrc location=\"" + clip +
-                        "\" ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! facedetect display=false ! "
-                        "fakesink sync=false")
-                 ? 0
-                 : 1;
+      return run("filesrc location=\"" + clip +
+                 "\" ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! facedetect display=false ! "
+                 "fakesink sync=false");
     g_printerr("unknown --child %s\n", child);
     return 2;
   }

@@ -143,6 +143,29 @@ void test_weighted_nms_merges_overlaps() {
   g_assert_cmpuint(weighted_non_max_suppression({}, 0.3).size(), ==, 0);
 }
 
+void test_candidates_to_zoom() {
+  // Two low-score detections of one small face, merged into one; one on
+  // a face already accepted; one too wide for a tile around it; two more
+  // elsewhere.
+  const std::vector<Detection> accepted = {detection(600, 100, 120, 0.9)};
+  const std::vector<Detection> candidates = {detection(100, 100, 16, 0.4),  detection(102, 100, 16, 0.5),
+                                             detection(640, 140, 30, 0.6),  detection(900, 300, 200, 0.55),
+                                             detection(300, 400, 20, 0.35), detection(500, 600, 24, 0.45)};
+  auto zoom = candidates_to_zoom(candidates, accepted, 0.3, 150, 10);
+  g_assert_cmpuint(zoom.size(), ==, 3);
+  // Best first: the merged one (score 0.5, box the weighted mean), 0.45,
+  // then 0.35.
+  g_assert_cmpfloat_with_epsilon(zoom[0].x, (100 * 0.4 + 102 * 0.5) / 0.9, 1e-9);
+  g_assert_cmpfloat_with_epsilon(zoom[1].x, 500, 1e-9);
+  g_assert_cmpfloat_with_epsilon(zoom[2].x, 300, 1e-9);
+  // At most `limit`, the best ones.
+  zoom = candidates_to_zoom(candidates, accepted, 0.3, 150, 1);
+  g_assert_cmpuint(zoom.size(), ==, 1);
+  g_assert_cmpfloat_with_epsilon(zoom[0].y, 100, 1e-9);
+  g_assert_cmpuint(candidates_to_zoom(candidates, accepted, 0.3, 150, 0).size(), ==, 0);
+  g_assert_cmpuint(candidates_to_zoom({}, accepted, 0.3, 150, 2).size(), ==, 0);
+}
+
 void test_square_tiles() {
   // 16:9: two tiles as high as the frame, at both edges, overlapping by
   // 2 * 720 - 1280 = 160 px (22 % of a tile).
@@ -195,6 +218,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/local/blazeface/letterbox", test_letterbox_maps_back_to_the_frame);
   g_test_add_func("/local/blazeface/weighted-nms", test_weighted_nms_merges_overlaps);
   g_test_add_func("/local/blazeface/square-tiles", test_square_tiles);
+  g_test_add_func("/local/blazeface/candidates-to-zoom", test_candidates_to_zoom);
   g_test_add_func("/local/blazeface/frontality", test_frontality);
   return g_test_run();
 }
