@@ -309,7 +309,9 @@ void Job::admit_with_content(std::string content) {
   request.key.video_url = cfg_.target.video_url;
   request.key.video_id = cfg_.target.video_id;
   request.key.content = std::move(content);
-  if (cfg_.provider == Provider::Local) request.key.variant = "face-image-dir=" + cfg_.face_image_dir;
+  // provider=local: the crops' folder, and the engine that made the faces.
+  if (cfg_.provider == Provider::Local)
+    request.key.variant = "face-image-dir=" + cfg_.face_image_dir + "; engine " + LocalEngine::result_identity();
   request.credential = info.needs_credentials ? cfg_.credential : "";
   request.cache_dir = cfg_.cache_dir;
   request.cache_ttl_s = cfg_.cache_ttl_s;

@@ -47,6 +47,10 @@ class LocalEngine {
   static std::optional<std::string> unavailable_reason();
   // Default for face-image-dir: a folder of the user's cache dir.
   static std::string default_face_image_dir();
+  // What an analysis's faces depend on besides the clip: the plugin's
+  // version, the model and the analyser's settings. Part of the result
+  // cache's key, so that a newer engine never serves an older one's answer.
+  static std::string result_identity();
 };
 
 }  // namespace idf

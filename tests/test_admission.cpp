@@ -15,6 +15,9 @@
 
 #include "account_fingerprint.h"
 #include "admission.h"
+#include "clip_fingerprint.h"
+#include "local_engine.h"
+#include "result_cache.h"
 #include "support/job_fixture.h"
 
 using namespace idf;
@@ -51,6 +54,7 @@ struct World {
   ManualLoop loop;
   ScriptedTransport transport{loop};
   Admission admission{loop};
+  LocalEngineFactory local_engine;  // provider=local
   std::string cache_dir;
   std::vector<std::unique_ptr<Element>> elements;
 
@@ -74,7 +78,7 @@ struct World {
     JobListener listener;
     listener.progress = [e](const Progress &p) { e->progress.push_back(p.text); };
     listener.done = [e](const Outcome &o) { e->outcome = o; };
-    JobDeps deps{&loop, &transport, nullptr, nullptr, &admission};
+    JobDeps deps{&loop, &transport, local_engine, nullptr, &admission};
     e->job = Job::start(cfg, listener, deps);
     loop.run_due();
     return *e;
@@ -103,6 +107,79 @@ struct World {
 };
 
 /* ---- the result cache ---- */
+
+// An engine that answers one face as soon as it starts (on the loop).
+struct AnsweringEngine final : LocalEngine {
+  void cancel() override {}
+};
+
+// A provider=local result is kept under the engine that made it: an entry
+// an older engine stored (its key named only face-image-dir) is not used;
+// this engine's own entry is.
+void test_local_result_kept_per_engine() {
+  std::string dir = temp_dir();
+  std::string clip = dir + "/clip.mp4";
+  g_assert_true(g_file_set_contents(clip.c_str(), "the clip's bytes", -1, nullptr));
+  gchar *uri = g_filename_to_uri(clip.c_str(), nullptr, nullptr);
+  int engines_started = 0;
+  auto run = [&](World &world) -> World::Element & {
+    world.local_engine = [&world, &engines_started](LocalEngineOptions, LocalEngine::ProgressFn,
+                                                    LocalEngine::DoneFn done) {
+      engines_started++;
+      world.loop.post([done] {
+        Result r;
+        r.session_id = "this-engine";
+        Face face;
+        face.id = "0";
+        face.end_ns = 3 * kNsPerSecond;
+        r.faces.push_back(face);
+        done(r);
+      });
+      return std::make_shared<AnsweringEngine>();
+    };
+    JobConfig cfg = world.config(Provider::Local, uri);
+    auto &e = world.start(cfg);
+    g_assert_true(world.all_done_within_s(5));
+    return e;
+  };
+  {
+    // What an engine before this change stored for the same clip.
+    World older(dir);
+    JobConfig cfg = older.config(Provider::Local, uri);
+    CacheKey key;
+    key.provider = "local";
+    key.video_url = uri;
+    gchar *sha256 = nullptr;
+    gsize length = 0;
+    gchar *bytes = nullptr;
+    g_assert_true(g_file_get_contents(clip.c_str(), &bytes, &length, nullptr));
+    sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)bytes, length);
+    key.content = file_content_fingerprint(sha256);
+    g_free(sha256);
+    g_free(bytes);
+    key.variant = "face-image-dir=" + cfg.face_image_dir;
+    Result stale;
+    stale.session_id = "older-engine";
+    stale.provider = "local";
+    g_assert_true(ResultCache(CacheSettings{dir, kDefaultCacheTtlS, {}}).store(key, "", stale));
+  }
+  {
+    World world(dir);
+    auto &e = run(world);
+    g_assert_cmpint(engines_started, ==, 1);  // the older engine's entry was not used
+    g_assert_false(e.result().cached);
+    g_assert_cmpstr(e.result().session_id.c_str(), ==, "this-engine");
+  }
+  {
+    World world(dir);
+    auto &e = run(world);
+    g_assert_cmpint(engines_started, ==, 1);  // this engine's own entry was
+    g_assert_true(e.result().cached);
+    g_assert_cmpstr(e.result().session_id.c_str(), ==, "this-engine");
+  }
+  g_free(uri);
+  remove_tree(dir);
+}
 
 void test_second_run_is_answered_from_the_cache() {
   std::string dir = temp_dir();
@@ -344,6 +421,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/admission/cache/second-run-answered-from-cache", test_second_run_is_answered_from_the_cache);
   g_test_add_func("/admission/cache/what-misses", test_what_misses_the_cache);
+  g_test_add_func("/admission/cache/local-result-kept-per-engine", test_local_result_kept_per_engine);
   g_test_add_func("/admission/shared/two-elements-one-request", test_two_elements_share_one_request);
   g_test_add_func("/admission/shared/stopped-leader", test_stopped_leader);
   g_test_add_func("/admission/queue/max-concurrent", test_queue_holds_max_concurrent);

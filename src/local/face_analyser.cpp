@@ -5,12 +5,25 @@
 #include <cmath>
 #include <ctime>
 #include <exception>
+#include <locale>
 #include <opencv2/core/utility.hpp>
+#include <sstream>
 #include <stdexcept>
 
 #include "face_detector.h"
 
 namespace idf::local {
+
+std::string AnalyserConfig::fingerprint() const {
+  std::ostringstream out;
+  out.imbue(std::locale::classic());
+  out << "scores " << whole_frame_min_score << '/' << tile_min_score << '/' << candidate_min_score << '/'
+      << zoom_min_score << " overlap " << tile_min_overlap << " around " << around_tile_faces << '/'
+      << around_tile_min_side << " iou " << suppression_iou << " zoom " << max_zoom_tiles << " key " << key_interval_ns
+      << " tiles " << tiles_per_key << '/' << tile_interval_ns << " sample " << sample_interval_ns << " between "
+      << max_samples_between_keys << " crop " << crop_margin;
+  return out.str();
+}
 
 namespace {
 

@@ -40,6 +40,9 @@ namespace idf::local {
 class FaceDetector;
 
 struct AnalyserConfig {
+  // Every setting as text: equal texts, equal analyses of the same frames.
+  std::string fingerprint() const;
+
   // Score thresholds, chosen with eval-local-detector --sweep (tests/bench):
   // higher ones lose small faces, lower ones let textures through.
   double whole_frame_min_score = 0.7;

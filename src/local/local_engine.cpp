@@ -23,6 +23,8 @@
 
 #include <string>
 
+#include "package_info.h"
+
 namespace idf {
 
 std::string LocalEngine::default_face_image_dir() {
@@ -48,6 +50,10 @@ class UnavailableLocalEngine : public LocalEngine {
 
 bool LocalEngine::available() {
   return false;
+}
+
+std::string LocalEngine::result_identity() {
+  return IDF_PACKAGE_NAME "/" IDF_VERSION " without a local engine";
 }
 
 std::optional<std::string> LocalEngine::unavailable_reason() {
@@ -481,13 +487,18 @@ std::optional<Failure> Session::failure_from_message(GstMessage *message) {
 
 // ---------------------------------------------------------------- analysis
 
+// The analyser's settings for a clip the engine decodes itself.
+static AnalyserConfig engine_config() {
+  AnalyserConfig config;
+  config.sample_interval_ns = kSampleIntervalNs;
+  return config;
+}
+
 std::optional<Failure> Session::load_analyser() {
   std::string error;
   const std::string model = local::locate_face_model(&error, options_.face_model);
   if (!model.empty()) {
-    AnalyserConfig config;
-    config.sample_interval_ns = kSampleIntervalNs;
-    analyser_ = FaceAnalyser::create(model, config, &error);
+    analyser_ = FaceAnalyser::create(model, engine_config(), &error);
   }
   if (!analyser_) return local_failure("cannot analyse " + options_.uri + ": " + error);
   return std::nullopt;
@@ -702,6 +713,11 @@ std::optional<std::string> LocalEngine::unavailable_reason() {
   std::string error;
   if (local::locate_face_model(&error).empty()) return error;
   return std::nullopt;
+}
+
+std::string LocalEngine::result_identity() {
+  return std::string(IDF_PACKAGE_NAME "/" IDF_VERSION " model ") + local::kFaceModelSha256 + " " +
+         engine_config().fingerprint();
 }
 
 std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, ProgressFn progress, DoneFn done) {

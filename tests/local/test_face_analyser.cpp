@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include <cmath>
+#include <cstring>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -13,6 +14,7 @@
 #include "local/face_analyser.h"
 #include "local/face_model.h"
 #include "local/shot_cut_detector.h"
+#include "local_engine.h"
 #include "local_test_util.h"
 
 using namespace idf;
@@ -302,9 +304,28 @@ void test_small_face_looked_at_closer() {
 
 }  // namespace
 
+// What a cached local result is keyed by: every analyser setting, the
+// model and the version (a change to any is another engine).
+void test_engine_identity() {
+  // (Texts kept in variables: g_assert_cmpstr reads them after its statement.)
+  const AnalyserConfig defaults;
+  const std::string same = AnalyserConfig().fingerprint(), base = defaults.fingerprint();
+  g_assert_cmpstr(same.c_str(), ==, base.c_str());
+  AnalyserConfig other_threshold = defaults, more_zoom = defaults;
+  other_threshold.tile_min_score += 0.05;
+  more_zoom.max_zoom_tiles++;
+  const std::string threshold_text = other_threshold.fingerprint(), zoom_text = more_zoom.fingerprint();
+  g_assert_cmpstr(threshold_text.c_str(), !=, base.c_str());
+  g_assert_cmpstr(zoom_text.c_str(), !=, base.c_str());
+  const std::string identity = idf::LocalEngine::result_identity();
+  g_assert_nonnull(strstr(identity.c_str(), kFaceModelSha256));
+  g_assert_nonnull(strstr(identity.c_str(), "gst-identify-face/"));
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/local/analyser/shot-cuts", test_shot_cuts);
+  g_test_add_func("/local/analyser/engine-identity", test_engine_identity);
   g_test_add_func("/local/analyser/faces-across-a-cut", test_faces_across_a_cut);
   g_test_add_func("/local/analyser/every-sample-at-once", test_every_sample_at_once);
   g_test_add_func("/local/analyser/frame-formats", test_frame_formats);
