@@ -61,6 +61,8 @@
 GST_DEBUG_CATEGORY(gst_identify_face_debug);
 #define GST_CAT_DEFAULT gst_identify_face_debug
 
+using namespace idf::element;
+
 // The GEnums mirror the core's enums value for value.
 static_assert((int)IDF_PROVIDER_KLING == (int)idf::Provider::Kling);
 static_assert((int)IDF_PROVIDER_KIRIN == (int)idf::Provider::Kirin);
@@ -131,7 +133,7 @@ static GstStaticPadTemplate src_template =
 // GST_MESSAGE_PROGRESS: those tell gst-launch that a state change is under
 // way, and would keep a prerolled pipeline from going to PLAYING until the
 // service answers.
-void post_progress(GstIdentifyFace *self, const idf::Progress &progress) {
+void idf::element::post_progress(GstIdentifyFace *self, const idf::Progress &progress) {
   gst_element_post_message(GST_ELEMENT(self),
                            gst_message_new_element(GST_OBJECT(self), idf_progress_to_structure(progress)));
 }
@@ -199,7 +201,7 @@ static GstResourceError resource_error_for(const idf::Failure &f) {
 // Any failure of a stream's identification, found on the streaming thread or
 // the worker: the identify-face-error message, then an ERROR or WARNING (per
 // on-error) with the same details. The stream's job is over.
-void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char *provider) {
+void idf::element::fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char *provider) {
   GstIdentifyFacePrivate *priv = self->priv;
   bool as_error;
   {
@@ -229,7 +231,7 @@ void fail_stream(GstIdentifyFace *self, const idf::Failure &f, const char *provi
 }
 
 // Runs on the worker thread.
-void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, const char *provider) {
+void idf::element::on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, const char *provider) {
   GstIdentifyFacePrivate *priv = self->priv;
   if (const auto *f = std::get_if<idf::Failure>(&outcome)) {
     fail_stream(self, *f, provider);
@@ -257,7 +259,7 @@ void on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, const char 
 }
 
 // Learns what upstream can tell about the clip: duration, URI, byte size.
-void query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
+void idf::element::query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
   GstPad *sinkpad = GST_BASE_TRANSFORM_SINK_PAD(self);
   gint64 value = -1;
   if (gst_pad_peer_query_duration(sinkpad, GST_FORMAT_TIME, &value) && value > 0) clip.duration_ns = (uint64_t)value;

@@ -10,6 +10,8 @@
 
 #define GST_CAT_DEFAULT gst_identify_face_debug
 
+namespace idf::element {
+
 // Raw video in system memory: analysed as it flows, no second decode.
 // Anything else (encoded video, a container) goes to the engine, which
 // decodes the upstream URI itself.
@@ -196,3 +198,5 @@ void drop_frame_analysis(GstIdentifyFace *self) {
   }
   if (frames) frames->stop();
 }
+
+}  // namespace idf::element

@@ -36,6 +36,10 @@ GST_DEBUG_CATEGORY_EXTERN(gst_identify_face_debug);
 #define DEFAULT_HOLD_EOS TRUE
 #define DEFAULT_WAIT_FOR_RESULT FALSE
 
+// The element's own types and functions: named, so that nothing else in
+// the plugin can define another `Settings` or `fail_stream` by accident.
+namespace idf::element {
+
 struct Settings {
   IdfProviderEnum provider = DEFAULT_PROVIDER;
   std::string api_url, poll_url, api_key, access_key, secret_key;
@@ -103,9 +107,11 @@ struct StreamState {
   uint64_t frames_end_ns = 0;  // stream time just past the last buffer
 };
 
+}  // namespace idf::element
+
 struct GstIdentifyFacePrivate {
   std::mutex settings_lock;
-  Settings settings;  // with settings_lock
+  idf::element::Settings settings;  // with settings_lock
 
   // Streaming thread only: what caps, tags and queries told about the clip.
   idf::ClipInfo clip;
@@ -113,13 +119,15 @@ struct GstIdentifyFacePrivate {
   // Written by start() before streaming begins, then only read.
   std::shared_ptr<idf::JwtIssuer> jwt;
 
-  StreamState state;
+  idf::element::StreamState state;
 };
 
 struct _GstIdentifyFace {
   GstBaseTransform parent;
   GstIdentifyFacePrivate *priv;
 };
+
+namespace idf::element {
 
 // --- gstidentifyface.cpp ---
 
@@ -145,3 +153,5 @@ void feed_frame(GstIdentifyFace *self, const std::shared_ptr<idf::local::StreamA
 void finish_frame_analysis(GstIdentifyFace *self, bool complete);
 // Drops the analysis without a result (flush, new stream).
 void drop_frame_analysis(GstIdentifyFace *self);
+
+}  // namespace idf::element

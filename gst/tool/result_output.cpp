@@ -3,6 +3,7 @@
 
 #include <gst/identifyface/identifyface.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -87,8 +88,9 @@ std::string format_result_table(const GstStructure *result) {
   guint n = identifyface_result_n_faces(result);
   if (n == 0) return out + "no faces found\n";
   // provider=local also knows where each face was and how sure it is.
-  bool located = false;
-  for (guint i = 0; i < n; i++) located = located || face_location(result, i).has_value();
+  std::vector<std::optional<std::pair<std::string, std::string>>> locations;
+  for (guint i = 0; i < n; i++) locations.push_back(face_location(result, i));
+  const bool located = std::any_of(locations.begin(), locations.end(), [](const auto &l) { return l.has_value(); });
   std::vector<std::vector<std::string>> faces;
   faces.push_back({"face", "start (s)", "end (s)", "length (s)", "lip-sync ready"});
   if (located) {
@@ -103,7 +105,7 @@ std::string format_result_table(const GstStructure *result) {
                      seconds(f.end_time > f.start_time ? f.end_time - f.start_time : 0),
                      f.lipsync_ready ? "yes" : "no"});
     if (located) {
-      const auto where = face_location(result, i);
+      const auto &where = locations[i];
       faces.back().push_back(where ? where->first : "");
       faces.back().push_back(where ? where->second : "");
     }
