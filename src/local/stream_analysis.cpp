@@ -179,8 +179,9 @@ struct StreamAnalysis::Impl {
 std::unique_ptr<StreamAnalysis> StreamAnalysis::create(StreamAnalysisOptions options, ProgressFn progress,
                                                        std::string *error) {
   init_debug_categories();
-  *error = make_face_image_dir(options.face_image_dir.empty() ? LocalEngine::default_face_image_dir()
-                                                              : options.face_image_dir);
+  // Resolved once: the folder checked now is the one the crops go to.
+  if (options.face_image_dir.empty()) options.face_image_dir = LocalEngine::default_face_image_dir();
+  *error = make_face_image_dir(options.face_image_dir);
   if (!error->empty()) return nullptr;
   AnalyserConfig config;
   config.key_interval_ns = 0;  // every sample analysed at once: the stream waits for it, not for a key sample
