@@ -12,7 +12,10 @@ namespace idf {
 
 std::string audio_format_of_caps(const std::string &container, const std::string &variant, const std::string &audio,
                                  int mpegversion, int layer) {
-  if (container == "audio/x-wav" || container == "audio/x-rf64") return "wav";
+  // A single-stream file may have no container info: its stream's caps are
+  // the file's type (audio/x-wav).
+  for (const std::string *name : {&container, &audio})
+    if (*name == "audio/x-wav" || *name == "audio/x-rf64") return "wav";
   if (container == "audio/x-m4a" || (container == "video/quicktime" && (variant == "iso" || variant.empty())))
     return audio == "audio/mpeg" && mpegversion == 4 ? "m4a" : container;
   if (audio == "audio/mpeg" && mpegversion == 1 && layer == 3 &&

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "audio_probe.h"
 #include "lipsync_dialect.h"
 #include "lipsync_preflight.h"
 #include "lipsync_request.h"
@@ -361,6 +362,18 @@ void test_format_of_name() {
   assert_str(audio_format_of_name("https://a.mp3/x"), "");
 }
 
+void test_format_of_caps() {
+  // A wav file's only stream carries the file's type, without container info.
+  assert_str(audio_format_of_caps("", "", "audio/x-wav", 0, 0), "wav");
+  assert_str(audio_format_of_caps("audio/x-wav", "", "audio/x-raw", 0, 0), "wav");
+  assert_str(audio_format_of_caps("application/x-id3", "", "audio/mpeg", 1, 3), "mp3");
+  assert_str(audio_format_of_caps("", "", "audio/mpeg", 1, 3), "mp3");
+  assert_str(audio_format_of_caps("video/quicktime", "iso", "audio/mpeg", 4, 0), "m4a");
+  assert_str(audio_format_of_caps("", "", "audio/mpeg", 4, 0), "aac");
+  assert_str(audio_format_of_caps("", "", "audio/x-flac", 0, 0), "audio/x-flac");
+  assert_str(audio_format_of_caps("application/ogg", "", "audio/x-vorbis", 0, 0), "application/ogg");
+}
+
 /* ---- the choice ---- */
 
 void test_auto_choice_most_overlap() {
@@ -424,6 +437,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/lipsync/preflight/volumes", test_volume_rules);
   g_test_add_func("/lipsync/preflight/every-rule-named", test_every_broken_rule_is_named);
   g_test_add_func("/lipsync/preflight/format-of-name", test_format_of_name);
+  g_test_add_func("/lipsync/preflight/format-of-caps", test_format_of_caps);
   g_test_add_func("/lipsync/choice/most-overlap", test_auto_choice_most_overlap);
   g_test_add_func("/lipsync/choice/ties-and-placement", test_auto_choice_ties_and_placement);
   g_test_add_func("/lipsync/choice/refusals", test_choice_refusals);
