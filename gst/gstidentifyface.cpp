@@ -25,6 +25,11 @@
  *   - start-time, end-time (guint64): nanoseconds of stream time, clip start = 0
  *   - lipsync-ready (boolean): the interval lasts at least 2 s
  *
+ * ## Collecting a Kirin task
+ * A Kirin task outlives a cancel, a stop or a timeout: every message about it
+ * carries its task-id. Setting the task-id property collects it later: the
+ * element polls that task and submits nothing (no new charge).
+ *
  * ## Element message "identify-face-error"
  * provider, kind, code, message, http-status (guint), request-id, task-id,
  * stream-id. The error or warning (see on-error) carries the same details.
@@ -82,6 +87,7 @@ enum {
   PROP_ACCESS_KEY,
   PROP_SECRET_KEY,
   PROP_MODEL,
+  PROP_TASK_ID,
   PROP_VIDEO_URL,
   PROP_VIDEO_ID,
   PROP_VALIDATION,
@@ -147,6 +153,7 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
   std::shared_ptr<idf::Job> job;
   std::shared_ptr<ElementLink> link;
   bool was_running, abandoned = false;
+  std::string task_id;
   {
     std::lock_guard<std::mutex> g(priv->state.lock);
     job = std::move(priv->state.job);
@@ -159,14 +166,26 @@ static void cancel_job(GstIdentifyFace *self, bool post_canceled) {
     priv->state.changed.notify_all();
   }
   if (link) link->detach();
-  if (job) job->cancel();  // never with state_lock held: the worker may be waiting for it
-  if (was_running && post_canceled)
-    post_progress(self, {IDENTIFYFACE_PHASE_CANCELLED, abandoned ? "identification cancelled after the clip was "
-                                                                   "submitted: not resubmitted for this stream"
-                                                                 : "identification cancelled"});
+  if (job) {
+    job->cancel();  // never with state_lock held: the worker may be waiting for it
+    task_id = job->task_id();
+  }
+  if (!was_running || !post_canceled) return;
+  // A task the service created may still finish, and was paid for: its id,
+  // and how to collect it.
+  idf::Progress cancelled{
+      IDENTIFYFACE_PHASE_CANCELLED,
+      !task_id.empty()
+          ? "identification cancelled; task " + task_id + " may still finish: collect it with task-id=" + task_id +
+                " (gst-identify-face --task-id=" + task_id + "), which polls it without a new charge"
+      : abandoned ? "identification cancelled after the clip was submitted: not resubmitted for "
+                    "this stream"
+                  : "identification cancelled"};
+  cancelled.task_id = task_id;
+  post_progress(self, cancelled);
 }
 
-// A flush or a stop: release a streaming thread held in wait_for_job(), then
+// A stop (PAUSED to READY): release a streaming thread held in wait_for_job(), then
 // cancel the job.
 static void release_and_cancel(GstIdentifyFace *self) {
   {
@@ -174,6 +193,22 @@ static void release_and_cancel(GstIdentifyFace *self) {
     self->priv->state.flushing = true;
   }
   cancel_job(self, true);  // notifies the waiters
+}
+
+// FLUSH_START (a flushing seek or step): releases a streaming thread held in
+// wait_for_job() or at EOS. The identification is about the clip, not the
+// playback position: a running job goes on, and its answer is delivered as
+// always (the tags after the flush, in the new segment). Only the analysis
+// of raw frames, which is of what flows, starts again after the flush.
+static void release_for_flush(GstIdentifyFace *self) {
+  bool frames;
+  {
+    std::lock_guard<std::mutex> g(self->priv->state.lock);
+    self->priv->state.flushing = true;
+    frames = self->priv->state.frames != nullptr;
+    self->priv->state.changed.notify_all();
+  }
+  if (frames) cancel_job(self, true);
 }
 
 // Forgets everything about the previous stream.
@@ -310,12 +345,19 @@ static void start_job(GstIdentifyFace *self) {
   idf::JobConfig cfg;
   cfg.provider = (idf::Provider)s.provider;
   const char *provider = idf::provider_name(cfg.provider);
-  auto target = idf::resolve_target(cfg.provider, s.video_url, s.video_id, clip.uri);
-  if (auto *f = std::get_if<idf::Failure>(&target)) {
-    fail_stream(self, *f, provider);
-    return;
+  if (!s.task_id.empty()) {
+    // Collecting a task: nothing names the clip to the service; the answer
+    // reports the video-url it was given, if any.
+    cfg.task_id = s.task_id;
+    cfg.target.video_url = s.video_url;
+  } else {
+    auto target = idf::resolve_target(cfg.provider, s.video_url, s.video_id, clip.uri);
+    if (auto *f = std::get_if<idf::Failure>(&target)) {
+      fail_stream(self, *f, provider);
+      return;
+    }
+    cfg.target = std::get<idf::VideoTarget>(target);
   }
-  cfg.target = std::get<idf::VideoTarget>(target);
   cfg.api_url = s.api_url;
   cfg.poll_url = s.poll_url;
   cfg.model = s.model;
@@ -608,10 +650,13 @@ static gboolean gst_identify_face_sink_event(GstBaseTransform *trans, GstEvent *
       }
       break;
     }
-    case GST_EVENT_FLUSH_START: release_and_cancel(self); break;
+    case GST_EVENT_FLUSH_START: release_for_flush(self); break;
     case GST_EVENT_FLUSH_STOP: {
       std::lock_guard<std::mutex> g(priv->state.lock);
       priv->state.flushing = false;
+      // Downstream may have dropped what it knew with the flush: our tags go
+      // out again, after the new segment.
+      if (priv->state.result_tags) priv->state.tags_pending = true;
       break;
     }
     case GST_EVENT_EOS: {
@@ -639,6 +684,14 @@ static gboolean gst_identify_face_start(GstBaseTransform *trans) {
     s = priv->settings;
   }
   auto provider = (idf::Provider)s.provider;
+  if (!s.task_id.empty() && provider != idf::Provider::Kirin) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                      ("task-id=%s names a Kirin task: it needs provider=kirin, not provider=%s (unset task-id to "
+                       "identify the clip)",
+                       s.task_id.c_str(), idf::provider_name(provider)),
+                      (nullptr));
+    return FALSE;
+  }
   auto settings_error = idf::check_video_settings(provider, s.video_url, s.video_id);
   if (!settings_error) settings_error = idf::check_urls(provider, s.api_url, s.poll_url, s.video_url);
   if (settings_error) {
@@ -725,6 +778,7 @@ static void gst_identify_face_set_property(GObject *object, guint prop_id, const
     case PROP_ACCESS_KEY: set_string(priv, &Settings::access_key, value); return;
     case PROP_SECRET_KEY: set_string(priv, &Settings::secret_key, value); return;
     case PROP_MODEL: set_string(priv, &Settings::model, value); return;
+    case PROP_TASK_ID: set_string(priv, &Settings::task_id, value); return;
     case PROP_VIDEO_URL: set_string(priv, &Settings::video_url, value); return;
     case PROP_VIDEO_ID: set_string(priv, &Settings::video_id, value); return;
     case PROP_FACE_IMAGE_DIR: set_string(priv, &Settings::face_image_dir, value); return;
@@ -759,6 +813,7 @@ static void gst_identify_face_get_property(GObject *object, guint prop_id, GValu
     case PROP_API_URL: get_string(priv, &Settings::api_url, value); return;
     case PROP_POLL_URL: get_string(priv, &Settings::poll_url, value); return;
     case PROP_MODEL: get_string(priv, &Settings::model, value); return;
+    case PROP_TASK_ID: get_string(priv, &Settings::task_id, value); return;
     case PROP_VIDEO_URL: get_string(priv, &Settings::video_url, value); return;
     case PROP_VIDEO_ID: get_string(priv, &Settings::video_id, value); return;
     case PROP_FACE_IMAGE_DIR: get_string(priv, &Settings::face_image_dir, value); return;
@@ -862,6 +917,12 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_MODEL,
       g_param_spec_string("model", "Model", "kirin: the model id sent with the task", idf::defaults::kModel, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_TASK_ID,
+      g_param_spec_string(IDENTIFYFACE_PROPERTY_TASK_ID, "Task ID",
+                          "kirin: collect this existing task instead of submitting the clip: polls only, no new "
+                          "charge (NULL: submit the clip)",
+                          nullptr, rw));
   g_object_class_install_property(
       gobject_class, PROP_VIDEO_URL,
       g_param_spec_string("video-url", "Video URL",

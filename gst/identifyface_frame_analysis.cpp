@@ -41,6 +41,19 @@ static bool stream_is_live(GstIdentifyFace *self) {
 void start_frame_analysis(GstIdentifyFace *self, const Settings &s) {
   GstIdentifyFacePrivate *priv = self->priv;
   const char *provider = "local";
+  if (s.wait_for_result) {
+    // The faces are found in the very frames that flow through: holding
+    // them until the result would wait forever.
+    fail_stream(self,
+                idf::Failure::config(
+                    "wait-for-result=true cannot hold raw video with provider=local: the faces are found in the "
+                    "frames that flow through identifyface, so no result can come while they are held. Set "
+                    "wait-for-result=false (with mark-frames=true each frame still waits for its own faces), or "
+                    "place identifyface on the encoded stream, before the decoder, where the engine reads the clip "
+                    "itself"),
+                provider);
+    return;
+  }
   GstCaps *caps = gst_pad_get_current_caps(GST_BASE_TRANSFORM_SINK_PAD(self));
   GstVideoInfo info;
   bool ok = caps && gst_video_info_from_caps(&info, caps);

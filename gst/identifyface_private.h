@@ -44,6 +44,7 @@ struct Settings {
   IdfProviderEnum provider = DEFAULT_PROVIDER;
   std::string api_url, poll_url, api_key, access_key, secret_key;
   std::string model = idf::defaults::kModel;
+  std::string task_id;  // kirin: collect this task instead of submitting
   std::string video_url, video_id, face_image_dir, cache_dir, ssl_ca_file;
   guint cache_ttl = idf::defaults::kCacheTtlS;
   guint max_concurrent = idf::defaults::kMaxConcurrent;

@@ -90,5 +90,6 @@ GstStructure *idf_progress_to_structure(const idf::Progress &p) {
   if (p.fraction) gst_structure_set(s, IDENTIFYFACE_FIELD_FRACTION, G_TYPE_DOUBLE, *p.fraction, nullptr);
   if (p.queue_position)
     gst_structure_set(s, IDENTIFYFACE_FIELD_QUEUE_POSITION, G_TYPE_UINT, (guint)*p.queue_position, nullptr);
+  if (!p.task_id.empty()) gst_structure_set(s, IDENTIFYFACE_FIELD_TASK_ID, G_TYPE_STRING, p.task_id.c_str(), nullptr);
   return s;
 }

@@ -79,6 +79,7 @@ void Job::clear_timers() {
 
 void Job::emit_progress(Progress p) {
   if (cancelled_ || !listener_.progress) return;
+  if (p.task_id.empty()) p.task_id = task_id_;
   p.elapsed_s = started_us_ ? (deps_.loop->monotonic_us() - started_us_) / 1e6 : 0;
   listener_.progress(p);
 }
@@ -129,6 +130,14 @@ void Job::begin() {
   if (stopped()) return;
   started_us_ = deps_.loop->monotonic_us();
   if (cfg_.timeout_s > 0) set_timer(deadline_, cfg_.timeout_s * 1000u, [this] { on_deadline(); });
+  if (!cfg_.task_id.empty()) {
+    // Collecting a task submitted before: nothing is sent about the clip and
+    // nothing is charged, so there is no limit to check, no cache to consult
+    // (the answer is the task's, whichever clip it was made from) and no
+    // place to take in the account's queue.
+    flow_->run(*this);
+    return;
+  }
   // A lip-sync's request was checked before the job (lipsync_preflight.h):
   // no clip to read, nothing to cache.
   if (cfg_.lipsync)
@@ -182,6 +191,8 @@ double Job::seconds_working() const {
 void Job::note_task(const std::string &task_id, const std::string &status) {
   task_id_ = task_id;
   task_status_ = status;
+  std::lock_guard<std::mutex> g(task_lock_);
+  task_id_shared_ = task_id;
 }
 
 void Job::on_deadline() {
@@ -189,10 +200,15 @@ void Job::on_deadline() {
   g_snprintf(secs, sizeof secs, "%.1f", (deps_.loop->monotonic_us() - started_us_) / 1e6);
   std::string text = std::string("timed out after ") + secs + " s (timeout=" + std::to_string(cfg_.timeout_s) + " s)";
   if (!task_id_.empty())
-    text += "; task " + task_id_ + " may still finish: look it up with the service" +
-            (task_status_.empty() ? "" : " (last status \"" + task_status_ + "\")");
+    text += "; task " + task_id_ + " may still finish" +
+            (task_status_.empty() ? "" : " (last status \"" + task_status_ + "\")") +
+            ": collect it later with task-id=" + task_id_ + " (gst-identify-face --task-id=" + task_id_ +
+            "), which polls it without a new charge";
   else if (submitted_)
     text += " waiting for the service's answer";
+  // The deadline bounds what the flow runs off the loop too: the local
+  // engine stops decoding now, not when the job is dropped.
+  flow_->cancel();
   finish(Failure::timeout(text).with_task_id(task_id_));
 }
 

@@ -58,6 +58,13 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   // True once the clip was handed to a service (it may have been billed).
   bool submitted() const { return submitted_.load(); }
 
+  // The service's task, once one exists ("" before); any thread. A task
+  // may finish after a cancel: its id is what collects it (task-id).
+  std::string task_id() const {
+    std::lock_guard<std::mutex> g(task_lock_);
+    return task_id_shared_;
+  }
+
   Job(JobConfig config, JobListener listener, JobDeps deps);  // use start()
 
  private:
@@ -117,8 +124,10 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   EventLoop::TimerId flow_timer_ = 0;
   std::string task_id_;
   std::string task_status_;
-  std::string probe_problem_;  // why the clip probe learned nothing, for the error
-  HttpValidators validators_;  // of an http(s) clip, from the HEAD answer
+  mutable std::mutex task_lock_;
+  std::string task_id_shared_;  // task_id_, for other threads (with task_lock_)
+  std::string probe_problem_;   // why the clip probe learned nothing, for the error
+  HttpValidators validators_;   // of an http(s) clip, from the HEAD answer
   Admission::Handle admission_ = 0;
   int64_t submitted_wall_s_ = 0;
   JitterRng rng_;

@@ -38,6 +38,9 @@ struct JobConfig {
   std::string api_url;   // "" = the provider's default
   std::string poll_url;  // kirin: template with {task_id}; "" = api_url/task/{task_id}
   std::string model = defaults::kModel;
+  // kirin: an existing task to collect (poll only: no submission, no new
+  // charge); "" submits the clip.
+  std::string task_id;
   // Returns the Authorization header value ("Bearer ...") for the wall time
   // given; called per request so JWTs are renewed. Never logged.
   std::function<std::string(int64_t wall_s)> authorization;

@@ -17,6 +17,15 @@ class KirinFlow final : public ProviderFlow {
     host_ = &host;
     const JobConfig &cfg = host.config();
     schedule_.emplace(cfg.poll_interval_ms, cfg.poll_interval_max_ms);
+    if (!cfg.task_id.empty()) {
+      // An existing task: polled only. Nothing new is billed.
+      task_id_ = cfg.task_id;
+      host.begin_work(false);
+      host.note_task(task_id_, "");
+      host.progress({IDENTIFYFACE_PHASE_POLLING, "collecting task " + task_id_ + " (no submission)"});
+      poll();
+      return;
+    }
     host.begin_work(true);
     host.progress({IDENTIFYFACE_PHASE_SUBMITTING, "submitting the clip to kirin"});
     auto build = [this] {

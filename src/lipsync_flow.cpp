@@ -23,9 +23,11 @@ class LipsyncFlow final : public ProviderFlow {
       return;
     }
     schedule_.emplace(cfg.poll_interval_ms, cfg.poll_interval_max_ms);
-    if (!cfg.lipsync->task_id.empty()) {
+    // JobConfig::task_id (any flow's) or the lip-sync's own.
+    const std::string &collect = !cfg.task_id.empty() ? cfg.task_id : cfg.lipsync->task_id;
+    if (!collect.empty()) {
       // Collecting a task submitted before: polls only, nothing billed.
-      task_id_ = cfg.lipsync->task_id;
+      task_id_ = collect;
       host.begin_work(false);
       host.note_task(task_id_, "");
       host.progress({IDENTIFYFACE_PHASE_POLLING, "collecting lip-sync task " + task_id_});

@@ -31,6 +31,7 @@ struct Progress {
   std::string status;    // the service's task status, "" when none
   std::optional<double> fraction;        // provider=local: share of the clip analysed
   std::optional<size_t> queue_position;  // waiting in the account's queue
+  std::string task_id;                   // the service's task, once one exists; the job fills it in
 };
 
 // One HTTP answer, interpreted once by the flow: nullopt when it was accepted

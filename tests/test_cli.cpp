@@ -461,6 +461,8 @@ static void interrupt_while_polling(int signum, int expected_status, const char 
   g_assert_cmpint(g_get_monotonic_time() - signalled, <, 5 * G_USEC_PER_SEC);
   contains(r.err, says, r);
   contains(r.err, "nothing more is sent", r);
+  // The task was paid for: its id, and how to collect it without a new charge.
+  contains(r.err, "--task-id=cli-task", r);
   g_assert_cmpstr(r.out.c_str(), ==, "");
   g_assert_cmpuint(svc.count(kKirinRoute), ==, 1);
 }
@@ -468,6 +470,83 @@ static void interrupt_while_polling(int signum, int expected_status, const char 
 static void test_ctrl_c_cancels_cleanly() {
   interrupt_while_polling(SIGINT, 130, "cancelled (Ctrl-C)");
   interrupt_while_polling(SIGTERM, 143, "cancelled (terminated)");
+}
+
+// --task-id collects a task submitted before (by a run stopped with Ctrl-C,
+// or one that timed out): polls only, no submission, no new charge.
+static void test_task_id_collects_without_a_submission() {
+  FakeService svc;
+  script_kirin(svc, 1);
+  ProcessSpec spec = tool(
+      {"--provider=kirin", "--api-url=" + svc.url(kKirinPath), "--poll-interval=50", "--task-id=cli-task", g_clip});
+  ProcessResult r = run_process(spec);
+  expect_status(r, 0);
+  contains(r.out, "sess-cli", r);
+  contains(r.out, "cli-task", r);
+  g_assert_cmpuint(svc.count(kKirinRoute), ==, 0);
+  g_assert_cmpuint(svc.count(kKirinPoll), ==, 2);
+
+  // Only a Kirin task can be collected.
+  r = run_process(tool({"--task-id=cli-task", std::string("--video-url=") + kVideoUrl, g_clip}));
+  expect_status(r, 2);
+  contains(r.err, "task-id", r);
+  contains(r.err, "provider=kirin", r);
+  g_assert_cmpuint(svc.requests().size(), ==, 2);
+}
+
+/* ---- clips without video, and --timeout ---- */
+
+// An encoded audio-only clip, made with GStreamer's encoders.
+static std::string make_audio_clip(const std::string &name, const std::string &encode) {
+  std::string path = g_dir + "/" + name;
+  std::string error;
+  if (!run_to_eos("audiotestsrc num-buffers=100 ! " + encode + " ! filesink location=\"" + path + "\"", 60, &error))
+    g_error("cannot make %s: %s", name.c_str(), error.c_str());
+  return path;
+}
+
+// No video: fails at once, naming what the clip has, whatever the provider;
+// nothing is sent.
+static void test_audio_only_clip_fails_at_once() {
+  FakeService svc;
+  svc.script(kKlingRoute, {CannedResponse::json(200, kling_body())});
+  std::string mp3 = make_audio_clip("audio.mp3", "lamemp3enc");
+  std::string m4a = make_audio_clip("audio.mp4", "avenc_aac ! mp4mux");
+  struct Case {
+    std::vector<std::string> args;
+    const char *has;
+  } cases[] = {
+      {{"--provider=local", mp3}, "audio/mpeg"},
+      {{"--provider=local", m4a}, "audio/mpeg"},
+      {{"--api-url=" + svc.url(kKlingPath), std::string("--video-url=") + kVideoUrl, mp3}, "audio/mpeg"},
+      {{"--provider=kirin", "--api-url=" + svc.url(kKirinPath), std::string("--video-url=") + kVideoUrl, m4a},
+       "audio/mpeg"},
+  };
+  for (const auto &c : cases) {
+    gint64 t0 = g_get_monotonic_time();
+    ProcessResult r = run_process(tool(c.args), 30000);
+    double seconds = (g_get_monotonic_time() - t0) / 1e6;
+    expect_status(r, 1);
+    contains(r.err, "no video stream", r);
+    contains(r.err, c.has, r);
+    lacks(r.err, "no answer in time", r);
+    // At once, not at a deadline (300 s by default): a bound loose enough
+    // for a loaded machine, far below any timeout.
+    if (seconds > 10) g_error("took %.1f s: %s", seconds, r.describe().c_str());
+  }
+  g_assert_cmpuint(svc.requests().size(), ==, 0);
+}
+
+// --timeout bounds every wait, even one before the clip reaches the element
+// (a source that never answers).
+static void test_timeout_bounds_reading_the_clip() {
+  SilentListener silent;
+  gint64 t0 = g_get_monotonic_time();
+  ProcessResult r = run_process(tool({"--timeout=2", silent.url("http", "/clip.mp4")}), 60000);
+  double seconds = (g_get_monotonic_time() - t0) / 1e6;
+  expect_status(r, 1);
+  contains(r.err, "timeout=2", r);
+  if (seconds > 15) g_error("--timeout=2 took %.1f s: %s", seconds, r.describe().c_str());
 }
 
 /* ---- provider=local and --help ---- */
@@ -574,6 +653,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/keys/file", test_api_key_file);
   g_test_add_func("/cli/keys/access-secret", test_access_and_secret_key_from_environment);
   g_test_add_func("/cli/ctrl-c", test_ctrl_c_cancels_cleanly);
+  g_test_add_func("/cli/task-id-collects", test_task_id_collects_without_a_submission);
+  g_test_add_func("/cli/no-video/fails-at-once", test_audio_only_clip_fails_at_once);
+  g_test_add_func("/cli/timeout-bounds-reading", test_timeout_bounds_reading_the_clip);
 #ifdef IDF_HAVE_LOCAL_ENGINE
   g_test_add_func("/cli/provider-local", test_local_provider);
 #endif

@@ -279,6 +279,30 @@ void test_kirin_failed_polls_are_retried() {
   g_assert_cmpuint(run.transport.count("POST"), ==, 1);
 }
 
+// Collecting an existing task: polls only. No submission (no new charge),
+// no clip check (nothing about the clip is sent), the task named in every
+// progress step and in the result.
+void test_kirin_task_id_collects_without_submission() {
+  Run run(Provider::Kirin);
+  run.cfg.task_id = "t-1";
+  run.cfg.clip = ClipInfo();  // nothing known about the clip: no limit to check
+  run.cfg.target = VideoTarget();
+  run.transport.script(
+      "GET", {ScriptedReply::http(200, kirin_task("processing")), ScriptedReply::http(200, kirin_completed())});
+  run.start();
+  g_assert_true(run.finish_within_s(60));
+  g_assert_cmpstr(run.result().task_id.c_str(), ==, "t-1");
+  g_assert_cmpuint(run.transport.count("POST"), ==, 0);
+  g_assert_cmpuint(run.transport.count("GET"), ==, 2);
+  g_assert_false(run.job->submitted());
+  g_assert_cmpstr(run.job->task_id().c_str(), ==, "t-1");
+  g_assert_cmpuint(run.progress.size(), >=, 2);
+  for (const auto &p : run.progress) {
+    g_assert_cmpstr(p.task_id.c_str(), ==, "t-1");
+    g_assert_cmpstr(p.phase.c_str(), !=, IDENTIFYFACE_PHASE_SUBMITTING);
+  }
+}
+
 /* ---- deadline ---- */
 
 void test_deadline_names_task_and_status() {
@@ -293,6 +317,7 @@ void test_deadline_names_task_and_status() {
   assert_contains(run.failure().message, "timed out after 10.0 s (timeout=10 s)");
   assert_contains(run.failure().message, "task t-1 may still finish");
   assert_contains(run.failure().message, "last status \"processing\"");
+  assert_contains(run.failure().message, "collect it later with task-id=t-1");
   size_t sent = run.transport.sent().size();
   run.loop.advance_ms(600 * 1000);
   g_assert_cmpuint(run.transport.sent().size(), ==, sent);
@@ -392,6 +417,24 @@ void test_cancel_stops_the_local_engine() {
   run.loop.advance_ms(1000);
   g_assert_cmpuint(run.progress.size(), ==, heard);
   g_assert_false(run.outcome.has_value());
+}
+
+// timeout bounds the local engine's analysis of a URI too: at the deadline
+// the engine stops (no decoding left running for nobody).
+void test_deadline_stops_the_local_engine() {
+  Run run(Provider::Local);
+  run.cfg.target.video_url = "file:///tmp/clip.mp4";
+  run.cfg.timeout_s = 5;
+  std::shared_ptr<FakeEngine> engine;
+  run.local_engine = [&](LocalEngineOptions, LocalEngine::ProgressFn, LocalEngine::DoneFn) {
+    engine = std::make_shared<FakeEngine>();
+    return engine;
+  };
+  run.start();
+  g_assert_nonnull(engine.get());
+  g_assert_true(run.finish_within_s(60));
+  g_assert_true(run.failure().kind == Failure::Kind::Timeout);
+  g_assert_true(engine->cancelled);
 }
 
 void test_local_result_is_like_the_services() {
@@ -712,9 +755,11 @@ int main(int argc, char **argv) {
   g_test_add_func("/job/kirin/no-task-is-ambiguous", test_kirin_submission_answer_without_task_is_ambiguous);
   g_test_add_func("/job/kirin/refused-submission-retried", test_kirin_refused_submission_is_retried);
   g_test_add_func("/job/kirin/failed-polls-retried", test_kirin_failed_polls_are_retried);
+  g_test_add_func("/job/kirin/task-id-collects-without-submission", test_kirin_task_id_collects_without_submission);
   g_test_add_func("/job/deadline", test_deadline_names_task_and_status);
   g_test_add_func("/job/cancel/every-state", test_cancel_in_every_state);
   g_test_add_func("/job/cancel/local-engine", test_cancel_stops_the_local_engine);
+  g_test_add_func("/job/deadline/stops-local-engine", test_deadline_stops_the_local_engine);
   g_test_add_func("/job/cancel/does-not-wait-for-other-jobs", test_cancel_does_not_wait_for_other_jobs);
   g_test_add_func("/job/local/result-like-the-services", test_local_result_is_like_the_services);
   g_test_add_func("/job/validation/strict-sends-nothing", test_strict_validation_sends_nothing);

@@ -2,9 +2,11 @@
 // provider=kirin: submit, poll, retries without double billing, deadline,
 // cancellation and progress, against an in-process fake task service.
 #include <gst/gst.h>
+#include <gst/identifyface/identifyface.h>
 #include <json-glib/json-glib.h>
 
 #include <atomic>
+#include <cstring>
 #include <string>
 
 #include "fake_service.h"
@@ -176,7 +178,8 @@ static void test_submission_retried_when_refused() {
   stop(p);
 }
 
-static void check_stop_is_final(FakeService &svc, GstElement *p, const char *route, size_t wait_n) {
+static void check_stop_is_final(FakeService &svc, GstElement *p, const char *route, size_t wait_n,
+                                const char *task_id = nullptr) {
   gst_element_set_state(p, GST_STATE_PLAYING);
   g_assert_true(svc.wait_for(route, wait_n, 10000));
   g_usleep(100 * 1000);
@@ -189,7 +192,17 @@ static void check_stop_is_final(FakeService &svc, GstElement *p, const char *rou
   bool canceled = false;
   while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) {
     ProgressStep step;
-    canceled |= progress_step(m, &step) && step.phase == "cancelled";
+    if (progress_step(m, &step) && step.phase == "cancelled") {
+      canceled = true;
+      // A task was created (and may be billed): its id, and how to collect it.
+      if (task_id) {
+        IdentifyFaceProgress progress;
+        g_assert_true(identifyface_progress_from_structure(gst_message_get_structure(m), &progress));
+        g_assert_cmpstr(progress.task_id, ==, task_id);
+        std::string collect = std::string("task-id=") + task_id;
+        g_assert_nonnull(strstr(step.text.c_str(), collect.c_str()));
+      }
+    }
     gst_message_unref(m);
   }
   gst_object_unref(bus);
@@ -204,7 +217,66 @@ static void test_cancel_mid_request() {
   FakeService svc;
   svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-c", "pending"))});
   svc.script("GET /model/v1/generation/task/t-c", {CannedResponse::hang()});
-  check_stop_is_final(svc, kirin_pipeline(svc, "poll-interval=50"), "GET /model/v1/generation/task/t-c", 1);
+  check_stop_is_final(svc, kirin_pipeline(svc, "poll-interval=50"), "GET /model/v1/generation/task/t-c", 1, "t-c");
+}
+
+// The deadline names the task, and how to collect it later.
+static void test_timeout_names_the_task() {
+  FakeService svc;
+  svc.script(kSubmit, {CannedResponse::json(200, task("task_id", "t-to", "pending"))});
+  svc.script("GET /model/v1/generation/task/t-to", {CannedResponse::json(200, task("task_id", "t-to", "processing"))});
+  GstElement *p = kirin_pipeline(svc, "poll-interval=50 timeout=1");
+  BusLog log;
+  run_until_done(p, log, 20000);
+  g_assert_true(log.error);
+  BusProblem error = log.problem(GST_MESSAGE_ERROR);
+  error.assert_contains({"timed out", "task-id=t-to"});
+  g_assert_cmpstr(gst_structure_get_string(error.details, "task-id"), ==, "t-to");
+  stop(p);
+}
+
+// task-id collects an existing task: polls only, no submission (no new
+// charge), and no video-url needed since nothing names the clip to the
+// service. Not served from the result cache: the task is asked each time.
+static void test_task_id_collects_without_submission() {
+  FakeService svc;
+  const char *poll = "GET /model/v1/generation/task/t-old";
+  svc.script(poll, {CannedResponse::json(200, task("task_id", "t-old", "processing")),
+                    CannedResponse::json(200, completed("t-old", kling_text()))});
+  std::string cache = g_dir + "/collect-cache";
+  for (int run = 0; run < 2; run++) {
+    GstElement *p =
+        launch("filesrc location=\"" + g_clip +
+               "\" ! qtdemux ! h264parse ! identifyface provider=kirin task-id=t-old poll-interval=50 "
+               "api-url=" +
+               svc.url("/model/v1/generation") + " api-key=" + kKey + " cache-dir=" + cache + " ! fakesink sync=false");
+    BusLog log;
+    run_until_done(p, log, 20000);
+    g_assert_true(log.eos);
+    const GstStructure *s = log.element_message("identify-face");
+    g_assert_nonnull(s);
+    g_assert_cmpstr(gst_structure_get_string(s, "task-id"), ==, "t-old");
+    g_assert_cmpstr(gst_structure_get_string(s, "session-id"), ==, "ks-1");
+    gboolean cached = TRUE;
+    g_assert_true(gst_structure_get_boolean(s, "cached", &cached));
+    g_assert_false(cached);
+    for (const auto &step : log.progress()) g_assert_cmpstr(step.phase.c_str(), !=, "submitting");
+    stop(p);
+  }
+  g_assert_cmpuint(svc.count(kSubmit), ==, 0);
+  g_assert_cmpuint(svc.count(poll), ==, 3);  // processing, completed; completed again
+
+  // Only a Kirin task can be collected: refused at start, nothing sent.
+  GstElement *p =
+      launch("filesrc location=\"" + g_clip +
+             "\" ! qtdemux ! h264parse ! identifyface task-id=t-old api-key=k api-url=" + svc.url("/kling") +
+             " video-url=https://cdn.example/clip.mp4 ! fakesink");
+  BusLog log;
+  run_until_done(p, log, 10000);
+  g_assert_true(log.error);
+  log.problem(GST_MESSAGE_ERROR).assert_contains({"task-id", "provider=kirin"});
+  stop(p);
+  g_assert_cmpuint(svc.requests().size(), ==, 3);
 }
 
 int main(int argc, char **argv) {
@@ -219,6 +291,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/kirin/retry/submission-not-resent-after-reset", test_submission_not_resent_after_reset);
   g_test_add_func("/kirin/retry/submission-retried-when-refused", test_submission_retried_when_refused);
   g_test_add_func("/kirin/cancel/mid-request", test_cancel_mid_request);
+  g_test_add_func("/kirin/timeout-names-the-task", test_timeout_names_the_task);
+  g_test_add_func("/kirin/task-id/collects-without-submission", test_task_id_collects_without_submission);
   int ret = g_test_run();
   remove_dir(g_dir);
   return ret;

@@ -90,6 +90,31 @@ static void test_video_id_is_an_error() {
   stop(p);
 }
 
+// Raw video flows through the element, which analyses those very frames:
+// holding them for the result would wait forever. The combination is
+// refused when the raw stream starts, naming both properties; the pipeline
+// ends.
+static void test_wait_for_result_on_raw_video_is_refused() {
+  GstElement *p = launch("filesrc location=\"" + g_face_clip +
+                         "\" ! qtdemux ! h264parse ! avdec_h264 ! videoconvert ! identifyface provider=local "
+                         "wait-for-result=true face-image-dir=" +
+                         g_dir + "/faces-raw-wait ! fakesink sync=false");
+  BusLog log;
+  run_until_done(p, log, 30000);
+  g_assert_false(log.timed_out);
+  g_assert_true(log.error);
+  log.problem(GST_MESSAGE_ERROR).assert_contains({"wait-for-result", "provider=local", "raw video"});
+  stop(p);
+
+  // The same element on the encoded stream waits for the engine's answer.
+  p = local_pipeline(g_face_clip, "wait-for-result=true face-image-dir=" + g_dir + "/faces-encoded-wait");
+  BusLog encoded;
+  run_until_done(p, encoded, 60000);
+  g_assert_true(encoded.eos);
+  g_assert_nonnull(encoded.element_message("identify-face"));
+  stop(p);
+}
+
 static guint thread_count() {
   guint n = 0;
   if (GDir *dir = g_dir_open("/proc/self/task", 0, nullptr)) {
@@ -161,6 +186,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/local-element/message-like-the-services", test_message_like_the_services);
   g_test_add_func("/local-element/validation-applies", test_validation_applies_offline);
   g_test_add_func("/local-element/video-id-is-an-error", test_video_id_is_an_error);
+  g_test_add_func("/local-element/wait-for-result-on-raw-refused", test_wait_for_result_on_raw_video_is_refused);
   g_test_add_func("/local-element/stop-mid-analysis", test_stop_mid_analysis_leaves_nothing);
   int ret = g_test_run();
   remove_dir(g_dir);

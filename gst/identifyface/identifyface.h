@@ -19,6 +19,14 @@ G_BEGIN_DECLS
 
 #define IDENTIFYFACE_ELEMENT "identifyface"
 
+/* ---- Element properties a program sets by name ---- */
+
+/* string, provider=kirin: collect this existing task instead of submitting
+ * the clip (polls only: no submission, no new charge). The id is the TASK_ID
+ * field of any message about a task: the answer, an error (timeout,
+ * failure) or the "cancelled" progress step. */
+#define IDENTIFYFACE_PROPERTY_TASK_ID "task-id"
+
 /* ---- Element messages (GST_MESSAGE_ELEMENT, structure names) ---- */
 
 /* The answer: fields PROVIDER ... FACES below. */
@@ -28,7 +36,8 @@ G_BEGIN_DECLS
  * TASK_ID, STREAM_ID. */
 #define IDENTIFYFACE_MESSAGE_ERROR "identify-face-error"
 /* Progress of an identification: PHASE, TEXT, ELAPSED, optional STATUS,
- * FRACTION, QUEUE_POSITION. */
+ * FRACTION, QUEUE_POSITION, TASK_ID (once the service created a task, on
+ * every step after it, "cancelled" included). */
 #define IDENTIFYFACE_MESSAGE_PROGRESS "identify-face-progress"
 
 /* ---- Stream tags (STREAM scope) ---- */
@@ -218,12 +227,13 @@ static inline gboolean identifyface_error_from_structure(const GstStructure *s, 
 
 /* Progress, read from an identify-face-progress structure. */
 typedef struct {
-  const gchar *phase;  /* IDENTIFYFACE_PHASE_* */
-  const gchar *text;   /* "" when none */
-  gdouble elapsed;     /* seconds */
-  const gchar *status; /* NULL when absent */
-  gdouble fraction;    /* < 0 when absent */
-  gint queue_position; /* < 0 when absent */
+  const gchar *phase;   /* IDENTIFYFACE_PHASE_* */
+  const gchar *text;    /* "" when none */
+  gdouble elapsed;      /* seconds */
+  const gchar *status;  /* NULL when absent */
+  gdouble fraction;     /* < 0 when absent */
+  gint queue_position;  /* < 0 when absent */
+  const gchar *task_id; /* "" before the service created a task */
 } IdentifyFaceProgress;
 
 /* Fills `progress`. FALSE when `s` is not an identify-face-progress. */
@@ -240,6 +250,7 @@ static inline gboolean identifyface_progress_from_structure(const GstStructure *
   if (!gst_structure_get_double(s, IDENTIFYFACE_FIELD_FRACTION, &progress->fraction)) progress->fraction = -1;
   if (gst_structure_get_uint(s, IDENTIFYFACE_FIELD_QUEUE_POSITION, &position))
     progress->queue_position = (gint)position;
+  progress->task_id = identifyface_string_or_empty_(s, IDENTIFYFACE_FIELD_TASK_ID);
   return TRUE;
 }
 

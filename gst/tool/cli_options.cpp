@@ -13,6 +13,9 @@ const std::vector<PropertyOption> &property_options() {
       {"api-url", "URL", "the endpoint to send the clip to, instead of the provider's default"},
       {"poll-url", "URL", "kirin: the task status URL, {task_id} replaced (default: API-URL/task/{task_id})"},
       {"model", "ID", "kirin: the model id sent with the task"},
+      {"task-id", "ID",
+       "kirin: collect the task that an earlier run submitted (printed when it was stopped, timed out or failed): "
+       "polls it only, with no submission and no new charge"},
       {"video-url", "URL",
        "the public URL of this same clip, which the service fetches itself; needed for a local FILE with kling "
        "or kirin (an http(s) URI is its own video URL)"},
@@ -20,7 +23,7 @@ const std::vector<PropertyOption> &property_options() {
       {"validation", "MODE",
        "check the clip against the service's limits before sending: strict refuses it, warn warns and sends, off "
        "sends unchecked"},
-      {"timeout", "SECONDS", "the longest one identification may take, polling included"},
+      {"timeout", "SECONDS", "the longest the run may take: reading the clip, the identification and its polling"},
       {"request-timeout", "SECONDS", "the longest wait for one HTTP answer"},
       {"max-retries", "N", "retries of a transient failure; a submission that may have been billed is never resent"},
       {"poll-interval", "MS", "kirin: milliseconds between status polls during the first 30 s"},

@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <clocale>
 #include <cstdio>
 
@@ -40,7 +41,10 @@ static std::string enum_property(GstElement *element, const char *name) {
 static int run_check(GstElement *identifyface, const CliOptions &options, const std::string &uri) {
   idf::ClipInfo clip;
   std::string error;
-  if (!measure_clip(uri, uint_property(identifyface, "request-timeout"), clip, error)) {
+  // Reading the clip is bounded by --timeout too.
+  if (!measure_clip(uri,
+                    std::min(uint_property(identifyface, "request-timeout"), uint_property(identifyface, "timeout")),
+                    clip, error)) {
     g_printerr("gst-identify-face: cannot read the clip: %s\n", error.c_str());
     return kExitFailed;
   }
@@ -59,13 +63,23 @@ static int run_identify(GstElement *identifyface, const CliOptions &options, con
   if (!apply_credentials(identifyface, options, needs_key, error, warning)) return usage_error(error);
   if (!warning.empty()) g_printerr("gst-identify-face: warning: %s\n", warning.c_str());
 
-  // The element's own deadline ends every identification; this one only
-  // guards against a clip that never reaches it.
-  unsigned watchdog_s = uint_property(identifyface, "timeout") + uint_property(identifyface, "request-timeout") + 30;
+  // The element's own deadline ends every identification; this one bounds
+  // the whole run by the same --timeout (a clip that never reaches the
+  // element, a source that never answers), a moment later so that the
+  // element's own message, which says more, comes first.
+  unsigned timeout_s = uint_property(identifyface, "timeout");
+  unsigned watchdog_s = timeout_s + 2;
   ProgressLine progress(stderr, isatty(STDERR_FILENO), options.quiet);
   RunOutcome outcome;
-  run_identification(identifyface, uri, watchdog_s, progress, outcome);
+  run_identification(identifyface, uri, watchdog_s, timeout_s, progress, outcome);
   progress.finish();
+  // A task the service created was paid for: whatever the ending, say how
+  // to collect it (the answer's table shows it already).
+  std::string collect;
+  if (!outcome.task_id.empty() && !(outcome.exit_code == kExitResult && outcome.result))
+    collect = "gst-identify-face: kirin task " + outcome.task_id +
+              " was submitted and may still finish: collect it without a new charge with --task-id=" + outcome.task_id +
+              "\n";
 
   if (outcome.exit_code == kExitResult && outcome.result) {
     std::string out;
@@ -82,12 +96,12 @@ static int run_identify(GstElement *identifyface, const CliOptions &options, con
     return kExitResult;
   }
   if (outcome.exit_code > 128) {  // a signal
-    g_printerr("gst-identify-face: %s: the identification was stopped; nothing more is sent\n",
-               outcome.failure_text.c_str());
+    g_printerr("gst-identify-face: %s: the identification was stopped; nothing more is sent\n%s",
+               outcome.failure_text.c_str(), collect.c_str());
     return outcome.exit_code;
   }
   if (outcome.exit_code == kExitUsage) return usage_error(outcome.failure_text);
-  g_printerr("%s", format_failure(outcome.failure_text, outcome.failure).c_str());
+  g_printerr("%s%s", format_failure(outcome.failure_text, outcome.failure).c_str(), collect.c_str());
   return outcome.exit_code;
 }
 

@@ -26,6 +26,8 @@ struct Run {
   std::mutex lock;  // pad-added comes from streaming threads
   bool source_linked = false;
   bool video_linked = false;
+  std::string other_streams;  // what the clip has besides video, for "no video" (with lock)
+  unsigned timeout_s = 0;
   bool interrupted = false;
   bool done = false;                      // the first outcome counts
   guint watchdog_id = 0;                  // 0 once it fired
@@ -48,13 +50,48 @@ void fail(Run *run, int exit_code, const std::string &text, const GstStructure *
   finish(run, exit_code);
 }
 
-// A fakesink for a stream nobody looks at.
-void drain_pad(Run *run, GstPad *pad) {
+std::string caps_name(GstPad *pad) {
+  GstCaps *caps = gst_pad_get_current_caps(pad);
+  if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+  std::string name;
+  if (caps && !gst_caps_is_empty(caps) && !gst_caps_is_any(caps))
+    name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+  if (caps) gst_caps_unref(caps);
+  return name;
+}
+
+// Posted (from any thread) when the clip turned out to have no video: the
+// run fails at once, naming what it has.
+void post_no_video(Run *run) {
+  std::string streams;
+  {
+    std::lock_guard<std::mutex> g(run->lock);
+    if (run->video_linked) return;
+    streams = run->other_streams;
+  }
+  gst_element_post_message(
+      run->pipeline,
+      gst_message_new_application(GST_OBJECT(run->pipeline),
+                                  gst_structure_new(kNoVideo, "streams", G_TYPE_STRING, streams.c_str(), nullptr)));
+}
+
+// A parsed stream that is not video reached its end while no video stream
+// was found: parsebin does not always say no-more-pads (an mp3, an audio-only
+// mp4), and the element, never linked, would wait for nothing.
+GstPadProbeReturn on_drained_event(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) post_no_video(static_cast<Run *>(data));
+  return GST_PAD_PROBE_OK;
+}
+
+// A fakesink for a stream nobody looks at; `parsed`: a stream of the clip
+// (after parsebin), whose end says whether the clip had video.
+void drain_pad(Run *run, GstPad *pad, bool parsed) {
   GstElement *sink = gst_element_factory_make("fakesink", nullptr);
   g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
   gst_bin_add(GST_BIN(run->pipeline), sink);
   gst_element_sync_state_with_parent(sink);
   GstPad *sinkpad = gst_element_get_static_pad(sink, "sink");
+  if (parsed) gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_drained_event, run, nullptr);
   gst_pad_link(pad, sinkpad);
   gst_object_unref(sinkpad);
 }
@@ -68,7 +105,7 @@ void on_source_pad(GstElement *, GstPad *pad, gpointer data) {
     run->source_linked = true;
   }
   if (!first) {
-    drain_pad(run, pad);
+    drain_pad(run, pad, false);
     return;
   }
   GstPad *sinkpad = gst_element_get_static_pad(run->parsebin, "sink");
@@ -76,28 +113,23 @@ void on_source_pad(GstElement *, GstPad *pad, gpointer data) {
   gst_object_unref(sinkpad);
 }
 
-bool is_video(GstPad *pad) {
-  GstCaps *caps = gst_pad_get_current_caps(pad);
-  if (!caps) caps = gst_pad_query_caps(pad, nullptr);
-  bool video = false;
-  if (caps && !gst_caps_is_empty(caps) && !gst_caps_is_any(caps)) {
-    const gchar *name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
-    video = g_str_has_prefix(name, "video/") || g_str_has_prefix(name, "image/");
-  }
-  if (caps) gst_caps_unref(caps);
-  return video;
-}
-
 void on_parsed_pad(GstElement *, GstPad *pad, gpointer data) {
   auto *run = static_cast<Run *>(data);
+  std::string name = caps_name(pad);
+  bool video = g_str_has_prefix(name.c_str(), "video/") || g_str_has_prefix(name.c_str(), "image/");
   bool take = false;
-  if (is_video(pad)) {
+  {
     std::lock_guard<std::mutex> g(run->lock);
-    take = !run->video_linked;
-    run->video_linked = true;
+    if (video) {
+      take = !run->video_linked;
+      run->video_linked = true;
+    } else {
+      std::string what = name.empty() ? "a stream of unknown type" : name;
+      run->other_streams += (run->other_streams.empty() ? "" : ", ") + what;
+    }
   }
   if (!take) {
-    drain_pad(run, pad);
+    drain_pad(run, pad, !video);
     return;
   }
   GstPad *sinkpad = gst_element_get_static_pad(run->identifyface, "sink");
@@ -108,19 +140,21 @@ void on_parsed_pad(GstElement *, GstPad *pad, gpointer data) {
 }
 
 void on_no_more_pads(GstElement *, gpointer data) {
-  auto *run = static_cast<Run *>(data);
-  bool video;
-  {
-    std::lock_guard<std::mutex> g(run->lock);
-    video = run->video_linked;
-  }
-  if (!video)
-    gst_element_post_message(run->pipeline,
-                             gst_message_new_application(GST_OBJECT(run->pipeline), gst_structure_new_empty(kNoVideo)));
+  post_no_video(static_cast<Run *>(data));
+}
+
+// Any message about a task carries its id: kept for every ending.
+void note_task_id(Run *run, GstMessage *msg) {
+  const GstStructure *s = gst_message_get_structure(msg);
+  const gchar *task = s && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT
+                          ? gst_structure_get_string(s, IDENTIFYFACE_FIELD_TASK_ID)
+                          : nullptr;
+  if (task && *task) run->outcome->task_id = task;
 }
 
 gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
   auto *run = static_cast<Run *>(data);
+  note_task_id(run, msg);
   if (run->progress->handle_message(msg)) return TRUE;
   const GstStructure *s = gst_message_get_structure(msg);
   switch (GST_MESSAGE_TYPE(msg)) {
@@ -134,7 +168,18 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
       }
       break;
     case GST_MESSAGE_APPLICATION:
-      if (s && gst_structure_has_name(s, kNoVideo)) fail(run, kExitFailed, "the clip has no video stream", nullptr);
+      if (s && gst_structure_has_name(s, kNoVideo)) {
+        const gchar *streams = gst_structure_get_string(s, "streams");
+        std::string text = std::string("the clip has no video stream (it has ") +
+                           (streams && *streams ? streams : "no stream") +
+                           "): identifyface identifies faces in video; nothing was sent";
+        // The element's own kind for a clip the service would refuse.
+        GstStructure *details = gst_structure_new(IDENTIFYFACE_MESSAGE_ERROR, IDENTIFYFACE_FIELD_KIND, G_TYPE_STRING,
+                                                  IDENTIFYFACE_KIND_VALIDATION, IDENTIFYFACE_FIELD_MESSAGE,
+                                                  G_TYPE_STRING, text.c_str(), nullptr);
+        fail(run, kExitFailed, text, details);
+        gst_structure_free(details);
+      }
       break;
     case GST_MESSAGE_WARNING: {
       GError *err = nullptr;
@@ -203,15 +248,18 @@ gboolean on_tick(gpointer data) {
 gboolean on_watchdog(gpointer data) {
   auto *run = static_cast<Run *>(data);
   run->watchdog_id = 0;
-  fail(run, kExitFailed, "no answer in time: the run was stopped", nullptr);
+  fail(run, kExitFailed,
+       "no answer within --timeout=" + std::to_string(run->timeout_s) + " s: the run was stopped (raise --timeout)",
+       nullptr);
   return G_SOURCE_REMOVE;
 }
 
 }  // namespace
 
-void run_identification(GstElement *identifyface, const std::string &uri, unsigned watchdog_s, ProgressLine &progress,
-                        RunOutcome &outcome) {
+void run_identification(GstElement *identifyface, const std::string &uri, unsigned watchdog_s, unsigned timeout_s,
+                        ProgressLine &progress, RunOutcome &outcome) {
   Run run;
+  run.timeout_s = timeout_s;
   run.outcome = &outcome;
   run.progress = &progress;
   run.loop = g_main_loop_new(nullptr, FALSE);
@@ -257,11 +305,11 @@ void run_identification(GstElement *identifyface, const std::string &uri, unsign
   // after this. READY first: the bus still delivers what the element says
   // about the cancellation (NULL flushes it).
   gst_element_set_state(run.pipeline, GST_STATE_READY);
-  if (run.interrupted) {
-    while (GstMessage *msg = gst_bus_pop(bus)) {
-      run.progress->handle_message(msg);
-      gst_message_unref(msg);
-    }
+  // What the stop said (the "cancelled" step names a task the service created).
+  while (GstMessage *msg = gst_bus_pop(bus)) {
+    note_task_id(&run, msg);
+    if (run.interrupted) run.progress->handle_message(msg);
+    gst_message_unref(msg);
   }
   gst_element_set_state(run.pipeline, GST_STATE_NULL);
 

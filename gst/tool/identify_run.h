@@ -16,11 +16,13 @@ struct RunOutcome {
   GstStructure *result = nullptr;   // identify-face, on success
   std::string failure_text;         // on failure
   GstStructure *failure = nullptr;  // identify-face-error or the ERROR's details, may be nullptr
+  std::string task_id;              // the service's task, once one exists: what --task-id collects
   ~RunOutcome();
 };
 
 // Runs `identifyface` (configured, floating or not; the run takes a
-// reference) on `uri`. Waits at most `watchdog_s` seconds in all.
+// reference) on `uri`. Waits at most `watchdog_s` seconds in all; `timeout_s`
+// is the --timeout that the watchdog's message names.
 // SIGINT and SIGTERM cancel the run (exit code 128 + the signal).
-void run_identification(GstElement *identifyface, const std::string &uri, unsigned watchdog_s, ProgressLine &progress,
-                        RunOutcome &outcome);
+void run_identification(GstElement *identifyface, const std::string &uri, unsigned watchdog_s, unsigned timeout_s,
+                        ProgressLine &progress, RunOutcome &outcome);

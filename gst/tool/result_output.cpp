@@ -186,8 +186,9 @@ std::string advice_for_kind(const std::string &kind, const std::string &code) {
     return "fix the option named above (see gst-identify-face --help). A local FILE needs --video-url, the public "
            "URL of the same clip (the service fetches it itself), or --provider=local";
   if (kind == IDENTIFYFACE_KIND_VALIDATION)
-    return "nothing was sent. Run gst-identify-face --check on the clip to see every limit; re-encode it as mp4 or "
-           "mov, 720p or 1080p, 2 to 60 s, at most 100 MB (--validation=warn sends it anyway)";
+    return "nothing was sent. Run gst-identify-face --check on the clip to see every limit; the service takes a "
+           "video stream in mp4 or mov, 720p or 1080p, 2 to 60 s, at most 100 MB (re-encode it; --validation=warn "
+           "sends a clip that breaks a limit anyway)";
   if (kind == IDENTIFYFACE_KIND_AUTH)
     return "check the key (IDENTIFYFACE_API_KEY, --api-key-file, or IDENTIFYFACE_ACCESS_KEY and "
            "IDENTIFYFACE_SECRET_KEY) and that it is one for --provider's service and --api-url";
@@ -202,7 +203,7 @@ std::string advice_for_kind(const std::string &kind, const std::string &code) {
     return "the service may have received and billed the clip: it was not resent. Check the account (and the task "
            "id, if any) before trying again";
   if (kind == IDENTIFYFACE_KIND_TIMEOUT)
-    return "raise --timeout; an asynchronous task may still finish: look it up by its task id";
+    return "raise --timeout; an asynchronous task may still finish: collect it with --task-id (no new charge)";
   if (kind == IDENTIFYFACE_KIND_PARSE) return "the service's answer was not understood: report it with the request id";
   if (kind == IDENTIFYFACE_KIND_LOCAL)
     return "check that the clip plays (gst-play-1.0 FILE) and that the face image folder is writable";

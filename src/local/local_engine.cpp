@@ -226,6 +226,7 @@ class Session {
   std::deque<GstMessagePtr> messages_;  // taken off the bus for the worker
   bool video_linked_ = false;
   std::string undecodable_video_;          // caps of a video stream without decoder
+  std::string other_streams_;              // caps of the streams that are not video, for "no video"
   std::optional<Failure> stream_failure_;  // found by a streaming thread
 
   // Owned by the worker thread (and streaming threads, where noted).
@@ -351,6 +352,10 @@ void Session::on_pad_added(GstElement *, GstPad *pad, Session *self) {
     if (self->undecodable_video_.empty()) self->undecodable_video_ = name;
   }
   // Further video streams, audio, subtitles: not analysed.
+  if (name.rfind("video/", 0) != 0 && name.rfind("image/", 0) != 0) {
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    self->other_streams_ += (self->other_streams_.empty() ? "" : ", ") + (name.empty() ? "unknown" : name);
+  }
   self->link_to_fakesink(pad);
 }
 
@@ -361,7 +366,9 @@ void Session::on_no_more_pads(GstElement *, Session *self) {
     self->stream_failure_ = local_failure("cannot analyse " + self->options_.uri + ": no decoder for its " +
                                           self->undecodable_video_ + " video is installed");
   else
-    self->stream_failure_ = local_failure("cannot analyse " + self->options_.uri + ": it has no video stream");
+    self->stream_failure_ =
+        local_failure("cannot analyse " + self->options_.uri + ": it has no video stream" +
+                      (self->other_streams_.empty() ? "" : " (it has " + self->other_streams_ + ")"));
   self->wake_worker_.notify_all();
 }
 
