@@ -7,11 +7,13 @@
 #include <gst/gst.h>
 
 #include "gstidentifyface.h"
+#include "gstlipsync.h"
 
 #define PACKAGE IDF_PACKAGE_NAME
 
 static gboolean plugin_init(GstPlugin *plugin) {
-  return GST_ELEMENT_REGISTER(identifyface, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER(identifyface, plugin);
+  return GST_ELEMENT_REGISTER(lipsync, plugin) && ok;
 }
 
 // "LGPL" is GStreamer's name for the LGPL 2.1 or later (see COPYING).

@@ -7,6 +7,7 @@
 
 #include "debug_categories.h"
 #include "http_worker.h"
+#include "lipsync_flow.h"
 
 #define GST_CAT_DEFAULT idf_job_debug
 
@@ -32,11 +33,12 @@ Job::Job(JobConfig config, JobListener listener, JobDeps deps)
     : cfg_(std::move(config)),
       listener_(std::move(listener)),
       deps_(std::move(deps)),
-      flow_(provider_info(cfg_.provider).make_flow()),
+      flow_(cfg_.lipsync ? make_lipsync_flow(cfg_.provider) : provider_info(cfg_.provider).make_flow()),
       cancellable_(g_cancellable_new()),
       rng_(std::random_device{}()) {
   init_debug_categories();
-  if (cfg_.api_url.empty()) cfg_.api_url = provider_info(cfg_.provider).default_url;
+  if (cfg_.api_url.empty())
+    cfg_.api_url = cfg_.lipsync ? lipsync_default_url(cfg_.provider) : provider_info(cfg_.provider).default_url;
 }
 
 Job::~Job() {
@@ -98,8 +100,12 @@ void Job::finish(Outcome outcome) {
     r->stream_id = cfg_.stream_id;
     if (r->task_id.empty()) r->task_id = task_id_;
     clamp_faces_to_duration(r->faces, cfg_.clip.duration_ns);
-    emit_progress({IDENTIFYFACE_PHASE_COMPLETE, "identified " + std::to_string(r->faces.size()) + " face(s)" +
-                                                    (r->cached ? " (from the cache)" : "")});
+    if (cfg_.lipsync)
+      emit_progress({IDENTIFYFACE_PHASE_COMPLETE,
+                     "lip-sync task " + r->task_id + " made " + std::to_string(r->videos.size()) + " video(s)"});
+    else
+      emit_progress({IDENTIFYFACE_PHASE_COMPLETE, "identified " + std::to_string(r->faces.size()) + " face(s)" +
+                                                      (r->cached ? " (from the cache)" : "")});
   } else {
     auto &f = std::get<Failure>(outcome);
     if (f.task_id.empty()) f.task_id = task_id_;
@@ -132,7 +138,12 @@ void Job::begin() {
     flow_->run(*this);
     return;
   }
-  probe_clip();
+  // A lip-sync's request was checked before the job (lipsync_preflight.h):
+  // no clip to read, nothing to cache.
+  if (cfg_.lipsync)
+    admit();
+  else
+    probe_clip();
 }
 
 // What caps, queries and tags left unknown, read from the clip itself.
@@ -289,6 +300,10 @@ void Job::admit() {
     flow_->run(*this);
     return;
   }
+  if (cfg_.lipsync) {
+    admit_with_content("");
+    return;
+  }
   std::string uri = !cfg_.clip.uri.empty() ? cfg_.clip.uri : cfg_.target.video_url;
   auto path = local_path_of_uri(uri);
   if (cfg_.cache_ttl_s == 0 || !path) {
@@ -322,17 +337,19 @@ void Job::admit_with_content(std::string content) {
   request.key.provider = info.name;
   request.key.endpoint = info.needs_credentials ? cfg_.api_url : "";
   request.key.model = cfg_.provider == Provider::Kirin ? cfg_.model : "";
-  request.key.video_url = cfg_.target.video_url;
-  request.key.video_id = cfg_.target.video_id;
+  // A lip-sync's key names no clip: never cached nor shared, each is its own.
+  request.key.video_url = cfg_.lipsync ? "" : cfg_.target.video_url;
+  request.key.video_id = cfg_.lipsync ? "" : cfg_.target.video_id;
   request.key.content = std::move(content);
   // provider=local: the crops' folder, and the engine that made the faces.
   if (cfg_.provider == Provider::Local)
     request.key.variant = "face-image-dir=" + cfg_.face_image_dir + "; engine " + LocalEngine::result_identity();
   request.credential = info.needs_credentials ? cfg_.credential : "";
   request.cache_dir = cfg_.cache_dir;
-  request.cache_ttl_s = cfg_.cache_ttl_s;
+  request.cache_ttl_s = cfg_.lipsync ? 0 : cfg_.cache_ttl_s;
   request.max_concurrent = cfg_.max_concurrent;
-  request.queued = info.needs_credentials;
+  // Collecting a task submitted before adds none to the account's.
+  request.queued = info.needs_credentials && !(cfg_.lipsync && !cfg_.lipsync->task_id.empty());
   request.requester = cfg_.requester;
   auto to_loop = guarded_poster();
   Admission::Callbacks callbacks;

@@ -12,6 +12,7 @@
 
 #include "clip_info.h"
 #include "kirin_dialect.h"
+#include "lipsync_request.h"
 #include "result.h"
 
 namespace idf {
@@ -62,6 +63,10 @@ struct JobConfig {
   unsigned cache_ttl_s = defaults::kCacheTtlS;
   unsigned max_concurrent = defaults::kMaxConcurrent;
   std::string ca_file;  // ssl-ca-file: CA certificates trusted besides the system's
+  // Set: the job is a lip-sync (lipsync_flow.h) of a request already checked
+  // (lipsync_preflight.h), not an identification of the clip; api_url ""
+  // is the provider's lip-sync endpoint.
+  std::optional<LipsyncRequest> lipsync;
 };
 
 // The settings that can never work, whatever the stream: both video-url and

@@ -145,7 +145,8 @@ std::string kirin_task_id_problem(const std::string &id) {
   return "";
 }
 
-static std::variant<TaskStatus, Failure> parse_task(const std::string &body, unsigned http_status) {
+static std::variant<TaskStatus, Failure> parse_task(const std::string &body, unsigned http_status,
+                                                    KirinCompletedReader completed) {
   json::Problem problem;
   json::Doc doc = json::Doc::parse(body, json::answer_limits(), &problem);
   json::Value task = doc.root();
@@ -191,14 +192,15 @@ static std::variant<TaskStatus, Failure> parse_task(const std::string &body, uns
   st.status = text_of(task.get("status"));
   st.state = state_of(st.status);
   if (st.state == TaskState::Completed)
-    st.outcome = task_result(task, st.task_id, http_status);
+    st.outcome = completed(task, st.task_id, http_status);
   else if (st.state == TaskState::Failed)
     st.outcome = task_failure(task, st.task_id, http_status);
   return st;
 }
 
-std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status) {
-  auto out = parse_task(body, http_status);
+static std::variant<TaskStatus, Failure> parse_valid_task(const std::string &body, unsigned http_status,
+                                                          KirinCompletedReader completed) {
+  auto out = parse_task(body, http_status, completed);
   if (auto *st = std::get_if<TaskStatus>(&out)) {
     // Strings from Value::text() are valid already; failures also quote
     // text composed here.
@@ -209,9 +211,19 @@ std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsi
   return out;
 }
 
+std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status) {
+  return parse_valid_task(body, http_status, task_result);
+}
+
 std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status,
                                                    const std::string &expected_task_id) {
-  auto out = parse_kirin_task(body, http_status);
+  return parse_kirin_task_as(body, http_status, expected_task_id, task_result);
+}
+
+std::variant<TaskStatus, Failure> parse_kirin_task_as(const std::string &body, unsigned http_status,
+                                                      const std::string &expected_task_id,
+                                                      KirinCompletedReader completed) {
+  auto out = parse_valid_task(body, http_status, completed);
   auto *st = std::get_if<TaskStatus>(&out);
   if (!st || expected_task_id.empty()) return out;
   if (st->task_id.empty()) {

@@ -46,6 +46,15 @@ std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsi
 std::variant<TaskStatus, Failure> parse_kirin_task(const std::string &body, unsigned http_status,
                                                    const std::string &expected_task_id);
 
+// What a completed task made, read from the task object (`task_id` known):
+// the identify-face envelope for parse_kirin_task; other models (the
+// lip-sync) bring their own reader. Strings it returns must be valid UTF-8.
+using KirinCompletedReader = Outcome (*)(json::Value task, const std::string &task_id, unsigned http_status);
+// parse_kirin_task with `expected_task_id` ("" = any task) for any model.
+std::variant<TaskStatus, Failure> parse_kirin_task_as(const std::string &body, unsigned http_status,
+                                                      const std::string &expected_task_id,
+                                                      KirinCompletedReader completed);
+
 // The seed's table: "internal generation error", ... or "".
 const char *kirin_error_description(const std::string &code);
 

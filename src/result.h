@@ -34,6 +34,13 @@ struct Face {
   bool lipsync_ready() const { return end_ns >= start_ns && end_ns - start_ns >= kLipsyncMinInterval; }
 };
 
+// A video a lip-sync made.
+struct ResultVideo {
+  std::string id;
+  std::string url;           // absolute http(s)
+  uint64_t duration_ns = 0;  // 0 when the service did not say
+};
+
 struct Result {
   std::string provider;  // "kling", "kirin", "local"
   std::string session_id;
@@ -52,6 +59,9 @@ struct Result {
   bool cached = false;    // reused from the result cache: no request sent
   std::string cached_at;  // ISO 8601 UTC of when it was stored; "" when fresh
   std::vector<Face> faces;
+  // A lip-sync's: the task's last status and every video it made.
+  std::string task_status;
+  std::vector<ResultVideo> videos;
 };
 
 struct Failure {

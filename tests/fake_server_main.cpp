@@ -14,6 +14,7 @@
 #include <atomic>
 #include <string>
 
+#include "fake_lipsync.h"
 #include "fake_service.h"
 
 static const char *kFaces =
@@ -25,13 +26,16 @@ static const char *kFaces =
 int main(int argc, char **argv) {
   gchar *provider = g_strdup("kling");
   gint task_seconds = 3, lifetime = 0;
-  gboolean background = FALSE;
+  gboolean background = FALSE, lipsync = FALSE;
   GOptionEntry entries[] = {
       {"background", 'b', 0, G_OPTION_ARG_NONE, &background,
        "print the api-url once listening, then serve in the background (default lifetime 60 s)", nullptr},
       {"provider", 'p', 0, G_OPTION_ARG_STRING, &provider, "kling or kirin", "NAME"},
       {"task-seconds", 't', 0, G_OPTION_ARG_INT, &task_seconds, "kirin: seconds until the task completes", "N"},
       {"lifetime", 'l', 0, G_OPTION_ARG_INT, &lifetime, "exit after S seconds (0: run until killed)", "S"},
+      {"lipsync", 0, 0, G_OPTION_ARG_NONE, &lipsync,
+       "kling: also serve Kling's advanced lip-sync beside identify-face (.../advanced-lip-sync) and its video",
+       nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext *ctx = g_option_context_new("- fake identify-face service on 127.0.0.1");
   g_option_context_add_main_entries(ctx, entries, nullptr);
@@ -90,6 +94,7 @@ int main(int argc, char **argv) {
   } else {
     api = svc.url("/kling/v1/videos/identify-face");
     svc.script("POST /kling/v1/videos/identify-face", {CannedResponse::json(200, kFaces, 500)});
+    if (lipsync) install_fake_lipsync(svc, FakeLipsyncOptions());
   }
   if (url_pipe >= 0) {
     std::string line = api + "\n";

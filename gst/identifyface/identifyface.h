@@ -254,6 +254,36 @@ static inline gboolean identifyface_progress_from_structure(const GstStructure *
   return TRUE;
 }
 
+/* ---- The lipsync element ----
+ * Downstream of identifyface (it reads the lipsync-session-id and
+ * lipsync-face tags) or standalone (session-id, face-id), it lip-syncs one
+ * face to an audio with the provider's lip-sync service. */
+
+#define LIPSYNC_ELEMENT "lipsync"
+
+/* The answer: fields PROVIDER, SESSION_ID, FACE_ID, LIPSYNC_FIELD_INSERT_TIME,
+ * TASK_ID, REQUEST_ID, STATUS, FINAL_UNIT_DEDUCTION, LIPSYNC_FIELD_RESULT_URL,
+ * LIPSYNC_FIELD_RESULT_DURATION, LIPSYNC_FIELD_VIDEOS, LIPSYNC_FIELD_CHOICE,
+ * and COST, DISCOUNT (kirin). Also the element's `result` property. */
+#define LIPSYNC_MESSAGE_RESULT "lipsync"
+/* A failure, as identify-face-error (same fields; the ERROR or WARNING
+ * carries them too). TASK_ID is set once the task was submitted. */
+#define LIPSYNC_MESSAGE_ERROR "lipsync-error"
+/* Progress, shaped like identify-face-progress (PHASE, TEXT, ELAPSED, ...). */
+#define LIPSYNC_MESSAGE_PROGRESS "lipsync-progress"
+
+#define LIPSYNC_FIELD_INSERT_TIME "insert-time"         /* guint64 ns: where the audio goes in the video */
+#define LIPSYNC_FIELD_RESULT_URL "result-url"           /* string: the first video's URL */
+#define LIPSYNC_FIELD_RESULT_DURATION "result-duration" /* guint64 ns: the first video's duration, 0 unknown */
+#define LIPSYNC_FIELD_VIDEOS "videos"                   /* GstValueList of LIPSYNC_VIDEO structures */
+#define LIPSYNC_FIELD_CHOICE "choice"                   /* string: which face, where, and why */
+
+/* One video the service made (in VIDEOS). */
+#define LIPSYNC_VIDEO "video"
+#define LIPSYNC_FIELD_VIDEO_ID "id"             /* string */
+#define LIPSYNC_FIELD_VIDEO_URL "url"           /* string */
+#define LIPSYNC_FIELD_VIDEO_DURATION "duration" /* guint64 ns, 0 unknown */
+
 G_END_DECLS
 
 #endif /* __GST_IDENTIFYFACE_H__ */

@@ -66,6 +66,27 @@ static const FlagOption kFlagOptions[] = {
     {"help", 'h', nullptr, "print this help and exit"},
 };
 
+// --lipsync and its companions: after the identification, lip-sync a face.
+struct LipsyncOption {
+  const char *name;
+  const char *arg;
+  const char *help;
+};
+static const LipsyncOption kLipsyncOptions[] = {
+    {"lipsync", "AUDIO",
+     "then lip-sync a face of the clip to AUDIO (a file or an http(s) URL; .mp3, .wav, .m4a or .aac, at most 5 MB, "
+     "2 to 60 s) with the lipsync element: every documented rule is checked before anything is sent; prints the "
+     "face chosen, why, and the result video's URL"},
+    {"face", "ID", "--lipsync: the face to sync (default: the lip-sync-ready face the audio overlaps most)"},
+    {"insert-at", "SECONDS",
+     "--lipsync: where the audio starts in the clip (default: where it overlaps the face most)"},
+    {"output", "FILE",
+     "--lipsync: download the video to FILE (written under a temporary name and renamed when complete)"},
+    {"lipsync-api-url", "URL",
+     "--lipsync: the lip-sync endpoint (default: --api-url with advanced-lip-sync in place of identify-face; "
+     "kirin: the same generation endpoint)"},
+};
+
 static gboolean on_property_option(const gchar *option_name, const gchar *value, gpointer data, GError **) {
   auto *options = static_cast<CliOptions *>(data);
   const char *name = option_name + 2;  // "--timeout"
@@ -108,6 +129,10 @@ bool parse_command_line(int argc, char **argv, CliOptions &options, std::string 
   }
   for (const auto &p : property_options())
     entries.push_back({p.name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)on_property_option, p.help, p.arg});
+  gchar *lipsync_values[G_N_ELEMENTS(kLipsyncOptions)] = {};
+  for (size_t i = 0; i < G_N_ELEMENTS(kLipsyncOptions); i++)
+    entries.push_back({kLipsyncOptions[i].name, 0, 0, G_OPTION_ARG_FILENAME, &lipsync_values[i],
+                       kLipsyncOptions[i].help, kLipsyncOptions[i].arg});
   entries.push_back({nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr});
 
   GOptionContext *ctx = g_option_context_new("FILE-or-URI");
@@ -123,6 +148,31 @@ bool parse_command_line(int argc, char **argv, CliOptions &options, std::string 
     g_error_free(err);
     g_free(api_key_file);
     return false;
+  }
+  std::string lipsync[G_N_ELEMENTS(kLipsyncOptions)];
+  for (size_t i = 0; i < G_N_ELEMENTS(kLipsyncOptions); i++) {
+    if (lipsync_values[i]) lipsync[i] = lipsync_values[i];
+    g_free(lipsync_values[i]);
+  }
+  options.lipsync_audio = lipsync[0];
+  options.lipsync_face = lipsync[1];
+  options.lipsync_output = lipsync[3];
+  options.lipsync_api_url = lipsync[4];
+  if (!lipsync[2].empty()) {
+    char *end = nullptr;
+    double at = g_ascii_strtod(lipsync[2].c_str(), &end);
+    if (!end || *end || !(at >= 0 && at < 86400)) {
+      error = "--insert-at \"" + lipsync[2] + "\" is not a time in seconds (0 or more, e.g. 1.5)";
+      return false;
+    }
+    options.lipsync_insert_at = at;
+  }
+  if (options.lipsync_audio.empty()) {
+    for (size_t i = 1; i < G_N_ELEMENTS(kLipsyncOptions); i++)
+      if (!lipsync[i].empty()) {
+        error = std::string("--") + kLipsyncOptions[i].name + " goes with --lipsync AUDIO";
+        return false;
+      }
   }
   options.check = check;
   options.json = json;
@@ -225,6 +275,11 @@ std::string help_text(GstElement *element) {
     t += option_heading(f.name, f.short_name, f.arg);
     t += wrap(f.help, 11);
   }
+  t += "\n   Lip-sync (see gst-inspect-1.0 lipsync)\n";
+  for (const auto &l : kLipsyncOptions) {
+    t += option_heading(l.name, 0, l.arg);
+    t += wrap(l.help, 11);
+  }
   t += "\n   Element properties (see gst-inspect-1.0 identifyface)\n";
   for (const auto &p : property_options()) {
     t += option_heading(p.name, 0, p.arg);
@@ -257,6 +312,8 @@ std::string help_text(GstElement *element) {
   t += "       gst-identify-face --check clip.mp4\n";
   t += "       IDENTIFYFACE_API_KEY=... gst-identify-face --video-url=https://example.com/clip.mp4 clip.mp4\n";
   t += "       gst-identify-face --api-key-file ~/.config/kling.key --json https://example.com/clip.mp4\n";
+  t +=
+      "       gst-identify-face --video-url=https://example.com/clip.mp4 --lipsync dub.wav --output out.mp4 clip.mp4\n";
   t += std::string("\nVERSION\n       ") + IDF_PACKAGE_NAME + " " + IDF_VERSION + ", " + IDF_PACKAGE_ORIGIN + "\n";
   return t;
 }

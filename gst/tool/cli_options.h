@@ -36,6 +36,9 @@ struct CliOptions {
   bool version = false;
   bool help = false;
   std::string input;  // FILE or URI
+  // --lipsync AUDIO and its companions ("" when not given).
+  std::string lipsync_audio, lipsync_face, lipsync_output, lipsync_api_url;
+  double lipsync_insert_at = -1;  // seconds; < 0: chosen
 
   // The value given for `property`, or "" when not given.
   std::string get(const char *property) const;

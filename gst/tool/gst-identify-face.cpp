@@ -13,6 +13,7 @@
 #include "clip_check.h"
 #include "credentials.h"
 #include "identify_run.h"
+#include "lipsync_run.h"
 #include "package_info.h"
 #include "progress_line.h"
 #include "result_output.h"
@@ -91,6 +92,7 @@ static int run_identify(GstElement *identifyface, const CliOptions &options, con
     }
     fputs(out.c_str(), stdout);
     fflush(stdout);
+    if (!options.lipsync_audio.empty()) return lipsync_after_identification(identifyface, options, uri, outcome.result);
     return kExitResult;
   }
   if (outcome.exit_code > 128) {  // a signal
@@ -130,6 +132,8 @@ int main(int argc, char **argv) {
   std::string uri;
   if (!apply_property_options(identifyface, options, error) || !input_to_uri(options.input, uri, error))
     status = usage_error(error);
+  else if (options.check && !options.lipsync_audio.empty())
+    status = usage_error("--check with --lipsync is not available yet: run --check for the clip alone");
   else if (options.check)
     status = run_check(identifyface, options, uri);
   else
