@@ -33,12 +33,12 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
   // charges must count the clip once). The cached Result keeps the charge of
   // the request that got it, which goes under names of its own.
   const std::string spent = r.cached ? "0" : r.final_unit_deduction;
-  GstStructure *s = gst_structure_new(
-      IDENTIFYFACE_MESSAGE_RESULT, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, r.provider.c_str(),
-      IDENTIFYFACE_FIELD_SESSION_ID, G_TYPE_STRING, r.session_id.c_str(), IDENTIFYFACE_FIELD_REQUEST_ID, G_TYPE_STRING,
-      r.request_id.c_str(), IDENTIFYFACE_FIELD_TASK_ID, G_TYPE_STRING, r.task_id.c_str(),
-      IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION, G_TYPE_STRING, spent.c_str(),
-      IDENTIFYFACE_FIELD_STREAM_ID, G_TYPE_STRING, r.stream_id.c_str(), nullptr);
+  GstStructure *s =
+      gst_structure_new(IDENTIFYFACE_MESSAGE_RESULT, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, r.provider.c_str(),
+                        IDENTIFYFACE_FIELD_SESSION_ID, G_TYPE_STRING, r.session_id.c_str(),
+                        IDENTIFYFACE_FIELD_REQUEST_ID, G_TYPE_STRING, r.request_id.c_str(), IDENTIFYFACE_FIELD_TASK_ID,
+                        G_TYPE_STRING, r.task_id.c_str(), IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION, G_TYPE_STRING,
+                        spent.c_str(), IDENTIFYFACE_FIELD_STREAM_ID, G_TYPE_STRING, r.stream_id.c_str(), nullptr);
   if (!r.video_id.empty())
     gst_structure_set(s, IDENTIFYFACE_FIELD_VIDEO_ID, G_TYPE_STRING, r.video_id.c_str(), nullptr);
   else

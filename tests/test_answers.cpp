@@ -199,9 +199,10 @@ static void test_utf8_only() {
   assert_contains(std::get<Failure>(o).message, "bad \xEF\xBF\xBD");  // U+FFFD
 
   // Text that is not an id is repaired for display.
-  o = parse_kling_response("{\"code\":0,\"request_id\":\"r\",\"data\":{\"session_id\":\"s\",\"final_unit_deduction\":\"" +
-                               std::string(lone) + "\",\"face_data\":[" + face("0", "2000") + "]}}",
-                           200);
+  o = parse_kling_response(
+      "{\"code\":0,\"request_id\":\"r\",\"data\":{\"session_id\":\"s\",\"final_unit_deduction\":\"" +
+          std::string(lone) + "\",\"face_data\":[" + face("0", "2000") + "]}}",
+      200);
   g_assert_true(std::holds_alternative<Result>(o));
   assert_outcome_valid(o);
 
@@ -245,9 +246,9 @@ static void expect_bad_id(const Outcome &o, const char *field) {
 
 static std::string kling_answer(const std::string &request_id, const std::string &session_id,
                                 const std::string &face_id) {
-  return "{\"code\":0,\"message\":\"ok\",\"request_id\":\"" + request_id +
-         "\",\"data\":{\"session_id\":\"" + session_id +
-         "\",\"final_unit_deduction\":\"1\",\"face_data\":[" + face("0", "2000", "\"" + face_id + "\"") + "]}}";
+  return "{\"code\":0,\"message\":\"ok\",\"request_id\":\"" + request_id + "\",\"data\":{\"session_id\":\"" +
+         session_id + "\",\"final_unit_deduction\":\"1\",\"face_data\":[" + face("0", "2000", "\"" + face_id + "\"") +
+         "]}}";
 }
 
 static void test_kling_ids_must_be_utf8() {

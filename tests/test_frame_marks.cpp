@@ -46,9 +46,9 @@ static std::string two_portraits_source(int buffers) {
   return "compositor name=mix background=black sink_1::xpos=100 sink_1::ypos=200 sink_2::xpos=800 "
          "sink_2::ypos=200 ! video/x-raw,width=1280,height=720,format=I420 ! identifyface name=idf provider=local "
          "face-image-dir=" +
-         g_dir + "/faces ! fakesink name=sink sync=false videotestsrc pattern=black num-buffers=" +
-         std::to_string(buffers) + " ! video/x-raw,width=1280,height=720,framerate=10/1 ! mix.sink_0" + portrait +
-         "1" + portrait + "2";
+         g_dir +
+         "/faces ! fakesink name=sink sync=false videotestsrc pattern=black num-buffers=" + std::to_string(buffers) +
+         " ! video/x-raw,width=1280,height=720,framerate=10/1 ! mix.sink_0" + portrait + "1" + portrait + "2";
 }
 
 static std::string with_props(std::string desc, const std::string &props) {

@@ -41,18 +41,19 @@ G_BEGIN_DECLS
 
 /* ---- identify-face fields ---- */
 
-#define IDENTIFYFACE_FIELD_PROVIDER "provider"                         /* string: kling, kirin, local */
-#define IDENTIFYFACE_FIELD_SESSION_ID "session-id"                     /* string */
-#define IDENTIFYFACE_FIELD_REQUEST_ID "request-id"                     /* string */
-#define IDENTIFYFACE_FIELD_TASK_ID "task-id"                           /* string, "" when synchronous */
-#define IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION "final-unit-deduction" /* string: credits this run spent, "0" when CACHED */
-#define IDENTIFYFACE_FIELD_VIDEO_URL "video-url"                       /* string (or VIDEO_ID) */
-#define IDENTIFYFACE_FIELD_VIDEO_ID "video-id"                         /* string (or VIDEO_URL) */
-#define IDENTIFYFACE_FIELD_STREAM_ID "stream-id"                       /* string */
-#define IDENTIFYFACE_FIELD_COST "cost"                                 /* string, kirin only: USD this run spent */
-#define IDENTIFYFACE_FIELD_DISCOUNT "discount"                         /* double, kirin only */
-#define IDENTIFYFACE_FIELD_FACES "faces"                               /* GstValueList of face structures */
-#define IDENTIFYFACE_FIELD_COMPLETE "complete" /* boolean, local on raw video: false when the stream stopped early */
+#define IDENTIFYFACE_FIELD_PROVIDER "provider"     /* string: kling, kirin, local */
+#define IDENTIFYFACE_FIELD_SESSION_ID "session-id" /* string */
+#define IDENTIFYFACE_FIELD_REQUEST_ID "request-id" /* string */
+#define IDENTIFYFACE_FIELD_TASK_ID "task-id"       /* string, "" when synchronous */
+#define IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION \
+  "final-unit-deduction"                         /* string: credits this run spent, "0" when CACHED */
+#define IDENTIFYFACE_FIELD_VIDEO_URL "video-url" /* string (or VIDEO_ID) */
+#define IDENTIFYFACE_FIELD_VIDEO_ID "video-id"   /* string (or VIDEO_URL) */
+#define IDENTIFYFACE_FIELD_STREAM_ID "stream-id" /* string */
+#define IDENTIFYFACE_FIELD_COST "cost"           /* string, kirin only: USD this run spent */
+#define IDENTIFYFACE_FIELD_DISCOUNT "discount"   /* double, kirin only */
+#define IDENTIFYFACE_FIELD_FACES "faces"         /* GstValueList of face structures */
+#define IDENTIFYFACE_FIELD_COMPLETE "complete"   /* boolean, local on raw video: false when the stream stopped early */
 #define IDENTIFYFACE_FIELD_SAMPLES_DROPPED \
   "samples-dropped"                              /* guint64, local on raw video: samples a live stream skipped */
 #define IDENTIFYFACE_FIELD_CACHED "cached"       /* boolean: answered from the result cache, nothing sent */
@@ -60,7 +61,7 @@ G_BEGIN_DECLS
 /* Only when CACHED: what the request that got the answer was charged (this
  * run spent nothing: FINAL_UNIT_DEDUCTION is "0", COST "0"). */
 #define IDENTIFYFACE_FIELD_ORIGINAL_FINAL_UNIT_DEDUCTION "original-final-unit-deduction" /* string: credits */
-#define IDENTIFYFACE_FIELD_ORIGINAL_COST "original-cost" /* string, kirin only: USD */
+#define IDENTIFYFACE_FIELD_ORIGINAL_COST "original-cost"                                 /* string, kirin only: USD */
 
 /* ---- face structures (in FACES, and the lipsync-face tag) ---- */
 
