@@ -213,8 +213,8 @@ static void test_utf8_only() {
   assert_outcome_valid(o);
 
   // Kirin: task id, status, error text and the inner envelope.
-  auto parsed = parse_kirin_task(std::string("{\"id\":\"t\",\"status\":\"failed\",\"error\":{\"code\":\"" +
-                                     lone + "\",\"error_message\":\"e" + lone + "\"}}",
+  auto parsed = parse_kirin_task(std::string("{\"id\":\"t\",\"status\":\"failed\",\"error\":{\"code\":\"") + lone +
+                                     "\",\"error_message\":\"e" + lone + "\"}}",
                                  200);
   auto &st = std::get<TaskStatus>(parsed);
   assert_valid(st.task_id);

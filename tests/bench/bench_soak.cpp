@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Pipeline lifecycles in one process: does its memory stay flat?
 //
-//   bench-soak [--cycles N] [--parallel P] [--seed S]
+//   bench-soak [--cycles N] [--parallel P] [--seed S] [--ca-file PEM]
 //
 // Each cycle builds, plays and disposes P pipelines at once
 //
@@ -11,7 +11,8 @@
 //
 // each with its own clip URL, endpoint and account (so every process-wide
 // table keyed by them sees a new key), every tenth with a cache folder of
-// its own (the others share one). The in-process fake answers every other
+// its own (the others share one) and its own copy of a CA certificate as
+// ssl-ca-file (--ca-file, a PEM file; none when empty). The in-process fake answers every other
 // request with a normal answer (two faces, a new session) and the others
 // with a hostile one from the answer fuzzer (truncated, mutated, deep,
 // huge, not UTF-8, HTTP errors...), after 0-20 ms. One pipeline in four is
@@ -52,6 +53,7 @@ struct Options {
   unsigned cycles = 2500;
   unsigned parallel = 4;
   uint32_t seed = 17;
+  std::string ca_file = "/etc/ssl/certs/ISRG_Root_X1.pem";
 };
 
 long vm_rss_kib() {
@@ -141,8 +143,10 @@ bool parse_options(int argc, char **argv, Options *o) {
       o->parallel = (unsigned)strtoul(v2, nullptr, 10);
     else if (const char *v3 = value("--seed"))
       o->seed = (uint32_t)strtoul(v3, nullptr, 10);
+    else if (const char *v4 = value("--ca-file"))
+      o->ca_file = v4;
     else {
-      g_printerr("usage: bench-soak [--cycles N] [--parallel P] [--seed S]\n");
+      g_printerr("usage: bench-soak [--cycles N] [--parallel P] [--seed S] [--ca-file PEM]\n");
       return false;
     }
   }
@@ -181,6 +185,12 @@ int main(int argc, char **argv) {
   gchar *tmp = g_dir_make_tmp("idf-soak-XXXXXX", nullptr);
   const std::string root = tmp;
   g_free(tmp);
+  gchar *pem = nullptr;
+  gsize pem_len = 0;
+  if (!o.ca_file.empty() && !g_file_get_contents(o.ca_file.c_str(), &pem, &pem_len, nullptr)) {
+    g_printerr("bench-soak: cannot read --ca-file %s\n", o.ca_file.c_str());
+    return 2;
+  }
   const std::string caps = "video/x-raw,format=I420,width=1280,height=720,framerate=25/1";
   std::mt19937 rng(o.seed);
   Tally tally;
@@ -194,12 +204,20 @@ int main(int argc, char **argv) {
     std::vector<std::string> own_caches;
     for (unsigned k = 0; k < o.parallel; k++, index++) {
       std::string i = std::to_string(index);
-      std::string cache = root + "/cache";
-      if (index % 10 == 0) own_caches.push_back(cache = root + "/cache-" + i);
+      std::string cache = root + "/cache", ca;
+      if (index % 10 == 0) {
+        own_caches.push_back(cache = root + "/cache-" + i);
+        if (pem) {
+          ca = cache + "-ca.pem";
+          own_caches.push_back(ca);
+          g_file_set_contents(ca.c_str(), pem, (gssize)pem_len, nullptr);
+        }
+      }
       std::string desc = "appsrc name=src format=time caps=\"" + caps +
                          "\" ! identifyface provider=kling api-url=" + svc.url("/soak/identify") + "?endpoint=" + i +
                          " video-url=https://cdn.test/clip-" + i + ".mp4 api-key=soak-key-" + i +
-                         " validation=off max-retries=0 cache-dir=" + cache + " ! fakesink sync=false";
+                         " validation=off max-retries=0 cache-dir=" + cache + (ca.empty() ? "" : " ssl-ca-file=" + ca) +
+                         " ! fakesink sync=false";
       GError *error = nullptr;
       GstElement *p = gst_parse_launch(desc.c_str(), &error);
       if (!p || error) {
@@ -238,6 +256,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
   remove_tree(root);
+  g_free(pem);
 
   size_t half = xs.size() / 2;
   std::vector<double> x1(xs.begin(), xs.begin() + half), y1(rss.begin(), rss.begin() + half);
