@@ -86,6 +86,13 @@ void Job::progress(Progress p) {
   if (!stopped()) emit_progress(std::move(p));
 }
 
+// `detail` prefixed with the request it is about ("POST https://host/path",
+// no query: signed URLs carry secrets there), unless it names it already.
+static std::string with_request(const std::string &request, const std::string &detail) {
+  if (request.empty() || detail.compare(0, request.size(), request) == 0) return detail;
+  return request + (detail.empty() ? "" : ": " + detail);
+}
+
 void Job::finish(Outcome outcome) {
   if (stopped()) return;
   finished_ = true;
@@ -108,13 +115,6 @@ void Job::finish(Outcome outcome) {
   }
   if (admission_) deps_.admission->finished(admission_, outcome, submitted_wall_s_);
   if (listener_.done) listener_.done(outcome);
-}
-
-// `detail` prefixed with the request it is about ("POST https://host/path",
-// no query: signed URLs carry secrets there), unless it names it already.
-static std::string with_request(const std::string &request, const std::string &detail) {
-  if (request.empty() || detail.compare(0, request.size(), request) == 0) return detail;
-  return request + (detail.empty() ? "" : ": " + detail);
 }
 
 std::function<void(std::function<void()>)> Job::guarded_poster() {

@@ -346,8 +346,9 @@ static uint32_t hex4(const char *p) {
 
 // The string's raw text (escapes checked by the parser) decoded, stopping
 // once `max_bytes` bytes are out. `replaced` is set when an escape named no
-// character (a lone surrogate, NUL) and became U+FFFD.
-static std::string decode(std::string_view raw, size_t max_bytes, bool *replaced = nullptr) {
+// character (a lone surrogate, NUL) and became U+FFFD; with `keep`, such an
+// escape is written as it is instead (not valid UTF-8).
+static std::string decode(std::string_view raw, size_t max_bytes, bool *replaced = nullptr, bool keep = false) {
   std::string out;
   out.reserve(std::min(raw.size(), max_bytes) + 4);
   size_t i = 0, n = raw.size();
@@ -376,7 +377,7 @@ static std::string decode(std::string_view raw, size_t max_bytes, bool *replaced
           }
         }
         // A lone surrogate is no character; NUL would cut C strings short.
-        if ((c >= 0xD800 && c <= 0xDFFF) || c == 0) {
+        if (((c >= 0xD800 && c <= 0xDFFF) || c == 0) && !keep) {
           c = 0xFFFD;
           if (replaced) *replaced = true;
         }
@@ -422,6 +423,13 @@ std::optional<std::string> Value::exact_text(bool *bad) const {
     return std::nullopt;
   }
   return s;
+}
+
+std::optional<std::string> Value::unrepaired_text() const {
+  if (!doc_) return std::nullopt;
+  const auto &node = doc_->nodes_[index_];
+  if (node.type != Type::String) return text();
+  return node.escaped ? decode(raw(), SIZE_MAX, nullptr, true) : std::string(raw());
 }
 
 std::optional<double> Value::number() const {

@@ -100,7 +100,8 @@ static Outcome task_result(json::Value task, const std::string &task_id, unsigne
     json::Value content = o.get("content");
     if (!content.is(json::Type::Array)) continue;
     for (json::Value c = content.first(); c && !text; c = c.next())
-      if (c.get("text").is(json::Type::String)) text = c.get("text").text();
+      // Unrepaired: the envelope inside is parsed again, ids and all.
+      if (c.get("text").is(json::Type::String)) text = c.get("text").unrepaired_text();
   }
   if (!text)
     return Failure{Failure::Kind::Parse,
