@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 using idf::local::RawFrame;
 
@@ -35,6 +36,15 @@ bool idf_raw_frame_from_video_frame(const GstVideoFrame *frame, RawFrame *out) {
   return true;
 }
 
+// The id of a face's mark: the face's id as a number (the engine's ids are
+// "0", "1", ...), so that every face of a buffer has its own, which readers
+// look marks up by (identifyface_buffer_get_mark()).
+static gint face_mark_id(const std::string &face_id) {
+  guint64 id = 0;
+  if (g_ascii_string_to_unsigned(face_id.c_str(), 10, 0, G_MAXINT, &id, nullptr)) return (gint)id;
+  return -1;  // not an id the engine gives
+}
+
 void idf_add_face_marks(GstBuffer *buffer, const std::vector<idf::local::Mark> &marks) {
   for (const auto &m : marks) {
     guint x = (guint)std::max(0.0, std::round(m.x)), y = (guint)std::max(0.0, std::round(m.y));
@@ -45,6 +55,7 @@ void idf_add_face_marks(GstBuffer *buffer, const std::vector<idf::local::Mark> &
         IDENTIFYFACE_FACE, IDENTIFYFACE_FIELD_FACE_ID, G_TYPE_STRING, m.face_id.c_str(), IDENTIFYFACE_FIELD_SCORE,
         G_TYPE_DOUBLE, m.score, IDENTIFYFACE_FIELD_MOUTH_X, G_TYPE_DOUBLE, m.mouth_x, IDENTIFYFACE_FIELD_MOUTH_Y,
         G_TYPE_DOUBLE, m.mouth_y, IDENTIFYFACE_FIELD_INTERPOLATED, G_TYPE_BOOLEAN, (gboolean)m.interpolated, nullptr);
+    roi->id = face_mark_id(m.face_id);
     gst_video_region_of_interest_meta_add_param(roi, params);  // takes it
   }
 }

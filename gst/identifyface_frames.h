@@ -16,6 +16,7 @@ bool idf_raw_frame_from_video_frame(const GstVideoFrame *frame, idf::local::RawF
 // "I420, NV12, RGB, BGR, RGBA, BGRA, RGBx, BGRx" for error messages.
 const char *idf_frames_supported_formats();
 
-// One ROI meta of type "face" per mark, with a "face" param structure:
-// face-id, score, mouth-x, mouth-y (buffer pixels) and interpolated.
+// One ROI meta of type "face" per mark, its id the face's id as a number,
+// with a "face" param structure: face-id, score, mouth-x, mouth-y (buffer
+// pixels) and interpolated. Every mark the element writes is written here.
 void idf_add_face_marks(GstBuffer *buffer, const std::vector<idf::local::Mark> &marks);

@@ -29,23 +29,32 @@ static GstStructure *face_to_structure(const idf::Face &face) {
 }
 
 GstStructure *idf_result_to_structure(const idf::Result &r) {
-  GstStructure *s = gst_structure_new(
-      IDENTIFYFACE_MESSAGE_RESULT, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, r.provider.c_str(),
-      IDENTIFYFACE_FIELD_SESSION_ID, G_TYPE_STRING, r.session_id.c_str(), IDENTIFYFACE_FIELD_REQUEST_ID, G_TYPE_STRING,
-      r.request_id.c_str(), IDENTIFYFACE_FIELD_TASK_ID, G_TYPE_STRING, r.task_id.c_str(),
-      IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION, G_TYPE_STRING, r.final_unit_deduction.c_str(),
-      IDENTIFYFACE_FIELD_STREAM_ID, G_TYPE_STRING, r.stream_id.c_str(), nullptr);
+  // What this run spent: nothing for a cached answer (a script adding up the
+  // charges must count the clip once). The cached Result keeps the charge of
+  // the request that got it, which goes under names of its own.
+  const std::string spent = r.cached ? "0" : r.final_unit_deduction;
+  GstStructure *s =
+      gst_structure_new(IDENTIFYFACE_MESSAGE_RESULT, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, r.provider.c_str(),
+                        IDENTIFYFACE_FIELD_SESSION_ID, G_TYPE_STRING, r.session_id.c_str(),
+                        IDENTIFYFACE_FIELD_REQUEST_ID, G_TYPE_STRING, r.request_id.c_str(), IDENTIFYFACE_FIELD_TASK_ID,
+                        G_TYPE_STRING, r.task_id.c_str(), IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION, G_TYPE_STRING,
+                        spent.c_str(), IDENTIFYFACE_FIELD_STREAM_ID, G_TYPE_STRING, r.stream_id.c_str(), nullptr);
   if (!r.video_id.empty())
     gst_structure_set(s, IDENTIFYFACE_FIELD_VIDEO_ID, G_TYPE_STRING, r.video_id.c_str(), nullptr);
   else
     gst_structure_set(s, IDENTIFYFACE_FIELD_VIDEO_URL, G_TYPE_STRING, r.video_url.c_str(), nullptr);
-  if (r.cost) gst_structure_set(s, IDENTIFYFACE_FIELD_COST, G_TYPE_STRING, r.cost->c_str(), nullptr);
+  if (r.cost) gst_structure_set(s, IDENTIFYFACE_FIELD_COST, G_TYPE_STRING, r.cached ? "0" : r.cost->c_str(), nullptr);
   if (r.discount) gst_structure_set(s, IDENTIFYFACE_FIELD_DISCOUNT, G_TYPE_DOUBLE, *r.discount, nullptr);
   if (r.complete) gst_structure_set(s, IDENTIFYFACE_FIELD_COMPLETE, G_TYPE_BOOLEAN, (gboolean)*r.complete, nullptr);
   if (r.samples_dropped)
     gst_structure_set(s, IDENTIFYFACE_FIELD_SAMPLES_DROPPED, G_TYPE_UINT64, (guint64)*r.samples_dropped, nullptr);
   gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED, G_TYPE_BOOLEAN, (gboolean)r.cached, nullptr);
-  if (r.cached) gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED_AT, G_TYPE_STRING, r.cached_at.c_str(), nullptr);
+  if (r.cached) {
+    gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED_AT, G_TYPE_STRING, r.cached_at.c_str(),
+                      IDENTIFYFACE_FIELD_ORIGINAL_FINAL_UNIT_DEDUCTION, G_TYPE_STRING, r.final_unit_deduction.c_str(),
+                      nullptr);
+    if (r.cost) gst_structure_set(s, IDENTIFYFACE_FIELD_ORIGINAL_COST, G_TYPE_STRING, r.cost->c_str(), nullptr);
+  }
 
   GValue faces = G_VALUE_INIT;
   gst_value_list_init(&faces, (guint)r.faces.size());

@@ -16,20 +16,15 @@ Admission &Admission::process() {
   return *admission;
 }
 
-ResultCache &Admission::cache_for(const std::string &dir, int64_t ttl_s) {
-  auto &cache = caches_[{dir, ttl_s}];
-  if (!cache) cache = std::make_unique<ResultCache>(CacheSettings{dir, ttl_s, {}});
-  return *cache;
-}
-
 Admission::Handle Admission::admit(const AdmissionRequest &request, Callbacks callbacks) {
   Handle handle = next_handle_++;
-  ResultCache &cache = cache_for(request.cache_dir, request.cache_ttl_s);
-  std::string cache_account = request.credential.empty() ? "" : cache.account(request.credential);
+  auto cache = std::make_unique<ResultCache>(CacheSettings{request.cache_dir, request.cache_ttl_s, {}});
+  std::string cache_account = request.credential.empty() ? "" : cache->account(request.credential);
   // No account fingerprint (no salt could be made): no cache for this account.
-  bool cache_usable = cache.enabled() && request.key.usable() && (request.credential.empty() || !cache_account.empty());
+  bool cache_usable =
+      cache->enabled() && request.key.usable() && (request.credential.empty() || !cache_account.empty());
   if (cache_usable) {
-    if (auto hit = cache.lookup(request.key, cache_account)) {
+    if (auto hit = cache->lookup(request.key, cache_account)) {
       GST_INFO("%s: answered from the result cache (stored %s)", request.requester.c_str(), hit->cached_at.c_str());
       loop_.post([cb = callbacks.cached, hit = *hit] { cb(hit); });
       return handle;
@@ -39,7 +34,7 @@ Admission::Handle Admission::admit(const AdmissionRequest &request, Callbacks ca
   e.callbacks = std::move(callbacks);
   e.queued = request.queued;
   e.max_concurrent = request.max_concurrent;
-  e.cache = cache_usable ? &cache : nullptr;
+  if (cache_usable) e.cache = std::move(cache);
   e.key = request.key;
   e.cache_account = cache_account;
   std::string account = process_account_fingerprint(request.credential);

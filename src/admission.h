@@ -78,12 +78,13 @@ class Admission {
     unsigned max_concurrent = 0;
     bool queued = true;
     bool submitted = false;
-    ResultCache *cache = nullptr;
+    // Its own: a ResultCache is only its settings (everything else is on
+    // disk), so none is kept per cache dir for the life of the process.
+    std::unique_ptr<ResultCache> cache;
     CacheKey key;
     std::string cache_account;
   };
 
-  ResultCache &cache_for(const std::string &dir, int64_t ttl_s);
   void lead(Handle handle);
   void dispatch();
   void arm_wakeup();
@@ -93,7 +94,6 @@ class Admission {
   EventLoop &loop_;
   RequestCoalescer coalescer_;
   RequestScheduler scheduler_;
-  std::map<std::pair<std::string, int64_t>, std::unique_ptr<ResultCache>> caches_;
   std::map<Handle, Entry> entries_;
   std::map<RequestCoalescer::Member, Handle> members_;
   std::map<RequestScheduler::Ticket, Handle> tickets_;

@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
@@ -527,7 +528,10 @@ GTlsDatabase *HttpWorker::ca_database(const std::string &path, std::string *erro
   }
   gint64 mtime = (gint64)st.st_mtime;
   auto it = ca_databases_.find(path);
-  if (it != ca_databases_.end() && it->second.mtime == mtime) return G_TLS_DATABASE(g_object_ref(it->second.db));
+  if (it != ca_databases_.end() && it->second.mtime == mtime) {
+    it->second.used = ++ca_uses_;
+    return G_TLS_DATABASE(g_object_ref(it->second.db));
+  }
   GError *err = nullptr;
   GTlsDatabase *db = g_tls_file_database_new(path.c_str(), &err);
   if (!db) {
@@ -536,8 +540,22 @@ GTlsDatabase *HttpWorker::ca_database(const std::string &path, std::string *erro
     return nullptr;
   }
   if (it != ca_databases_.end()) g_object_unref(it->second.db);
-  ca_databases_[path] = CaEntry{db, mtime};
+  ca_databases_[path] = CaEntry{db, mtime, ++ca_uses_};
+  // Every element may name a CA file of its own: keep a few, not every one
+  // the process ever met (a request holds its own reference).
+  while (ca_databases_.size() > kMaxCaDatabases) {
+    auto oldest = std::min_element(ca_databases_.begin(), ca_databases_.end(),
+                                   [](const auto &a, const auto &b) { return a.second.used < b.second.used; });
+    g_object_unref(oldest->second.db);
+    ca_databases_.erase(oldest);
+  }
   return G_TLS_DATABASE(g_object_ref(db));
+}
+
+size_t HttpWorker::ca_databases_loaded() {
+  size_t n = 0;
+  run_sync([&] { n = ca_databases_.size(); });
+  return n;
 }
 
 void HttpWorker::send(const HttpRequest &req, GCancellable *cancellable, std::function<void(HttpResponse)> done) {

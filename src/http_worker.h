@@ -38,6 +38,12 @@ class HttpWorker final : public EventLoop, public Transport {
 
   void send(const HttpRequest &req, GCancellable *cancellable, std::function<void(HttpResponse)> done) override;
 
+  // CA files (ssl-ca-file) kept loaded; beyond, the least recently used is
+  // dropped (and loaded again when asked for).
+  static constexpr size_t kMaxCaDatabases = 8;
+  // How many are loaded now. Any thread (runs on the loop thread).
+  size_t ca_databases_loaded();
+
  private:
   HttpWorker();
   static gpointer thread_main(gpointer self);
@@ -47,7 +53,9 @@ class HttpWorker final : public EventLoop, public Transport {
   struct CaEntry {
     GTlsDatabase *db = nullptr;
     gint64 mtime = 0;
+    uint64_t used = 0;  // ca_uses_ when last asked for
   };
+  uint64_t ca_uses_ = 0;
   std::map<std::string, CaEntry> ca_databases_;  // loop thread only
   GMainContext *context_ = nullptr;
   GMainLoop *loop_ = nullptr;

@@ -8,6 +8,7 @@
 #include "debug_categories.h"
 #include "http_worker.h"
 #include "lipsync_flow.h"
+#include "url_policy.h"
 
 #define GST_CAT_DEFAULT idf_job_debug
 
@@ -88,6 +89,13 @@ void Job::progress(Progress p) {
   if (!stopped()) emit_progress(std::move(p));
 }
 
+// `detail` prefixed with the request it is about ("POST https://host/path",
+// no query: signed URLs carry secrets there), unless it names it already.
+static std::string with_request(const std::string &request, const std::string &detail) {
+  if (request.empty() || detail.compare(0, request.size(), request) == 0) return detail;
+  return request + (detail.empty() ? "" : ": " + detail);
+}
+
 void Job::finish(Outcome outcome) {
   if (stopped()) return;
   finished_ = true;
@@ -109,6 +117,7 @@ void Job::finish(Outcome outcome) {
   } else {
     auto &f = std::get<Failure>(outcome);
     if (f.task_id.empty()) f.task_id = task_id_;
+    f.detail = with_request(answering_, f.detail);
     emit_progress({IDENTIFYFACE_PHASE_ERROR, f.message});
   }
   if (admission_) deps_.admission->finished(admission_, outcome, submitted_wall_s_);
@@ -402,7 +411,9 @@ static const char *request_name(RequestKind kind) {
 void Job::send_attempt(RequestKind kind, std::function<HttpRequest()> build, AnswerFn answer, unsigned attempt) {
   if (stopped()) return;
   auto self = shared_from_this();
-  deps_.transport->send(build(), cancellable_, [self, kind, build, answer, attempt](HttpResponse resp) {
+  HttpRequest req = build();
+  std::string request = req.method + " " + loggable_url(req.url);
+  deps_.transport->send(req, cancellable_, [self, kind, build, answer, attempt, request](HttpResponse resp) {
     std::lock_guard<std::recursive_mutex> g(self->step_lock_);
     if (self->stopped() || resp.error == HttpResponse::Error::Cancelled) return;
     if (resp.error == HttpResponse::Error::InvalidUrl) {
@@ -413,14 +424,18 @@ void Job::send_attempt(RequestKind kind, std::function<HttpRequest()> build, Ans
     Verdict verdict;
     if (resp.error != HttpResponse::Error::None) {
       refusal = self->transport_failure(kind, resp);
+      refusal.detail = with_request(request, resp.detail);
       verdict = classify_response_error(kind, resp);
     } else {
+      self->answering_ = request;
       std::optional<Failure> refused = answer(resp);
+      self->answering_.clear();
       if (!refused) {  // accepted
         if (kind == RequestKind::Submission && self->admission_) self->deps_.admission->accepted(self->admission_);
         return;
       }
       refusal = std::move(*refused);
+      refusal.detail = with_request(request, refusal.detail);
       if (kind == RequestKind::Submission && self->admission_ &&
           is_concurrency_refusal(resp.status, refusal.code, !resp.retry_after.empty())) {
         // Not billed: wait for a place in the account's queue, not a retry.

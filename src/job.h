@@ -127,7 +127,10 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   mutable std::mutex task_lock_;
   std::string task_id_shared_;  // task_id_, for other threads (with task_lock_)
   std::string probe_problem_;   // why the clip probe learned nothing, for the error
-  HttpValidators validators_;   // of an http(s) clip, from the HEAD answer
+  // "POST https://host/path" while a flow reads that request's answer: a
+  // failure it finishes with names the request in its detail.
+  std::string answering_;
+  HttpValidators validators_;  // of an http(s) clip, from the HEAD answer
   Admission::Handle admission_ = 0;
   int64_t submitted_wall_s_ = 0;
   JitterRng rng_;

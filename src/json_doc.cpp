@@ -345,8 +345,10 @@ static uint32_t hex4(const char *p) {
 }
 
 // The string's raw text (escapes checked by the parser) decoded, stopping
-// once `max_bytes` bytes are out.
-static std::string decode(std::string_view raw, size_t max_bytes) {
+// once `max_bytes` bytes are out. `replaced` is set when an escape named no
+// character (a lone surrogate, NUL) and became U+FFFD; with `keep`, such an
+// escape is written as it is instead (not valid UTF-8).
+static std::string decode(std::string_view raw, size_t max_bytes, bool *replaced = nullptr, bool keep = false) {
   std::string out;
   out.reserve(std::min(raw.size(), max_bytes) + 4);
   size_t i = 0, n = raw.size();
@@ -375,7 +377,10 @@ static std::string decode(std::string_view raw, size_t max_bytes) {
           }
         }
         // A lone surrogate is no character; NUL would cut C strings short.
-        if ((c >= 0xD800 && c <= 0xDFFF) || c == 0) c = 0xFFFD;
+        if (((c >= 0xD800 && c <= 0xDFFF) || c == 0) && !keep) {
+          c = 0xFFFD;
+          if (replaced) *replaced = true;
+        }
         append_utf8(out, c);
         break;
       }
@@ -404,6 +409,27 @@ std::optional<std::string> Value::text(size_t max_bytes) const {
   if (!(node.ascii && !cut) && !g_utf8_validate(s.data(), (gssize)s.size(), nullptr)) s = valid_utf8(s);
   if (cut) s += "\xE2\x80\xA6";  // …
   return s;
+}
+
+std::optional<std::string> Value::exact_text(bool *bad) const {
+  if (bad) *bad = false;
+  if (!doc_) return std::nullopt;
+  const auto &node = doc_->nodes_[index_];
+  if (node.type != Type::String) return text();
+  bool replaced = false;
+  std::string s = node.escaped ? decode(raw(), SIZE_MAX, &replaced) : std::string(raw());
+  if (replaced || (!node.ascii && !g_utf8_validate(s.data(), (gssize)s.size(), nullptr))) {
+    if (bad) *bad = true;
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::string> Value::unrepaired_text() const {
+  if (!doc_) return std::nullopt;
+  const auto &node = doc_->nodes_[index_];
+  if (node.type != Type::String) return text();
+  return node.escaped ? decode(raw(), SIZE_MAX, nullptr, true) : std::string(raw());
 }
 
 std::optional<double> Value::number() const {

@@ -50,6 +50,15 @@ class Value {
   // String: decoded. Number: as sent ("12", "2100.0", "1e19"). Else nullopt.
   // With `max_bytes`, a longer string is cut there and ends with "…".
   std::optional<std::string> text(size_t max_bytes = SIZE_MAX) const;
+  // For identifiers, which a repair would change into another name: like
+  // text(), but nullopt (not U+FFFD) for a string holding bytes that are not
+  // UTF-8, a lone surrogate escape or NUL. `bad` (when given) is set then.
+  std::optional<std::string> exact_text(bool *bad = nullptr) const;
+  // For a JSON document inside a string, parsed again: the string decoded
+  // with no repair at all (invalid bytes stay; a lone surrogate escape
+  // becomes its 3-byte form and NUL stays NUL, neither of which the second
+  // parse takes as valid), so that its own ids can still be checked.
+  std::optional<std::string> unrepaired_text() const;
   // A number's value, or a string holding a JSON number; nullopt when not
   // finite or not a number.
   std::optional<double> number() const;

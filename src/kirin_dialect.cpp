@@ -100,7 +100,8 @@ static Outcome task_result(json::Value task, const std::string &task_id, unsigne
     json::Value content = o.get("content");
     if (!content.is(json::Type::Array)) continue;
     for (json::Value c = content.first(); c && !text; c = c.next())
-      if (c.get("text").is(json::Type::String)) text = c.get("text").text();
+      // Unrepaired: the envelope inside is parsed again, ids and all.
+      if (c.get("text").is(json::Type::String)) text = c.get("text").unrepaired_text();
   }
   if (!text)
     return Failure{Failure::Kind::Parse,
@@ -179,7 +180,19 @@ static std::variant<TaskStatus, Failure> parse_task(const std::string &body, uns
   if (!task.get("status") && task.get("data").is(json::Type::Object)) task = task.get("data");
 
   TaskStatus st;
-  st.task_id = task.get("task_id") ? text_of(task.get("task_id")) : text_of(task.get("id"));
+  const char *id_field = task.get("task_id") ? "task_id" : "id";
+  json::Value id = task.get(id_field);
+  // A repaired id would name another task (or none): refused, not repaired.
+  bool bad = false;
+  if (id.is(json::Type::String) && (id.exact_text(&bad), bad))
+    return Failure{Failure::Kind::Parse,
+                   "",
+                   "the task answer's " + std::string(id_field) + " is not valid UTF-8 (" + id.describe() + ")",
+                   http_status,
+                   "",
+                   "",
+                   http_status_line(http_status)};
+  st.task_id = text_of(id);
   std::string why = kirin_task_id_problem(st.task_id);
   if (!why.empty())
     return Failure{Failure::Kind::Parse,

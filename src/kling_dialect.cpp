@@ -85,6 +85,18 @@ std::string text_of(json::Value v) {
   return v.text().value_or("");
 }
 
+// An id as sent: a string or number, "" otherwise. A repaired id would name
+// something else, so one that is not valid UTF-8 sets `bad` instead.
+std::string id_of(json::Value v, bool *bad) {
+  *bad = false;
+  if (v.is(json::Type::String)) return v.exact_text(bad).value_or("");
+  return v.is(json::Type::Number) ? *v.text() : "";
+}
+
+std::string not_utf8(const std::string &field, json::Value v) {
+  return field + " is not valid UTF-8 (" + v.describe() + ")";
+}
+
 uint64_t ms_to_ns(int64_t ms) {
   return (uint64_t)ms * kNsPerMs;  // 0 <= ms <= kMaxAnswerTimeMs: no overflow
 }
@@ -103,7 +115,8 @@ std::optional<std::string> code_of(json::Value v) {
 
 Outcome parse_kling_envelope(json::Value env, unsigned http_status) {
   auto code = code_of(env.get("code"));
-  std::string request_id = text_of(env.get("request_id"));
+  bool bad_request_id = false;
+  std::string request_id = id_of(env.get("request_id"), &bad_request_id);
   std::string message = env.get("message").is(json::Type::String) ? *env.get("message").text(kMaxServiceTextBytes)
                                                                   : text_of(env.get("message"));
 
@@ -124,6 +137,8 @@ Outcome parse_kling_envelope(json::Value env, unsigned http_status) {
       if (*category) f.message += std::string(" (") + category + ")";
       f.message += ": " + (message.empty() ? std::string("no message") : message);
     }
+    // The refusal stays what its code says: the retry policy reads it.
+    if (bad_request_id) f.message += "; its " + not_utf8("request_id", env.get("request_id")) + ", so it is left out";
     return f;
   }
 
@@ -133,10 +148,13 @@ Outcome parse_kling_envelope(json::Value env, unsigned http_status) {
     if (data) f.message += " (data is " + data.describe() + ")";
     return f;
   }
+  if (bad_request_id) return inconsistent(not_utf8("request_id", env.get("request_id")), http_status, "");
   Result r;
   r.request_id = request_id;
   json::Value session = data.get("session_id");
-  if (session.is(json::Type::String) || session.is(json::Type::Number)) r.session_id = *session.text();
+  bool bad = false;
+  r.session_id = id_of(session, &bad);
+  if (bad) return inconsistent(not_utf8("data.session_id", session), http_status, request_id);
   if (r.session_id.empty())
     return inconsistent("code 0 but no data.session_id (" + session.describe() + ")", http_status, request_id);
   r.final_unit_deduction = text_of(data.get("final_unit_deduction"));
@@ -154,6 +172,8 @@ Outcome parse_kling_envelope(json::Value env, unsigned http_status) {
       return inconsistent(where() + " is " + fo.describe() + ", not a face object", http_status, request_id);
     Face face;
     json::Value id = fo.get("face_id");
+    if (id.is(json::Type::String) && (id.exact_text(&bad), bad))
+      return inconsistent(not_utf8(where() + ".face_id", id), http_status, request_id);
     auto id_text = face_id(id);
     if (!id_text)
       return inconsistent(where() + (id ? ": face_id " + id.describe() + " is not a face id" : ": no face_id"),

@@ -20,6 +20,11 @@ RequestScheduler::RequestScheduler(uint32_t seed) : rng_(seed) {}
 
 RequestScheduler::Ticket RequestScheduler::enqueue(const std::string &queue_key, unsigned max_concurrent) {
   Queue &q = queues_[queue_key];
+  if (q.key.empty()) q.key = queue_key;
+  if (q.idle_at) {
+    idle_.erase(*q.idle_at);
+    q.idle_at.reset();
+  }
   Ticket t = next_ticket_++;
   tickets_.emplace(t, TicketInfo{&q, max_concurrent});
   q.queued.insert(t);
@@ -48,6 +53,16 @@ void RequestScheduler::accepted(Ticket ticket) {
 // The ticket stops counting against its queue's fixed limit.
 void RequestScheduler::release(TicketInfo &info) {
   if (info.max_concurrent) info.queue->limits.erase(info.queue->limits.find(info.max_concurrent));
+}
+
+void RequestScheduler::note_if_idle(const std::string &key, Queue &q) {
+  if (q.idle_at || q.in_flight || !q.queued.empty()) return;
+  q.idle_at = idle_.insert(idle_.end(), key);  // a copy: `key` may be erased below
+  while (idle_.size() > kMaxIdleQueues) {
+    // No ticket points at an idle queue: it can go.
+    queues_.erase(idle_.front());
+    idle_.pop_front();
+  }
 }
 
 bool RequestScheduler::finished(Ticket ticket, Completion completion, uint64_t now_ms) {
@@ -84,6 +99,7 @@ bool RequestScheduler::finished(Ticket ticket, Completion completion, uint64_t n
   q.held_until_ms.reset();  // a slot was freed: the queue may move at once
   release(info);
   tickets_.erase(it);
+  note_if_idle(q.key, q);
   return true;
 }
 
@@ -96,6 +112,7 @@ bool RequestScheduler::cancel(Ticket ticket) {
   q.changed = true;
   release(it->second);
   tickets_.erase(it);
+  note_if_idle(q.key, q);
   return true;
 }
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <map>
 #include <optional>
 #include <random>
@@ -55,6 +56,12 @@ std::string scheduler_queue_key(const std::string &endpoint, const std::string &
 class RequestScheduler {
  public:
   using Ticket = uint64_t;  // never 0; increasing in enqueue order
+
+  // Idle queues (nothing queued or in flight) kept, with what they learned,
+  // beyond which the least recently used idle one is forgotten: a process
+  // that meets many endpoints or accounts over its life does not keep one
+  // queue per each. A forgotten queue starts again with a slow start.
+  static constexpr size_t kMaxIdleQueues = 256;
 
   // After a refusal the live limit rises by one after this many successes
   // that found jobs waiting (demand above the limit), up to the fixed limit.
@@ -115,9 +122,12 @@ class RequestScheduler {
   std::optional<size_t> position(Ticket ticket) const;
 
   QueueState state(const std::string &queue_key) const;
+  // Queues known (busy and idle).
+  size_t queue_count() const { return queues_.size(); }
 
  private:
   struct Queue {
+    std::string key;          // its key in queues_
     std::set<Ticket> queued;  // tickets increase in enqueue order: FIFO
     size_t in_flight = 0;
     std::multiset<unsigned> limits;  // non-zero max-concurrent of live tickets
@@ -127,6 +137,8 @@ class RequestScheduler {
     unsigned successes_under_pressure = 0;
     unsigned accepted = 0;  // submissions taken while no limit was known
     bool changed = false;   // queue order changed since the last dispatch
+    // Its place in idle_ while nothing is queued or in flight.
+    std::optional<std::list<std::string>::iterator> idle_at;
   };
   struct TicketInfo {
     Queue *queue;
@@ -137,8 +149,12 @@ class RequestScheduler {
 
   std::optional<unsigned> limit(const Queue &q) const;
   void release(TicketInfo &info);
+  // Puts `q` (of `key`) in the idle list when it has nothing queued or in
+  // flight, and forgets the least recently idle queues beyond the bound.
+  void note_if_idle(const std::string &key, Queue &q);
 
   std::unordered_map<std::string, Queue> queues_;  // node-based: Queue* stay valid
+  std::list<std::string> idle_;                    // keys of idle queues, least recently idle first
   std::map<Ticket, TicketInfo> tickets_;
   Ticket next_ticket_ = 1;
   JitterRng rng_;

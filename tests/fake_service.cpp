@@ -139,7 +139,7 @@ void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTab
   uint64_t head_length = 0;
   {
     std::lock_guard<std::mutex> g(impl->lock);
-    impl->requests.push_back(req);
+    if (impl->options.record_requests) impl->requests.push_back(req);
     impl->cond.notify_all();
     auto f = impl->files.find(req.path);
     if (f != impl->files.end()) {

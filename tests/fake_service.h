@@ -71,6 +71,9 @@ struct CannedResponse {
 struct FakeServiceOptions {
   // PEM files: serve https with this certificate and key.
   std::string tls_cert_file, tls_key_file;
+  // Keep every request for requests()/count()/wait_for(); a soak of many
+  // thousand requests turns it off so the fake's memory stays flat.
+  bool record_requests = true;
 };
 
 class FakeService {

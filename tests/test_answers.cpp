@@ -198,11 +198,11 @@ static void test_utf8_only() {
   assert_outcome_valid(o);
   assert_contains(std::get<Failure>(o).message, "bad \xEF\xBF\xBD");  // U+FFFD
 
-  std::string s = std::string("\"s") + lone + "\"";
-  o = parse_kling_response("{\"code\":0,\"request_id\":\"" + std::string(lone) + "\",\"data\":{\"session_id\":" + s +
-                               ",\"final_unit_deduction\":\"" + lone + "\",\"face_data\":[" +
-                               face("0", "2000", "\"id" + std::string(lone) + "\"") + "]}}",
-                           200);
+  // Text that is not an id is repaired for display.
+  o = parse_kling_response(
+      "{\"code\":0,\"request_id\":\"r\",\"data\":{\"session_id\":\"s\",\"final_unit_deduction\":\"" +
+          std::string(lone) + "\",\"face_data\":[" + face("0", "2000") + "]}}",
+      200);
   g_assert_true(std::holds_alternative<Result>(o));
   assert_outcome_valid(o);
 
@@ -213,8 +213,8 @@ static void test_utf8_only() {
   assert_outcome_valid(o);
 
   // Kirin: task id, status, error text and the inner envelope.
-  auto parsed = parse_kirin_task(std::string("{\"id\":\"t") + lone + "\",\"status\":\"failed\",\"error\":{\"code\":\"" +
-                                     lone + "\",\"error_message\":\"e" + lone + "\"}}",
+  auto parsed = parse_kirin_task(std::string("{\"id\":\"t\",\"status\":\"failed\",\"error\":{\"code\":\"") + lone +
+                                     "\",\"error_message\":\"e" + lone + "\"}}",
                                  200);
   auto &st = std::get<TaskStatus>(parsed);
   assert_valid(st.task_id);
@@ -227,6 +227,67 @@ static void test_utf8_only() {
       quoted_excerpt("a\xff"
                      "b"));
   assert_contains(quoted_excerpt(std::string(100, 'a'), 10), "aaaaaaaaaa\xE2\x80\xA6\"");
+}
+
+/* ---- ids ---- */
+
+// An id that is not valid UTF-8 (raw bytes, a lone surrogate escape, NUL)
+// names nothing once repaired: the answer is a parse failure naming the
+// field, never a success carrying U+FFFD.
+static const char *const kBadIdText[] = {"s\xff\xfe", "s\\ud800", "s\\udc00x", "s\\u0000", "\xc3("};
+
+static void expect_bad_id(const Outcome &o, const char *field) {
+  auto *f = std::get_if<Failure>(&o);
+  if (!f) g_error("an invalid %s was accepted as %s", field, std::get<Result>(o).session_id.c_str());
+  if (f->kind != Failure::Kind::Parse) g_error("kind %s for a bad %s", failure_kind_name(f->kind), field);
+  assert_contains(f->message, std::string(field) + " is not valid UTF-8");
+  assert_outcome_valid(o);
+}
+
+static std::string kling_answer(const std::string &request_id, const std::string &session_id,
+                                const std::string &face_id) {
+  return "{\"code\":0,\"message\":\"ok\",\"request_id\":\"" + request_id + "\",\"data\":{\"session_id\":\"" +
+         session_id + "\",\"final_unit_deduction\":\"1\",\"face_data\":[" + face("0", "2000", "\"" + face_id + "\"") +
+         "]}}";
+}
+
+static void test_kling_ids_must_be_utf8() {
+  g_assert_true(std::holds_alternative<Result>(parse_kling_response(kling_answer("r", "s", "f"), 200)));
+  for (const char *bad : kBadIdText) {
+    expect_bad_id(parse_kling_response(kling_answer("r", bad, "f"), 200), "data.session_id");
+    expect_bad_id(parse_kling_response(kling_answer("r", "s", bad), 200), "face_data[0].face_id");
+    expect_bad_id(parse_kling_response(kling_answer(bad, "s", "f"), 200), "request_id");
+  }
+  // A refusal stays the refusal its code says (the retry policy reads it);
+  // its request id is dropped, not repaired, and the message says so.
+  Failure f = kling_failure("{\"code\":1201,\"message\":\"bad\",\"request_id\":\"r\xff\"}", 400);
+  g_assert_true(f.kind == Failure::Kind::Service);
+  assert_str(f.code, "1201");
+  assert_str(f.request_id, "");
+  assert_contains(f.message, "request_id is not valid UTF-8");
+}
+
+static void test_kirin_ids_must_be_utf8() {
+  for (const char *bad : kBadIdText) {
+    std::string body = "{\"id\":\"" + std::string(bad) + "\",\"status\":\"queued\"}";
+    auto parsed = parse_kirin_task(body, 200);
+    auto *f = std::get_if<Failure>(&parsed);
+    if (!f) g_error("task id %s accepted as %s", bad, std::get<TaskStatus>(parsed).task_id.c_str());
+    g_assert_true(f->kind == Failure::Kind::Parse);
+    assert_contains(f->message, "id is not valid UTF-8");
+    assert_str(f->task_id, "");
+    body = "{\"task_id\":\"" + std::string(bad) + "\",\"status\":\"completed\"}";
+    f = std::get_if<Failure>(&(parsed = parse_kirin_task(body, 200)));
+    g_assert_nonnull(f);
+    assert_contains(f->message, "task_id is not valid UTF-8");
+    // The completed task's inner Kling envelope: its ids too.
+    parsed = parse_kirin_task(kirin_completed("t", kling_answer("r", bad, "f")), 200, "t");
+    auto &st = std::get<TaskStatus>(parsed);
+    expect_bad_id(st.outcome, "data.session_id");
+    assert_str(std::get<Failure>(st.outcome).task_id, "t");
+    parsed = parse_kirin_task(kirin_completed("t", kling_answer("r", "s", bad)), 200, "t");
+    expect_bad_id(std::get<TaskStatus>(parsed).outcome, "face_data[0].face_id");
+  }
 }
 
 /* ---- consistency ---- */
@@ -447,6 +508,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/answers/limits/values", test_value_count_limit);
   g_test_add_func("/answers/limits/integers-past-64-bits", test_integers_past_64_bits);
   g_test_add_func("/answers/utf8-only", test_utf8_only);
+  g_test_add_func("/answers/ids/kling", test_kling_ids_must_be_utf8);
+  g_test_add_func("/answers/ids/kirin", test_kirin_ids_must_be_utf8);
   g_test_add_func("/answers/consistent/session-and-data", test_success_needs_session_and_data);
   g_test_add_func("/answers/consistent/faces", test_faces_must_be_objects_with_ids);
   g_test_add_func("/answers/consistent/times", test_times_are_integer_milliseconds);

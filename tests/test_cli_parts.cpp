@@ -198,6 +198,32 @@ static void test_result_table_shows_box_and_score_when_known() {
   g_assert_true(table.find("box") == std::string::npos);
 }
 
+// A cached answer spent nothing: the credits row says 0, and the charge of
+// the request that got it is shown as that, not as this run's.
+static void test_result_table_of_a_cached_answer() {
+  GstStructure *fresh = result_with_faces({face("0", 0, 2500)});
+  gst_structure_set(fresh, "provider", G_TYPE_STRING, "kirin", "final-unit-deduction", G_TYPE_STRING, "1", "cost",
+                    G_TYPE_STRING, "0.05", "cached", G_TYPE_BOOLEAN, FALSE, nullptr);
+  std::string table = format_result_table(fresh);
+  gst_structure_free(fresh);
+  g_assert_true(table.find("credits   1\n") != std::string::npos);
+  g_assert_true(table.find("cost      0.05 USD\n") != std::string::npos);
+  g_assert_true(table.find("cached") == std::string::npos);
+
+  GstStructure *cached = result_with_faces({face("0", 0, 2500)});
+  gst_structure_set(cached, "provider", G_TYPE_STRING, "kirin", "final-unit-deduction", G_TYPE_STRING, "0", "cost",
+                    G_TYPE_STRING, "0", "cached", G_TYPE_BOOLEAN, TRUE, "cached-at", G_TYPE_STRING,
+                    "2026-11-21T21:30:00Z", "original-final-unit-deduction", G_TYPE_STRING, "1", "original-cost",
+                    G_TYPE_STRING, "0.05", nullptr);
+  table = format_result_table(cached);
+  gst_structure_free(cached);
+  g_test_message("%s", table.c_str());
+  g_assert_true(table.find("credits   0\n") != std::string::npos);
+  g_assert_true(table.find("cost      0 USD\n") != std::string::npos);
+  g_assert_true(table.find("cached    2026-11-21T21:30:00Z (no request sent, nothing spent; the request that got the "
+                           "answer was charged 1 credit(s), 0.05 USD)\n") != std::string::npos);
+}
+
 static void test_check_table_says_what_is_unknown() {
   idf::ClipInfo clip;
   clip.width = 1280;
@@ -221,6 +247,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli-parts/progress/plain-throttled", test_plain_lines_are_throttled);
   g_test_add_func("/cli-parts/progress/terminal", test_terminal_redraws_in_place);
   g_test_add_func("/cli-parts/json", test_json_of_a_structure);
+  g_test_add_func("/cli-parts/result-table/cached", test_result_table_of_a_cached_answer);
   g_test_add_func("/cli-parts/check-table", test_check_table_says_what_is_unknown);
   g_test_add_func("/cli-parts/result-table/box-and-score", test_result_table_shows_box_and_score_when_known);
   return g_test_run();

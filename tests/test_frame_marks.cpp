@@ -9,6 +9,7 @@
 #include <gst/video/video.h>
 
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,21 @@ static std::string portrait_source(int buffers, bool live) {
          " ! jpegdec ! videoconvert ! videoscale ! video/x-raw,width=" + std::to_string(kPicW) +
          ",height=" + std::to_string(kPicH) + " ! imagefreeze num-buffers=" + std::to_string(buffers) +
          " ! video/x-raw,framerate=10/1 ! mix.sink_1";
+}
+
+// Two portraits side by side (x=100 and x=800, y=200): two faces on every
+// frame, not live.
+static std::string two_portraits_source(int buffers) {
+  std::string portrait = std::string(" filesrc location=") + kPortrait +
+                         " ! jpegdec ! videoconvert ! videoscale ! video/x-raw,width=" + std::to_string(kPicW) +
+                         ",height=" + std::to_string(kPicH) + " ! imagefreeze num-buffers=" + std::to_string(buffers) +
+                         " ! video/x-raw,framerate=10/1 ! mix.sink_";
+  return "compositor name=mix background=black sink_1::xpos=100 sink_1::ypos=200 sink_2::xpos=800 "
+         "sink_2::ypos=200 ! video/x-raw,width=1280,height=720,format=I420 ! identifyface name=idf provider=local "
+         "face-image-dir=" +
+         g_dir +
+         "/faces ! fakesink name=sink sync=false videotestsrc pattern=black num-buffers=" + std::to_string(buffers) +
+         " ! video/x-raw,width=1280,height=720,framerate=10/1 ! mix.sink_0" + portrait + "1" + portrait + "2";
 }
 
 static std::string with_props(std::string desc, const std::string &props) {
@@ -263,6 +279,70 @@ static void test_example_prints_the_marks() {
   g_assert_cmpint(marked, >=, 8);
 }
 
+// What a reader that can only look marks up by id (Python on GStreamer
+// 1.22) finds on each buffer, against what is there.
+struct MarkIds {
+  std::mutex lock;
+  size_t buffers_with_two = 0;
+  std::set<std::string> faces;
+  std::string problem;  // the first one seen
+};
+
+static GstPadProbeReturn on_buffer_ids(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *log = static_cast<MarkIds *>(data);
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  std::set<gint> ids;
+  std::vector<std::string> faces;
+  std::string problem;
+  gpointer state = nullptr;
+  while (GstMeta *meta = gst_buffer_iterate_meta_filtered(buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) {
+    auto *roi = (GstVideoRegionOfInterestMeta *)meta;
+    IdentifyFaceMark mark;
+    if (!identifyface_mark_from_roi(roi, &mark)) {
+      problem = "a ROI meta the reader does not take as a face mark";
+      continue;
+    }
+    faces.push_back(mark.face_id);
+    if (!ids.insert(roi->id).second) problem = "two marks with id " + std::to_string(roi->id);
+    if (std::to_string(roi->id) != mark.face_id)
+      problem = "face " + std::string(mark.face_id) + "'s mark has id " + std::to_string(roi->id);
+    if (identifyface_buffer_get_mark(buf, mark.face_id) != roi)
+      problem = "looking face " + std::string(mark.face_id) + " up by its id finds another mark";
+    if (gst_buffer_get_video_region_of_interest_meta_id(buf, roi->id) != roi)
+      problem = "gst_buffer_get_video_region_of_interest_meta_id(" + std::to_string(roi->id) + ") finds another mark";
+  }
+  std::lock_guard<std::mutex> g(log->lock);
+  if (faces.size() >= 2) log->buffers_with_two++;
+  log->faces.insert(faces.begin(), faces.end());
+  if (log->problem.empty() && !problem.empty())
+    log->problem = problem + " at " + std::to_string(GST_BUFFER_PTS(buf)) + " ns";
+  return GST_PAD_PROBE_OK;
+}
+
+// Two faces on a frame: each mark has its own id, the face's id as a
+// number, and looking a face up by that id finds its mark.
+static void test_each_face_mark_has_its_own_id() {
+  if (!have_model()) return;
+  GstElement *p = launch(two_portraits_source(20));
+  MarkIds log;
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(p), "sink");
+  GstPad *pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_buffer_ids, &log, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+  BusLog bus;
+  run_until_done(p, bus, 60000);
+  g_assert_true(bus.eos);
+  const GstStructure *result = bus.element_message(IDENTIFYFACE_MESSAGE_RESULT);
+  g_assert_nonnull(result);
+  g_assert_cmpuint(gst_value_list_get_size(faces_of(result)), ==, 2);
+  std::lock_guard<std::mutex> g(log.lock);
+  if (!log.problem.empty()) g_error("%s", log.problem.c_str());
+  g_assert_cmpuint(log.faces.size(), ==, 2);
+  g_assert_cmpuint(log.buffers_with_two, >=, 15);
+  stop(p);
+}
+
 // A decoded file with a hard cut at 2 s: the portrait on a black background,
 // then, at the same place, mirrored on a light one (another shot: a face in
 // the same place after a cut is a new face). Two faces, with different ids,
@@ -328,6 +408,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/frame-marks/analyses-what-flows", test_analyses_what_flows);
   g_test_add_func("/frame-marks/unwritable-face-image-dir", test_unwritable_face_image_dir);
   g_test_add_func("/frame-marks/decoded-file-with-a-cut", test_decoded_file_with_a_cut);
+  g_test_add_func("/frame-marks/each-mark-has-its-own-id", test_each_face_mark_has_its_own_id);
   int ret = g_test_run();
   remove_dir(g_dir);
   return ret;

@@ -256,6 +256,28 @@ static void test_tls_private_ca_per_request() {
   g_assert_cmpuint(svc.count("GET /task/1"), ==, 2);
 }
 
+// Each element may name its own CA file: the worker keeps a bounded number
+// loaded, not every file the process ever met, and each still works.
+static void test_ca_files_kept_are_bounded() {
+  FakeService svc(tls(g_certs.server_pem, g_certs.server_key));
+  svc.script("GET /task/1", {CannedResponse::json(200, "{\"status\":\"processing\"}")});
+  gchar *pem = nullptr;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(g_certs.ca_pem.c_str(), &pem, &len, nullptr));
+  const size_t files = 3 * HttpWorker::kMaxCaDatabases;
+  for (size_t i = 0; i < files; i++) {
+    std::string copy = g_certs.dir + "/ca-copy-" + std::to_string(i) + ".pem";
+    g_assert_true(g_file_set_contents(copy.c_str(), pem, (gssize)len, nullptr));
+    HttpRequest req = get(svc.url("/task/1"));
+    req.ca_file = copy;
+    HttpResponse r = send_and_wait(req);
+    g_assert_true(r.error == HttpResponse::Error::None);
+    g_assert_cmpuint(HttpWorker::get().ca_databases_loaded(), <=, HttpWorker::kMaxCaDatabases);
+  }
+  g_free(pem);
+  g_assert_cmpuint(svc.count("GET /task/1"), ==, files);
+}
+
 static void test_tls_private_ca_checks_the_name() {
   FakeService svc(tls(g_certs.other_pem, g_certs.other_key));
   svc.script("GET /task/1", {CannedResponse::json(200, "{}")});
@@ -331,6 +353,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/http/tls/private-ca", test_tls_private_ca_per_request);
   g_test_add_func("/http/tls/private-ca-checks-name", test_tls_private_ca_checks_the_name);
   g_test_add_func("/http/tls/unusable-ca-file", test_tls_unusable_ca_file);
+  g_test_add_func("/http/tls/ca-files-bounded", test_ca_files_kept_are_bounded);
   g_test_add_func("/http/timeout-before-written", test_timeout_before_written_is_retried);
   int rc = g_test_run();
   remove_test_certs(g_certs);

@@ -52,6 +52,13 @@ static void test_install_and_build_against_it() {
   r = run_process(flags);
   if (r.status != 0 || r.out.find("-I" + inc + "/gstreamer-1.0") == std::string::npos)
     g_error("pkg-config --cflags: %s", r.describe().c_str());
+  // The header reads face marks: its .pc file requires gstreamer-video.
+  ProcessSpec requires;
+  requires.argv = {"pkg-config", "--print-requires", "gstreamer-identifyface-1.0"};
+  requires.setenv = {{"PKG_CONFIG_PATH", pc_dir}};
+  r = run_process(requires);
+  if (r.status != 0 || r.out.find("gstreamer-video-1.0") == std::string::npos)
+    g_error("the .pc file does not require gstreamer-video-1.0: %s", r.describe().c_str());
   // C: the example; C++: every reader.
   std::string cpp = dest + "/readers.cpp";
   g_assert_true(g_file_set_contents(cpp.c_str(),
@@ -60,6 +67,7 @@ static void test_install_and_build_against_it() {
                                     "  IdentifyFaceFace face;\n"
                                     "  IdentifyFaceError error;\n"
                                     "  IdentifyFaceProgress progress;\n"
+                                    "  IdentifyFaceMark mark;\n"
                                     "  return identifyface_face_from_structure(nullptr, &face) +\n"
                                     "         (int)identifyface_result_n_faces(nullptr) +\n"
                                     "         identifyface_result_get_face(nullptr, 0, &face) +\n"
@@ -67,7 +75,9 @@ static void test_install_and_build_against_it() {
                                     "         identifyface_tags_get_face(nullptr, 0, &face) +\n"
                                     "         identifyface_face_is_active(&face, 0) +\n"
                                     "         identifyface_error_from_structure(nullptr, &error) +\n"
-                                    "         identifyface_progress_from_structure(nullptr, &progress);\n"
+                                    "         identifyface_progress_from_structure(nullptr, &progress) +\n"
+                                    "         identifyface_mark_from_roi(nullptr, &mark) +\n"
+                                    "         (identifyface_buffer_get_mark(nullptr, nullptr) != nullptr);\n"
                                     "}\n",
                                     -1, nullptr));
   for (const std::string &compile : {g_cc + " -x c \"" + g_example + "\"", g_cxx + " -x c++ \"" + cpp + "\""}) {

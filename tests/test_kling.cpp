@@ -441,6 +441,37 @@ static void test_http_503_retried_up_to_max() {
   expect_failure(svc, "max-retries=2", "", 503, "", 3);
 }
 
+// The ERROR's debug string names the request (method and URL without its
+// query, which may carry a signature) beside the status line.
+static void test_error_debug_names_the_url() {
+  FakeService svc;
+  auto unavailable = CannedResponse{};
+  unavailable.status = 503;
+  unavailable.body = "<html>down</html>";
+  unavailable.content_type = "text/html";
+  svc.script(kRoute, {unavailable});
+  GstElement *p = clip_pipeline(g_clip, "api-url=\"" + api_url(svc) +
+                                            "?signature=s3cr3t\" video-url=https://cdn.example/clip.mp4 max-retries=0 "
+                                            "api-key=" +
+                                            kKey);
+  BusLog log;
+  run_until_done(p, log, 30000);
+  g_assert_true(log.error);
+  GError *err = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error(log.first(GST_MESSAGE_ERROR), &err, &debug);
+  g_assert_nonnull(debug);
+  std::string text = debug;
+  for (const std::string &needle : {"POST " + api_url(svc), std::string("503 Service Unavailable")})
+    if (text.find(needle) == std::string::npos) g_error("expected \"%s\" in \"%s\"", needle.c_str(), debug);
+  g_assert_true(text.find("s3cr3t") == std::string::npos);
+  g_assert_true(text.find('?') == std::string::npos);
+  g_free(debug);
+  g_error_free(err);
+  g_assert_cmpuint(svc.count(kRoute), ==, 1);
+  stop(p);
+}
+
 static void test_server_error_5002_not_resent() {
   FakeService svc;
   svc.script(kRoute, {CannedResponse::json(500, "{\"code\":5002,\"message\":\"busy\",\"request_id\":\"r-5\"}")});
@@ -746,6 +777,12 @@ static void test_second_run_is_cached() {
   g_assert_true(cached);
   g_assert_nonnull(gst_structure_get_string(results[1], "cached-at"));
   g_assert_cmpstr(gst_structure_get_string(results[1], "session-id"), ==, "sess-cached");
+  // What each run spent adds up to what was billed: the cached run spent
+  // nothing, and says what the request that got the answer was charged.
+  g_assert_cmpstr(gst_structure_get_string(results[0], "final-unit-deduction"), ==, "1");
+  g_assert_false(gst_structure_has_field(results[0], "original-final-unit-deduction"));
+  g_assert_cmpstr(gst_structure_get_string(results[1], "final-unit-deduction"), ==, "0");
+  g_assert_cmpstr(gst_structure_get_string(results[1], "original-final-unit-deduction"), ==, "1");
   g_assert_cmpuint(gst_value_list_get_size(faces_of(results[1])), ==, 2);
 }
 
@@ -794,6 +831,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/kling/errors/auth", test_auth_error);
   g_test_add_func("/kling/errors/rate-limit-retried", test_rate_limit_retried_then_success);
   g_test_add_func("/kling/errors/503-retried-up-to-max", test_http_503_retried_up_to_max);
+  g_test_add_func("/kling/errors/debug-names-url", test_error_debug_names_the_url);
   g_test_add_func("/kling/errors/5002-not-resent", test_server_error_5002_not_resent);
   g_test_add_func("/kling/errors/on-error-warning", test_on_error_warning_goes_on);
   g_test_add_func("/kling/errors/request-timeout", test_request_timeout);

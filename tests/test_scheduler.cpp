@@ -480,6 +480,41 @@ static void test_coalesce_reentrant() {
   g_assert_cmpuint(c.waiting(kKey), ==, 2);
 }
 
+// A process meets many endpoints and accounts over its life: the queues it
+// keeps for them are bounded. Busy queues are never forgotten, and the most
+// recently idle keep what they learned.
+static void test_idle_queues_are_bounded() {
+  RequestScheduler s(1);
+  const size_t bound = RequestScheduler::kMaxIdleQueues;
+  Ticket busy = s.enqueue("busy", 0);
+  s.dispatch(0);
+  uint64_t now = 1;
+  for (size_t i = 0; i < 4 * bound; i++, now++) {
+    std::string key = scheduler_queue_key("https://api.example.com/" + std::to_string(i), "acct");
+    Ticket t = s.enqueue(key, 0);
+    assert_tickets(s.dispatch(now).start, {t});
+    g_assert_true(s.finished(t, i % 2 ? Completion::Success : Completion::Failed, now));
+    g_assert_cmpuint(s.queue_count(), <=, bound + 1);  // the idle ones, and the busy one
+  }
+  g_assert_cmpuint(s.state("busy").in_flight, ==, 1);
+  // The last queue learned a limit from a refusal: idle, it still has it.
+  Ticket a = s.enqueue(kQueue, 0), b = s.enqueue(kQueue, 0);
+  assert_tickets(s.dispatch(now).start, {a});
+  s.accepted(a);
+  assert_tickets(s.dispatch(now).start, {b});
+  g_assert_true(s.finished(b, Completion::Refused, now));
+  g_assert_true(s.finished(a, Completion::Success, now));
+  assert_tickets(s.dispatch(now + 20000).start, {b});
+  g_assert_true(s.finished(b, Completion::Success, now + 20000));
+  g_assert_cmpuint(s.state(kQueue).live_limit.value_or(0), ==, 1);
+  // A forgotten queue starts afresh: a new ticket there works as before.
+  Ticket again = s.enqueue(scheduler_queue_key("https://api.example.com/0", "acct"), 0);
+  assert_tickets(s.dispatch(now).start, {again});
+  g_assert_true(s.finished(again, Completion::Success, now));
+  g_assert_true(s.finished(busy, Completion::Success, now));
+  g_assert_cmpuint(s.queue_count(), <=, bound);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/scheduler/fixed-limit-fifo", test_fixed_limit_fifo);
@@ -491,6 +526,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/scheduler/account-simulation", test_account_simulation);
   g_test_add_func("/scheduler/cancel-queued", test_cancel_queued);
   g_test_add_func("/scheduler/refusal-classification", test_refusal_classification);
+  g_test_add_func("/scheduler/idle-queues-bounded", test_idle_queues_are_bounded);
   g_test_add_func("/coalescer/two-askers-one-request", test_coalesce_two);
   g_test_add_func("/coalescer/leave", test_coalesce_leave);
   g_test_add_func("/coalescer/never-resubmits", test_coalesce_never_resubmits);

@@ -13,6 +13,7 @@
 #define __GST_IDENTIFYFACE_H__
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <string.h>
 
 G_BEGIN_DECLS
@@ -49,22 +50,27 @@ G_BEGIN_DECLS
 
 /* ---- identify-face fields ---- */
 
-#define IDENTIFYFACE_FIELD_PROVIDER "provider"                         /* string: kling, kirin, local */
-#define IDENTIFYFACE_FIELD_SESSION_ID "session-id"                     /* string */
-#define IDENTIFYFACE_FIELD_REQUEST_ID "request-id"                     /* string */
-#define IDENTIFYFACE_FIELD_TASK_ID "task-id"                           /* string, "" when synchronous */
-#define IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION "final-unit-deduction" /* string: credits charged */
-#define IDENTIFYFACE_FIELD_VIDEO_URL "video-url"                       /* string (or VIDEO_ID) */
-#define IDENTIFYFACE_FIELD_VIDEO_ID "video-id"                         /* string (or VIDEO_URL) */
-#define IDENTIFYFACE_FIELD_STREAM_ID "stream-id"                       /* string */
-#define IDENTIFYFACE_FIELD_COST "cost"                                 /* string, kirin only: USD */
-#define IDENTIFYFACE_FIELD_DISCOUNT "discount"                         /* double, kirin only */
-#define IDENTIFYFACE_FIELD_FACES "faces"                               /* GstValueList of face structures */
-#define IDENTIFYFACE_FIELD_COMPLETE "complete" /* boolean, local on raw video: false when the stream stopped early */
+#define IDENTIFYFACE_FIELD_PROVIDER "provider"     /* string: kling, kirin, local */
+#define IDENTIFYFACE_FIELD_SESSION_ID "session-id" /* string */
+#define IDENTIFYFACE_FIELD_REQUEST_ID "request-id" /* string */
+#define IDENTIFYFACE_FIELD_TASK_ID "task-id"       /* string, "" when synchronous */
+#define IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION \
+  "final-unit-deduction"                         /* string: credits this run spent, "0" when CACHED */
+#define IDENTIFYFACE_FIELD_VIDEO_URL "video-url" /* string (or VIDEO_ID) */
+#define IDENTIFYFACE_FIELD_VIDEO_ID "video-id"   /* string (or VIDEO_URL) */
+#define IDENTIFYFACE_FIELD_STREAM_ID "stream-id" /* string */
+#define IDENTIFYFACE_FIELD_COST "cost"           /* string, kirin only: USD this run spent */
+#define IDENTIFYFACE_FIELD_DISCOUNT "discount"   /* double, kirin only */
+#define IDENTIFYFACE_FIELD_FACES "faces"         /* GstValueList of face structures */
+#define IDENTIFYFACE_FIELD_COMPLETE "complete"   /* boolean, local on raw video: false when the stream stopped early */
 #define IDENTIFYFACE_FIELD_SAMPLES_DROPPED \
   "samples-dropped"                              /* guint64, local on raw video: samples a live stream skipped */
 #define IDENTIFYFACE_FIELD_CACHED "cached"       /* boolean: answered from the result cache, nothing sent */
 #define IDENTIFYFACE_FIELD_CACHED_AT "cached-at" /* string, when CACHED: ISO 8601 UTC of when it was stored */
+/* Only when CACHED: what the request that got the answer was charged (this
+ * run spent nothing: FINAL_UNIT_DEDUCTION is "0", COST "0"). */
+#define IDENTIFYFACE_FIELD_ORIGINAL_FINAL_UNIT_DEDUCTION "original-final-unit-deduction" /* string: credits */
+#define IDENTIFYFACE_FIELD_ORIGINAL_COST "original-cost"                                 /* string, kirin only: USD */
 
 /* ---- face structures (in FACES, and the lipsync-face tag) ---- */
 
@@ -83,7 +89,12 @@ G_BEGIN_DECLS
 
 /* ---- per-frame marks (provider=local on raw video) ----
  * A GstVideoRegionOfInterestMeta of type "face" per face visible in the
- * buffer, in its pixels, with a param structure named IDENTIFYFACE_FACE: */
+ * buffer, in its pixels. Its `id` is the face's id as a number (face "3":
+ * id 3), distinct within a buffer and the same on every buffer the face is
+ * on, so gst_buffer_get_video_region_of_interest_meta_id() (in Python
+ * GstVideo.buffer_get_video_region_of_interest_meta_id, the only way to a
+ * mark on GStreamer 1.22) reaches each face. Its param
+ * structure, named IDENTIFYFACE_FACE, holds FACE_ID and: */
 #define IDENTIFYFACE_ROI_TYPE "face"
 #define IDENTIFYFACE_FIELD_SCORE "score"               /* double 0-1: the detector's confidence */
 #define IDENTIFYFACE_FIELD_MOUTH_X "mouth-x"           /* double: the mouth's centre, buffer pixels */
@@ -283,6 +294,43 @@ static inline gboolean identifyface_progress_from_structure(const GstStructure *
 #define LIPSYNC_FIELD_VIDEO_ID "id"             /* string */
 #define LIPSYNC_FIELD_VIDEO_URL "url"           /* string */
 #define LIPSYNC_FIELD_VIDEO_DURATION "duration" /* guint64 ns, 0 unknown */
+
+/* A face mark, read from a GstVideoRegionOfInterestMeta of a raw video
+ * buffer (see "per-frame marks"). Strings belong to the buffer's meta. */
+typedef struct {
+  const gchar *face_id;
+  guint x, y, width, height; /* the face's box, buffer pixels */
+  gdouble score;             /* 0-1 */
+  gdouble mouth_x, mouth_y;  /* the mouth's centre, buffer pixels */
+  gboolean interpolated;     /* between two detections */
+} IdentifyFaceMark;
+
+/* Fills `mark`. FALSE (and `mark` zeroed) when `roi` is not a face mark of
+ * identifyface (type "face" with a face param holding face-id). */
+static inline gboolean identifyface_mark_from_roi(GstVideoRegionOfInterestMeta *roi, IdentifyFaceMark *mark) {
+  const GstStructure *p;
+  memset(mark, 0, sizeof *mark);
+  if (roi == NULL || roi->roi_type != g_quark_from_string(IDENTIFYFACE_ROI_TYPE)) return FALSE;
+  p = gst_video_region_of_interest_meta_get_param(roi, IDENTIFYFACE_FACE);
+  if (p == NULL || (mark->face_id = gst_structure_get_string(p, IDENTIFYFACE_FIELD_FACE_ID)) == NULL) return FALSE;
+  mark->x = roi->x;
+  mark->y = roi->y;
+  mark->width = roi->w;
+  mark->height = roi->h;
+  if (!gst_structure_get_double(p, IDENTIFYFACE_FIELD_SCORE, &mark->score)) mark->score = 0;
+  if (!gst_structure_get_double(p, IDENTIFYFACE_FIELD_MOUTH_X, &mark->mouth_x)) mark->mouth_x = 0;
+  if (!gst_structure_get_double(p, IDENTIFYFACE_FIELD_MOUTH_Y, &mark->mouth_y)) mark->mouth_y = 0;
+  if (!gst_structure_get_boolean(p, IDENTIFYFACE_FIELD_INTERPOLATED, &mark->interpolated)) mark->interpolated = FALSE;
+  return TRUE;
+}
+
+/* The mark of face `face_id` on `buffer`, or NULL when the face is not on it. */
+static inline GstVideoRegionOfInterestMeta *identifyface_buffer_get_mark(GstBuffer *buffer, const gchar *face_id) {
+  gchar *end = NULL;
+  guint64 id = face_id ? g_ascii_strtoull(face_id, &end, 10) : 0;
+  if (face_id == NULL || end == face_id || *end != '\0' || id > G_MAXINT) return NULL;
+  return gst_buffer_get_video_region_of_interest_meta_id(buffer, (gint)id);
+}
 
 G_END_DECLS
 

@@ -67,8 +67,19 @@ std::string format_result_table(const GstStructure *result) {
   head.push_back({"provider", field(result, IDENTIFYFACE_FIELD_PROVIDER)});
   head.push_back({"credits", field(result, IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION)});
   gboolean cached = FALSE;
-  if (gst_structure_get_boolean(result, IDENTIFYFACE_FIELD_CACHED, &cached) && cached)
-    head.push_back({"cached", field(result, IDENTIFYFACE_FIELD_CACHED_AT) + " (no request sent, no credits spent)"});
+  if (gst_structure_get_boolean(result, IDENTIFYFACE_FIELD_CACHED, &cached) && cached) {
+    // This run spent nothing ("credits 0"); what the request that got the
+    // answer was charged is told as that.
+    std::string paid = field(result, IDENTIFYFACE_FIELD_ORIGINAL_FINAL_UNIT_DEDUCTION);
+    std::string paid_cost = field(result, IDENTIFYFACE_FIELD_ORIGINAL_COST);
+    std::string original;
+    if (!paid.empty() || !paid_cost.empty())
+      original = "; the request that got the answer was charged " +
+                 (paid.empty() ? std::string() : paid + " credit(s)") +
+                 (paid_cost.empty() ? "" : (paid.empty() ? "" : ", ") + paid_cost + " USD");
+    head.push_back(
+        {"cached", field(result, IDENTIFYFACE_FIELD_CACHED_AT) + " (no request sent, nothing spent" + original + ")"});
+  }
   std::string cost = field(result, IDENTIFYFACE_FIELD_COST);
   if (!cost.empty()) {
     gdouble discount = 0;
