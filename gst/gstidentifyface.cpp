@@ -522,10 +522,12 @@ static GstFlowReturn gst_identify_face_generate_output(GstBaseTransform *trans, 
     mark = priv->settings.mark_frames;
   }
   std::shared_ptr<idf::local::StreamAnalysis> frames;
+  std::shared_ptr<idf::local::MarkTracks> tracks;
   bool live = false;
   {
     std::lock_guard<std::mutex> g(priv->state.lock);
     frames = priv->state.frames;
+    tracks = priv->state.frames_tracks;
     live = priv->state.frames_live;
   }
   auto t = frames && mark ? stream_time_of(trans, *outbuf) : std::nullopt;
@@ -534,9 +536,17 @@ static GstFlowReturn gst_identify_face_generate_output(GstBaseTransform *trans, 
   // the analysis of one sample; a flush or stop releases it). Live: never.
   if (!live) frames->wait_analysed(*t);
   auto marks = frames->marks_at(*t);
-  if (!marks.empty()) {
+  std::vector<idf::local::MarkTrack> carried;
+  guint64 running = gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, GST_BUFFER_PTS(*outbuf));
+  if (idf_frames_have_analytics_meta() && tracks && running != GST_CLOCK_TIME_NONE) {
+    // Tracks in running time, as ioutracker sets first and last seen.
+    std::vector<std::string> ids;
+    for (const auto &m : marks) ids.push_back(m.face_id);
+    carried = tracks->update(running, ids, [&](const std::string &id) { return frames->ended_by(id, *t); });
+  }
+  if (!marks.empty() || !carried.empty()) {
     *outbuf = gst_buffer_make_writable(*outbuf);
-    idf_add_face_marks(*outbuf, marks);
+    idf_add_face_marks(*outbuf, marks, carried);
   }
   return ret;
 }
