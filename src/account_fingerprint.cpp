@@ -5,6 +5,7 @@
 #include <sys/random.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <vector>
 
 namespace idf {

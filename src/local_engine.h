@@ -7,6 +7,7 @@
 // cut ends every face.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>

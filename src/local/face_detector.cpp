@@ -3,6 +3,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "concat_layers.h"
+
 namespace idf::local {
 
 namespace {
@@ -17,6 +19,7 @@ std::unique_ptr<FaceDetector> FaceDetector::load(const std::string &path, std::s
   std::unique_ptr<FaceDetector> detector(new FaceDetector());
   try {
     detector->net_ = cv::dnn::readNetFromONNX(path);
+    keep_concat_layers(detector->net_);
   } catch (const cv::Exception &failure) {
     if (error) *error = "cannot load the face detection model " + path + ": " + failure.what();
     return nullptr;
