@@ -938,7 +938,7 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
       gobject_class, PROP_MARK_FRAMES,
       g_param_spec_boolean("mark-frames", "Mark frames",
                            "local, raw video: put a GstVideoRegionOfInterestMeta of type \"face\" on each buffer "
-                           "per face visible in it",
+                           "per face visible in it and, built against GStreamer >= 1.24, a GstAnalyticsRelationMeta",
                            TRUE, rw));
   g_object_class_install_property(
       gobject_class, PROP_CACHE_DIR,
