@@ -528,6 +528,7 @@ static void test_local_timeline() {
   std::string png = g_dir + "/timeline.png";
   ProcessSpec spec =
       tool({"--provider=local", "--json", "--face-image-dir=" + g_dir + "/faces", "--timeline=" + png, clip});
+  spec.setenv.erase("IDENTIFYFACE_API_KEY");
   spec.unsetenv.push_back("IDENTIFYFACE_API_KEY");
   ProcessResult r = run_process(spec, 60000);
   expect_status(r, 0);

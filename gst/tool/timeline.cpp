@@ -110,21 +110,24 @@ SurfacePtr load_image(const std::string &uri, unsigned timeout_s, std::string &p
   g_clear_error(&err);
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), (GstClockTime)timeout_s * GST_SECOND);
-  if (!sample) {
-    GstBus *bus = gst_element_get_bus(pipeline);
-    GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-    if (msg) {
+  // The picture, an error or the timeout, whichever comes first.
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstSample *sample = nullptr;
+  const gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+  while (!sample && problem.empty()) {
+    sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 100 * GST_MSECOND);
+    if (sample) break;
+    if (GstMessage *msg = gst_bus_pop_filtered(bus, (GstMessageType)(GST_MESSAGE_ERROR | GST_MESSAGE_EOS))) {
       GError *e = nullptr;
-      gst_message_parse_error(msg, &e, nullptr);
-      problem = e ? e->message : "cannot be decoded";
+      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) gst_message_parse_error(msg, &e, nullptr);
+      problem = e ? e->message : "no picture in it";
       g_clear_error(&e);
       gst_message_unref(msg);
-    } else {
+    } else if (g_get_monotonic_time() >= deadline) {
       problem = "not read within " + std::to_string(timeout_s) + " s";
     }
-    gst_object_unref(bus);
   }
+  gst_object_unref(bus);
   SurfacePtr surface(nullptr, cairo_surface_free);
   if (sample) {
     GstBuffer *buf = gst_sample_get_buffer(sample);
