@@ -119,8 +119,11 @@ SurfacePtr load_image(const std::string &uri, unsigned timeout_s, std::string &p
     if (sample) break;
     if (GstMessage *msg = gst_bus_pop_filtered(bus, (GstMessageType)(GST_MESSAGE_ERROR | GST_MESSAGE_EOS))) {
       GError *e = nullptr;
-      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) gst_message_parse_error(msg, &e, nullptr);
-      problem = e ? e->message : "no picture in it";
+      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR)
+        gst_message_parse_error(msg, &e, nullptr);
+      else  // EOS: the picture may have come just before it
+        sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 0);
+      if (!sample) problem = e ? e->message : "no picture in it";
       g_clear_error(&e);
       gst_message_unref(msg);
     } else if (g_get_monotonic_time() >= deadline) {
