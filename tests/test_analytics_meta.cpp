@@ -59,7 +59,7 @@ struct Od {
 struct Track {
   guint64 id, first_seen, last_seen;
   gboolean lost;
-  bool has_od = false;  // an od mtd relates to it
+  bool has_od = false;  // an od mtd of the buffer relates to it
 };
 struct Frame {
   GstClockTime running_time;
@@ -119,10 +119,8 @@ static GstPadProbeReturn on_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer 
       Track t{};
       g_assert_true(gst_analytics_tracking_mtd_get_info((GstAnalyticsTrackingMtd *)&mtd, &t.id, &t.first_seen,
                                                         &t.last_seen, &t.lost));
-      GstAnalyticsMtd od;
-      gpointer rel_state = nullptr;
-      t.has_od = gst_analytics_relation_meta_get_direct_related(rmeta, mtd.id, GST_ANALYTICS_REL_TYPE_RELATE_TO,
-                                                                gst_analytics_od_mtd_get_mtd_type(), &rel_state, &od);
+      // The relation goes from the detection to the track, as ioutracker's.
+      for (const Od &o : f.ods) t.has_od = t.has_od || (o.tracked && o.track_id == t.id);
       f.tracks.push_back(t);
     }
   }
@@ -175,8 +173,16 @@ static void test_marked_buffers_carry_both_metas() {
   size_t marked = 0, lost_frames = 0;
   bool after_lost = false;
   for (const Frame &f : log.frames) {
+    g_test_message(
+        "%.3f s: rmeta %d, %zu rois, %zu ods, %zu tracks%s", f.running_time / 1e9, f.has_rmeta, f.rois.size(),
+        f.ods.size(), f.tracks.size(),
+        f.tracks.empty() ? "" : (f.tracks[0].lost ? " (lost)" : (f.tracks[0].has_od ? " (seen)" : " (unseen)")));
+  }
+  for (const Frame &f : log.frames) {
+    // (A buffer recycled by the compositor's pool may keep an emptied
+    // relation meta: what counts is the mtds in it.)
     if (after_lost) {
-      g_assert_false(f.has_rmeta);
+      g_assert_true(f.ods.empty() && f.tracks.empty());
       g_assert_true(f.rois.empty());
       continue;
     }
@@ -212,7 +218,7 @@ static void test_marked_buffers_carry_both_metas() {
     g_assert_true(f.ods.empty());
     // Not visible: its track is carried (the face may come back under its
     // id) until its interval is known to have ended, then lost once.
-    if (!f.has_rmeta) {
+    if (f.tracks.empty()) {
       g_assert_true(first_od.empty());  // before the face was first marked
       continue;
     }
@@ -246,7 +252,7 @@ static void test_mark_frames_false_neither_meta() {
   std::lock_guard<std::mutex> g(log.lock);
   g_assert_cmpuint(log.frames.size(), ==, 40);
   for (const Frame &f : log.frames) {
-    g_assert_false(f.has_rmeta);
+    g_assert_true(f.ods.empty() && f.tracks.empty());
     g_assert_true(f.rois.empty());
   }
   stop(p);
@@ -322,7 +328,7 @@ static Picture read_png(const std::string &path) {
 static void test_overlay_recipe_draws_the_face() {
   if (!have_model()) return;
   std::string dir = sandbox();
-  std::string block = recipe_block("objectdetectionoverlay");
+  std::string block = recipe_block("! objectdetectionoverlay !");
   g_assert_true(g_file_set_contents((dir + "/recipe.sh").c_str(), block.c_str(), -1, nullptr));
   ProcessResult r = run_in(dir, {"bash", "-e", "-o", "pipefail", "recipe.sh"});
   if (r.status != 0) g_error("the overlay recipe failed:\n%s%s", block.c_str(), r.describe().c_str());
@@ -387,12 +393,14 @@ static void test_python_recipe_prints_faces() {
   std::string script = recipe_block("# analytics_faces.py");
   g_assert_true(g_file_set_contents((dir + "/analytics_faces.py").c_str(), script.c_str(), -1, nullptr));
   ProcessResult r = run_in(dir, {g_python, "analytics_faces.py"});
-  if (r.status != 0) g_error("the Python recipe failed:\n%s", r.describe().c_str());
+  // (An exception in the pad probe is printed, not fatal: none may be.)
+  if (r.status != 0 || r.err.find("Traceback") != std::string::npos)
+    g_error("the Python recipe failed:\n%s", r.describe().c_str());
   gchar **lines = g_strsplit(r.out.c_str(), "\n", -1);
   int with_face = 0;
   for (gchar **l = lines; *l; l++) {
     if (!**l) continue;
-    // e.g. "0.500 s: face 0 at 512,190 265x265 score 0.88, seen since 0.100 s"
+    // e.g. "0.500 s: face 0 at 425,165 495x237 score 0.87, seen since 0.200 s"
     double t, score, since;
     unsigned id, x, y, w, h;
     if (sscanf(*l, "%lf s: face %u at %u,%u %ux%u score %lf, seen since %lf s", &t, &id, &x, &y, &w, &h, &score,
