@@ -244,7 +244,7 @@ void draw(cairo_t *cr, const Timeline &t, unsigned image_timeout_s, std::vector<
   const double dash[] = {6, 4};
   cairo_set_dash(cr, dash, 2, 0);
   for (uint64_t cut : t.cuts_ns) {
-    double x = Layout::x_of(cut, t.duration_ns);
+    double x = std::round(Layout::x_of(cut, t.duration_ns));  // on the pixel grid: crisp, not blurred
     cairo_move_to(cr, x, Layout::kRowsTop);
     cairo_line_to(cr, x, rows_bottom);
     cairo_stroke(cr);
