@@ -564,10 +564,12 @@ static GstFlowReturn gst_identify_face_generate_output(GstBaseTransform *trans, 
     mark = priv->settings.mark_frames;
   }
   std::shared_ptr<idf::local::StreamAnalysis> frames;
+  std::shared_ptr<idf::local::MarkTracks> tracks;
   bool live = false;
   {
     std::lock_guard<std::mutex> g(priv->state.lock);
     frames = priv->state.frames;
+    tracks = priv->state.frames_tracks;
     live = priv->state.frames_live;
   }
   auto t = frames && mark ? stream_time_of(trans, *outbuf) : std::nullopt;
@@ -576,9 +578,17 @@ static GstFlowReturn gst_identify_face_generate_output(GstBaseTransform *trans, 
   // the analysis of one sample; a flush or stop releases it). Live: never.
   if (!live) frames->wait_analysed(*t);
   auto marks = frames->marks_at(*t);
-  if (!marks.empty()) {
+  std::vector<idf::local::MarkTrack> carried;
+  guint64 running = gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, GST_BUFFER_PTS(*outbuf));
+  if (idf_frames_have_analytics_meta() && tracks && running != GST_CLOCK_TIME_NONE) {
+    // Tracks in running time, as ioutracker sets first and last seen.
+    std::vector<std::string> ids;
+    for (const auto &m : marks) ids.push_back(m.face_id);
+    carried = tracks->update(running, ids, [&](const std::string &id) { return frames->ended_by(id, *t); });
+  }
+  if (!marks.empty() || !carried.empty()) {
     *outbuf = gst_buffer_make_writable(*outbuf);
-    idf_add_face_marks(*outbuf, marks);
+    idf_add_face_marks(*outbuf, marks, carried);
   }
   return ret;
 }
@@ -989,7 +999,7 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
       gobject_class, PROP_MARK_FRAMES,
       g_param_spec_boolean("mark-frames", "Mark frames",
                            "local, raw video: put a GstVideoRegionOfInterestMeta of type \"face\" on each buffer "
-                           "per face visible in it",
+                           "per face visible in it and, built against GStreamer >= 1.24, a GstAnalyticsRelationMeta",
                            TRUE, rw));
   g_object_class_install_property(
       gobject_class, PROP_CACHE_DIR,

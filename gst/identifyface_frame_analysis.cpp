@@ -136,6 +136,7 @@ void start_frame_analysis(GstIdentifyFace *self, const Settings &s) {
     if (priv->state.flushing) return;
     priv->state.link = link;
     priv->state.frames = analysis;
+    priv->state.frames_tracks = std::make_shared<idf::local::MarkTracks>();
     priv->state.frames_live = live;
     priv->state.frames_info = info;
     priv->state.frames_end_ns = 0;

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local on raw video: what the element hands the stream analysis
 // (its frames, mapped without a copy) and what it gives back to the stream
-// (a GstVideoRegionOfInterestMeta per face on each buffer).
+// (a GstVideoRegionOfInterestMeta per face on each buffer and, with
+// GStreamer's analytics library, a GstAnalyticsRelationMeta).
 #pragma once
 
 #include <gst/video/video.h>
 
 #include <vector>
 
+#include "local/mark_tracks.h"
 #include "local/stream_analysis.h"
 
 // The planes of a mapped frame in a format the analysis reads; false for
@@ -16,7 +18,15 @@ bool idf_raw_frame_from_video_frame(const GstVideoFrame *frame, idf::local::RawF
 // "I420, NV12, RGB, BGR, RGBA, BGRA, RGBx, BGRx" for error messages.
 const char *idf_frames_supported_formats();
 
-// One ROI meta of type "face" per mark, its id the face's id as a number,
-// with a "face" param structure: face-id, score, mouth-x, mouth-y (buffer
-// pixels) and interpolated. Every mark the element writes is written here.
-void idf_add_face_marks(GstBuffer *buffer, const std::vector<idf::local::Mark> &marks);
+// Whether the plugin was built with GStreamer's analytics library (1.24+):
+// then marked buffers also carry a GstAnalyticsRelationMeta.
+bool idf_frames_have_analytics_meta();
+
+// The marks of one buffer (it must be writable). One ROI meta of type "face"
+// per mark, its id the face's id as a number, with a "face" param structure: face-id, score, mouth-x, mouth-y
+// (buffer pixels) and interpolated. With the analytics library, one
+// GstAnalyticsRelationMeta: per mark an object-detection mtd (type "face",
+// the same box, the score) related to its face's tracking mtd, as
+// ioutracker relates them, and the tracking mtds of `tracks` not visible.
+void idf_add_face_marks(GstBuffer *buffer, const std::vector<idf::local::Mark> &marks,
+                        const std::vector<idf::local::MarkTrack> &tracks);

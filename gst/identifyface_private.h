@@ -19,6 +19,7 @@
 #include "job.h"
 #include "job_settings.h"
 #include "jwt.h"
+#include "local/mark_tracks.h"
 #include "local/stream_analysis.h"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_identify_face_debug);
@@ -106,6 +107,8 @@ struct StreamState {
   bool frames_live = false;
   GstVideoInfo frames_info;
   uint64_t frames_end_ns = 0;  // stream time just past the last buffer
+  // The marked faces as tracks (analytics meta); the streaming thread's.
+  std::shared_ptr<idf::local::MarkTracks> frames_tracks;
 };
 
 }  // namespace idf::element

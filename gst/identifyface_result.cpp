@@ -48,6 +48,17 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
   if (r.complete) gst_structure_set(s, IDENTIFYFACE_FIELD_COMPLETE, G_TYPE_BOOLEAN, (gboolean)*r.complete, nullptr);
   if (r.samples_dropped)
     gst_structure_set(s, IDENTIFYFACE_FIELD_SAMPLES_DROPPED, G_TYPE_UINT64, (guint64)*r.samples_dropped, nullptr);
+  if (r.shot_cuts_ns) {
+    GValue cuts = G_VALUE_INIT;
+    gst_value_list_init(&cuts, (guint)r.shot_cuts_ns->size());
+    for (uint64_t t : *r.shot_cuts_ns) {
+      GValue v = G_VALUE_INIT;
+      g_value_init(&v, G_TYPE_UINT64);
+      g_value_set_uint64(&v, t);
+      gst_value_list_append_and_take_value(&cuts, &v);
+    }
+    gst_structure_take_value(s, IDENTIFYFACE_FIELD_SHOT_CUTS, &cuts);
+  }
   gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED, G_TYPE_BOOLEAN, (gboolean)r.cached, nullptr);
   if (r.cached) {
     gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED_AT, G_TYPE_STRING, r.cached_at.c_str(),

@@ -56,6 +56,9 @@ struct Result {
   // how many samples a live stream skipped because the analysis was behind.
   std::optional<bool> complete;
   std::optional<uint64_t> samples_dropped;
+  // provider=local: the shot cuts it found (stream time, where the faces
+  // on both sides end and start).
+  std::optional<std::vector<uint64_t>> shot_cuts_ns;
   bool cached = false;    // reused from the result cache: no request sent
   std::string cached_at;  // ISO 8601 UTC of when it was stored; "" when fresh
   std::vector<Face> faces;

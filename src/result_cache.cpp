@@ -102,6 +102,12 @@ void build_result(JsonBuilder *b, const Result &r) {
     json_builder_set_member_name(b, "discount");
     json_builder_add_double_value(b, *r.discount);
   }
+  if (r.shot_cuts_ns) {  // provider=local
+    json_builder_set_member_name(b, "shot_cuts_ns");
+    json_builder_begin_array(b);
+    for (uint64_t t : *r.shot_cuts_ns) json_builder_add_int_value(b, (int64_t)t);
+    json_builder_end_array(b);
+  }
   json_builder_set_member_name(b, "faces");
   json_builder_begin_array(b);
   for (const Face &f : r.faces) {
@@ -151,6 +157,18 @@ bool parse_result(JsonObject *o, Result *r) {
       r->discount = (double)json_node_get_int(n);
     else
       return false;
+  }
+  if (json_object_has_member(o, "shot_cuts_ns")) {
+    JsonNode *n = json_object_get_member(o, "shot_cuts_ns");
+    if (!JSON_NODE_HOLDS_ARRAY(n)) return false;
+    JsonArray *cuts = json_node_get_array(n);
+    r->shot_cuts_ns.emplace();
+    for (guint i = 0; i < json_array_get_length(cuts); i++) {
+      JsonNode *c = json_array_get_element(cuts, i);
+      if (!JSON_NODE_HOLDS_VALUE(c) || json_node_get_value_type(c) != G_TYPE_INT64 || json_node_get_int(c) < 0)
+        return false;
+      r->shot_cuts_ns->push_back((uint64_t)json_node_get_int(c));
+    }
   }
   JsonNode *faces = json_object_has_member(o, "faces") ? json_object_get_member(o, "faces") : nullptr;
   if (!faces || !JSON_NODE_HOLDS_ARRAY(faces)) return false;

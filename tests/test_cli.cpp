@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // gst-identify-face, the command, run as a user runs it: against in-process
 // fake services, on clips the test encodes. Usage: test_cli PATH-TO-COMMAND
+#include <cairo.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
@@ -8,12 +9,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "fake_service.h"
 #include "process_util.h"
 #include "test_util.h"
+#include "timeline.h"
 #ifdef IDF_HAVE_LOCAL_ENGINE
 #include "local/local_test_util.h"
 #endif
@@ -591,6 +594,53 @@ static void test_local_provider() {
   g_assert_cmpfloat(std::fabs(v[1] + v[3] / 2 - (400 + 268) / 1280.0), <, 0.05);
   g_assert_cmpfloat(std::fabs(v[2] + v[4] / 2 - (60 + 238) / 720.0), <, 0.08);
 }
+
+// --timeline with --json: a picture with one row for the one face, its
+// interval (1 to 3 s of a 4 s clip) green where the JSON puts it, the
+// track before and after it; the face's picture at the row's start.
+static void test_local_timeline() {
+  idf::test::FaceClipSpec face_spec;
+  face_spec.seconds = 4;
+  face_spec.fps = 10;
+  face_spec.appearances = {{1, 3, 400, 60, false}};
+  std::string clip = idf::test::make_face_clip(g_dir, "timeline.mp4", face_spec);
+  std::string png = g_dir + "/timeline.png";
+  ProcessSpec spec =
+      tool({"--provider=local", "--json", "--face-image-dir=" + g_dir + "/faces", "--timeline=" + png, clip});
+  spec.setenv.erase("IDENTIFYFACE_API_KEY");
+  spec.unsetenv.push_back("IDENTIFYFACE_API_KEY");
+  ProcessResult r = run_process(spec, 60000);
+  expect_status(r, 0);
+  lacks(r.err, "warning", r);
+  JsonParser *parser = json_parser_new();
+  g_assert_true(json_parser_load_from_data(parser, r.out.c_str(), -1, nullptr));
+  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+  g_assert_true(json_object_has_member(o, "shot-cuts"));
+  JsonArray *faces = json_object_get_array_member(o, "faces");
+  g_assert_cmpuint(json_array_get_length(faces), ==, 1);
+  JsonObject *face = json_array_get_object_element(faces, 0);
+  guint64 start = json_object_get_int_member(face, "start-time"), end = json_object_get_int_member(face, "end-time");
+  g_object_unref(parser);
+  g_assert_cmpuint(start, >=, 800 * GST_MSECOND);
+  g_assert_cmpuint(end, <=, 3200 * GST_MSECOND);
+
+  cairo_surface_t *pic = cairo_image_surface_create_from_png(png.c_str());
+  g_assert_cmpint(cairo_surface_status(pic), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint(cairo_image_surface_get_height(pic), ==, TimelineLayout::height(1));
+  auto rgb = [&](double x, int y) {
+    const unsigned char *row = cairo_image_surface_get_data(pic) + y * cairo_image_surface_get_stride(pic);
+    return (*(const uint32_t *)(row + 4 * (int)std::lround(x))) & 0xffffff;
+  };
+  const int y = TimelineLayout::bar_centre(0);
+  const uint64_t duration = 4 * GST_SECOND;
+  g_assert_cmphex(rgb(TimelineLayout::x_of(start, duration) - 8, y), ==, kTimelineTrack);
+  g_assert_cmphex(rgb(TimelineLayout::x_of((start + end) / 2, duration), y), ==, kTimelineReady);
+  g_assert_cmphex(rgb(TimelineLayout::x_of(end, duration) + 8, y), ==, kTimelineTrack);
+  // The face's crop, not the grey "no image" square.
+  g_assert_cmphex(rgb(16 + TimelineLayout::kImageSize / 2, TimelineLayout::row_top(0) + TimelineLayout::kRowHeight / 2),
+                  !=, 0xc8c8c8);
+  cairo_surface_destroy(pic);
+}
 #endif
 
 // Whitespace runs as one space: --help wraps its lines.
@@ -658,6 +708,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/timeout-bounds-reading", test_timeout_bounds_reading_the_clip);
 #ifdef IDF_HAVE_LOCAL_ENGINE
   g_test_add_func("/cli/provider-local", test_local_provider);
+  g_test_add_func("/cli/provider-local/timeline", test_local_timeline);
 #endif
   g_test_add_func("/cli/help", test_help);
   int status = g_test_run();

@@ -2,17 +2,24 @@
 // Parts of gst-identify-face on their own: the progress line (both message
 // forms the element posts, terminal and plain), the JSON of a structure, the
 // --check table.
+#include <cairo.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/identifyface/identifyface.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "clip_check.h"
 #include "progress_line.h"
 #include "result_output.h"
+#include "timeline.h"
 
 // Captures what a ProgressLine writes.
 struct Capture {
@@ -239,6 +246,118 @@ static void test_check_table_says_what_is_unknown() {
   g_assert_true(table.find("REFUSED") != std::string::npos);
 }
 
+/* ---- --timeline ---- */
+
+static GstStructure *timeline_face(const char *id, const std::string &image, guint64 start, guint64 end) {
+  return gst_structure_new(IDENTIFYFACE_FACE, IDENTIFYFACE_FIELD_FACE_ID, G_TYPE_STRING, id,
+                           IDENTIFYFACE_FIELD_FACE_IMAGE, G_TYPE_STRING, image.c_str(), IDENTIFYFACE_FIELD_START_TIME,
+                           G_TYPE_UINT64, start, IDENTIFYFACE_FIELD_END_TIME, G_TYPE_UINT64, end,
+                           IDENTIFYFACE_FIELD_LIPSYNC_READY, G_TYPE_BOOLEAN, end - start >= 2 * GST_SECOND, nullptr);
+}
+
+// Two faces (0: 0.5-4.5 s, lip-sync ready, with a blue picture; 1: 5-6 s,
+// too short, without a picture), a cut at 4.75 s, in a 10 s clip.
+static GstStructure *timeline_result(const std::string &image_uri) {
+  GstStructure *s =
+      gst_structure_new(IDENTIFYFACE_MESSAGE_RESULT, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, "local", nullptr);
+  GValue faces = G_VALUE_INIT, cuts = G_VALUE_INIT;
+  gst_value_list_init(&faces, 2);
+  for (GstStructure *f : {timeline_face("0", image_uri, 500 * GST_MSECOND, 4500 * GST_MSECOND),
+                          timeline_face("1", "", 5 * GST_SECOND, 6 * GST_SECOND)}) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed(&v, f);
+    gst_value_list_append_and_take_value(&faces, &v);
+  }
+  gst_structure_take_value(s, IDENTIFYFACE_FIELD_FACES, &faces);
+  gst_value_list_init(&cuts, 1);
+  GValue c = G_VALUE_INIT;
+  g_value_init(&c, G_TYPE_UINT64);
+  g_value_set_uint64(&c, 4750 * GST_MSECOND);
+  gst_value_list_append_and_take_value(&cuts, &c);
+  gst_structure_take_value(s, IDENTIFYFACE_FIELD_SHOT_CUTS, &cuts);
+  return s;
+}
+
+static unsigned pixel(cairo_surface_t *png, int x, int y) {
+  const unsigned char *row = cairo_image_surface_get_data(png) + y * cairo_image_surface_get_stride(png);
+  return (*(const uint32_t *)(row + 4 * x)) & 0xffffff;
+}
+
+static bool near(unsigned a, unsigned b) {
+  for (int shift : {0, 8, 16})
+    if (std::abs((int)((a >> shift) & 0xff) - (int)((b >> shift) & 0xff)) > 8) return false;
+  return true;
+}
+
+// One row per face, each interval where the message says, green when
+// lip-sync ready, orange when too short; the cut across the rows; the
+// face's picture at the row's start.
+static void test_timeline_png() {
+  gchar *dir = g_dir_make_tmp("timeline-XXXXXX", nullptr);
+  std::string image = std::string(dir) + "/face.png", out = std::string(dir) + "/faces.png";
+  cairo_surface_t *blue = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 40, 50);
+  cairo_t *cr = cairo_create(blue);
+  cairo_set_source_rgb(cr, 0, 0, 1);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+  g_assert_cmpint(cairo_surface_write_to_png(blue, image.c_str()), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy(blue);
+  gchar *uri = g_filename_to_uri(image.c_str(), nullptr, nullptr);
+  GstStructure *result = timeline_result(uri);
+  g_free(uri);
+  Timeline t = timeline_from_result(result, 10 * GST_SECOND, "clip.mp4");
+  gst_structure_free(result);
+  g_assert_cmpuint(t.faces.size(), ==, 2);
+  g_assert_cmpuint(t.duration_ns, ==, 10 * GST_SECOND);
+  std::vector<std::string> warnings;
+  std::string error;
+  g_assert_true(write_timeline(t, out, 10, warnings, error));
+  g_assert_cmpuint(warnings.size(), ==, 1);  // face 1 has no picture
+  g_assert_true(warnings[0].find("face 1") != std::string::npos);
+
+  cairo_surface_t *png = cairo_image_surface_create_from_png(out.c_str());
+  g_assert_cmpint(cairo_surface_status(png), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint(cairo_image_surface_get_width(png), ==, TimelineLayout::kWidth);
+  g_assert_cmpint(cairo_image_surface_get_height(png), ==, TimelineLayout::height(2));
+  using L = TimelineLayout;
+  auto x = [](double s) { return (int)std::lround(L::x_of((uint64_t)(s * GST_SECOND), 10 * GST_SECOND)); };
+  const int y0 = L::bar_centre(0), y1 = L::bar_centre(1);
+  // Face 0: green from 0.5 to 4.5 s, the track before and after.
+  g_assert_true(near(pixel(png, x(0.2), y0), kTimelineTrack));
+  for (double s : {0.6, 2.0, 4.4}) g_assert_true(near(pixel(png, x(s), y0), kTimelineReady));
+  g_assert_true(near(pixel(png, x(5.5), y0), kTimelineTrack));
+  // Face 1: orange from 5 to 6 s.
+  g_assert_true(near(pixel(png, x(4.0), y1), kTimelineTrack));
+  g_assert_true(near(pixel(png, x(5.5), y1), kTimelineTooShort));
+  g_assert_true(near(pixel(png, x(6.5), y1), kTimelineTrack));
+  // The cut at 4.75 s crosses both rows (a dashed line: look along it).
+  for (int y : {y0, y1}) {
+    bool red = false;
+    for (int dy = -12; dy <= 12 && !red; dy++) red = near(pixel(png, x(4.75), y + dy), kTimelineCut);
+    g_assert_true(red);
+  }
+  // The picture, letterboxed at the start of face 0's row.
+  g_assert_true(near(pixel(png, 16 + L::kImageSize / 2, L::row_top(0) + L::kRowHeight / 2), 0x0000ff));
+  cairo_surface_destroy(png);
+
+  // SVG by the name; an unwritable file is an error naming it.
+  std::string svg = std::string(dir) + "/faces.svg";
+  warnings.clear();
+  g_assert_true(write_timeline(t, svg, 10, warnings, error));
+  gchar *text = nullptr;
+  g_assert_true(g_file_get_contents(svg.c_str(), &text, nullptr, nullptr));
+  g_assert_true(g_str_has_prefix(text, "<?xml") && strstr(text, "<svg") != nullptr);
+  g_free(text);
+  std::string bad = std::string(dir) + "/missing/faces.png";
+  g_assert_false(write_timeline(t, bad, 10, warnings, error));
+  g_assert_true(error.find(bad) != std::string::npos);
+
+  for (const std::string &f : {image, out, svg}) g_unlink(f.c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
@@ -250,5 +369,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli-parts/result-table/cached", test_result_table_of_a_cached_answer);
   g_test_add_func("/cli-parts/check-table", test_check_table_says_what_is_unknown);
   g_test_add_func("/cli-parts/result-table/box-and-score", test_result_table_shows_box_and_score_when_known);
+  g_test_add_func("/cli-parts/timeline/png-and-svg", test_timeline_png);
   return g_test_run();
 }

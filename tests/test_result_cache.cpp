@@ -156,6 +156,7 @@ static void test_hit() {
   stored.discount = 0.5;
   stored.faces[0].box = FaceBox{0.25, 0.125, 0.5, 0.375};  // what the local engine adds
   stored.faces[0].score = 0.875;
+  stored.shot_cuts_ns = std::vector<uint64_t>{2937500000ull, 9876543210123ull};
   g_assert_true(cache.store(kling_key(), account, stored, kT0 - 30));
   clock.now += 3600;
   auto hit = cache.lookup(kling_key(), account);
@@ -171,6 +172,7 @@ static void test_hit() {
   assert_str(r.video_url, stored.video_url);
   assert_str(*r.cost, "0.05");
   g_assert_cmpfloat(*r.discount, ==, 0.5);
+  g_assert_true(r.shot_cuts_ns == stored.shot_cuts_ns);
   g_assert_cmpuint(r.faces.size(), ==, 2);
   g_assert_true(r.faces[0].box.has_value());
   g_assert_cmpfloat(r.faces[0].box->y, ==, 0.125);

@@ -65,6 +65,7 @@ G_BEGIN_DECLS
 #define IDENTIFYFACE_FIELD_COMPLETE "complete"   /* boolean, local on raw video: false when the stream stopped early */
 #define IDENTIFYFACE_FIELD_SAMPLES_DROPPED \
   "samples-dropped"                              /* guint64, local on raw video: samples a live stream skipped */
+#define IDENTIFYFACE_FIELD_SHOT_CUTS "shot-cuts" /* GstValueList of guint64 ns, local only: shot cuts found */
 #define IDENTIFYFACE_FIELD_CACHED "cached"       /* boolean: answered from the result cache, nothing sent */
 #define IDENTIFYFACE_FIELD_CACHED_AT "cached-at" /* string, when CACHED: ISO 8601 UTC of when it was stored */
 /* Only when CACHED: what the request that got the answer was charged (this

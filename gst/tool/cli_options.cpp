@@ -62,6 +62,9 @@ static const FlagOption kFlagOptions[] = {
      "limits)"},
     {"quiet", 'q', nullptr, "no progress line"},
     {"api-key-file", 0, "FILE", "read the API key from the first line of FILE"},
+    {"timeline", 't', "FILE",
+     "also draw the faces over time into FILE (.png or .svg): one row per face with its image, its interval, "
+     "whether it is lip-sync ready, the shot cuts provider=local found and the clip's duration"},
     {"version", 0, nullptr, "print the version and exit"},
     {"help", 'h', nullptr, "print this help and exit"},
 };
@@ -117,13 +120,15 @@ bool parse_command_line(int argc, char **argv, CliOptions &options, std::string 
   if (!refuse_key_options(argc, argv, error)) return false;
 
   std::vector<GOptionEntry> entries;
-  gchar *api_key_file = nullptr;
+  gchar *api_key_file = nullptr, *timeline = nullptr;
   gboolean check = FALSE, json = FALSE, quiet = FALSE, version = FALSE, help = FALSE;
-  gboolean *flags[] = {&check, &json, &quiet, nullptr, &version, &help};
+  gboolean *flags[] = {&check, &json, &quiet, nullptr, nullptr, &version, &help};
+  gchar **files[] = {nullptr, nullptr, nullptr, &api_key_file, &timeline, nullptr, nullptr};
+  static_assert(G_N_ELEMENTS(flags) == G_N_ELEMENTS(kFlagOptions) && G_N_ELEMENTS(files) == G_N_ELEMENTS(kFlagOptions));
   for (size_t i = 0; i < G_N_ELEMENTS(kFlagOptions); i++) {
     const FlagOption &f = kFlagOptions[i];
     if (f.arg)
-      entries.push_back({f.name, f.short_name, 0, G_OPTION_ARG_FILENAME, &api_key_file, f.help, f.arg});
+      entries.push_back({f.name, f.short_name, 0, G_OPTION_ARG_FILENAME, files[i], f.help, f.arg});
     else
       entries.push_back({f.name, f.short_name, 0, G_OPTION_ARG_NONE, flags[i], f.help, nullptr});
   }
@@ -147,6 +152,7 @@ bool parse_command_line(int argc, char **argv, CliOptions &options, std::string 
     error = err->message;
     g_error_free(err);
     g_free(api_key_file);
+    g_free(timeline);
     return false;
   }
   std::string lipsync[G_N_ELEMENTS(kLipsyncOptions)];
@@ -181,6 +187,8 @@ bool parse_command_line(int argc, char **argv, CliOptions &options, std::string 
   options.help = help;
   if (api_key_file) options.api_key_file = api_key_file;
   g_free(api_key_file);
+  if (timeline) options.timeline = timeline;
+  g_free(timeline);
   if (options.help || options.version) return true;
 
   if (argc < 2) {
@@ -192,6 +200,16 @@ bool parse_command_line(int argc, char **argv, CliOptions &options, std::string 
     return false;
   }
   options.input = argv[1];
+  if (!options.timeline.empty()) {
+    if (options.check) {
+      error = "--timeline draws the faces found, --check finds none: use one or the other";
+      return false;
+    }
+    if (!g_str_has_suffix(options.timeline.c_str(), ".png") && !g_str_has_suffix(options.timeline.c_str(), ".svg")) {
+      error = "--timeline=" + options.timeline + ": the file name must end in .png or .svg (the picture's format)";
+      return false;
+    }
+  }
   if (!options.get("video-url").empty() && !options.get("video-id").empty()) {
     error = "--video-url and --video-id exclude each other: the request names the clip one way";
     return false;
@@ -309,6 +327,7 @@ std::string help_text(GstElement *element) {
   t += "       130    interrupted (Ctrl-C); 143 terminated (SIGTERM): nothing is sent after either\n";
   t += "\nEXAMPLES\n";
   t += "       gst-identify-face --provider=local clip.mp4\n";
+  t += "       gst-identify-face --provider=local --timeline=faces.png clip.mp4\n";
   t += "       gst-identify-face --check clip.mp4\n";
   t += "       IDENTIFYFACE_API_KEY=... gst-identify-face --video-url=https://example.com/clip.mp4 clip.mp4\n";
   t += "       gst-identify-face --api-key-file ~/.config/kling.key --json https://example.com/clip.mp4\n";

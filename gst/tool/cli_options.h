@@ -30,6 +30,7 @@ struct CliOptions {
   // Properties given on the command line, in order: name, value as typed.
   std::vector<std::pair<std::string, std::string>> properties;
   std::string api_key_file;
+  std::string timeline;  // --timeline FILE (.png or .svg), "" when not asked
   bool check = false;
   bool json = false;
   bool quiet = false;

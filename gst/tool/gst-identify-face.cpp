@@ -2,12 +2,14 @@
 // gst-identify-face: which faces of a clip can be lip-synced, and when.
 // The identifyface element for people (a table, a progress line, --check)
 // and for scripts (--json, exit statuses). See --help.
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <clocale>
 #include <cstdio>
+#include <optional>
 
 #include "cli_options.h"
 #include "clip_check.h"
@@ -17,6 +19,7 @@
 #include "package_info.h"
 #include "progress_line.h"
 #include "result_output.h"
+#include "timeline.h"
 
 static int usage_error(const std::string &error) {
   g_printerr("gst-identify-face: %s\nTry 'gst-identify-face --help'.\n", error.c_str());
@@ -57,8 +60,42 @@ static int run_check(GstElement *identifyface, const CliOptions &options, const 
   return kExitFailed;
 }
 
+// --timeline: the picture of the result, with the clip's duration measured.
+static int draw_timeline(const CliOptions &options, const std::string &uri, const GstStructure *result,
+                         unsigned timeout_s) {
+  idf::ClipInfo clip;
+  std::string error;
+  std::optional<uint64_t> duration;
+  if (measure_clip(uri, timeout_s, clip, error))
+    duration = clip.duration_ns;
+  else
+    g_printerr(
+        "gst-identify-face: warning: --timeline: the clip's duration is unknown (%s): the axis ends at the "
+        "last face\n",
+        error.c_str());
+  gchar *base = g_path_get_basename(options.input.c_str());
+  Timeline timeline = timeline_from_result(result, duration, base);
+  g_free(base);
+  std::vector<std::string> warnings;
+  if (!write_timeline(timeline, options.timeline, timeout_s, warnings, error)) {
+    g_printerr("gst-identify-face: %s (the faces above were identified)\n", error.c_str());
+    return kExitFailed;
+  }
+  for (const auto &w : warnings) g_printerr("gst-identify-face: warning: --timeline: %s\n", w.c_str());
+  return kExitResult;
+}
+
 static int run_identify(GstElement *identifyface, const CliOptions &options, const std::string &uri) {
   std::string error, warning;
+  if (!options.timeline.empty()) {  // before anything is spent
+    gchar *dir = g_path_get_dirname(options.timeline.c_str());
+    bool writable = g_file_test(dir, G_FILE_TEST_IS_DIR) && g_access(dir, W_OK) == 0;
+    std::string where = dir;
+    g_free(dir);
+    if (!writable)
+      return usage_error("--timeline=" + options.timeline + ": cannot write in " + where +
+                         " (no such folder, or not writable): nothing was identified");
+  }
   bool needs_key = enum_property(identifyface, "provider") != "local";
   if (!apply_credentials(identifyface, options, needs_key, error, warning)) return usage_error(error);
   if (!warning.empty()) g_printerr("gst-identify-face: warning: %s\n", warning.c_str());
@@ -92,6 +129,10 @@ static int run_identify(GstElement *identifyface, const CliOptions &options, con
     }
     fputs(out.c_str(), stdout);
     fflush(stdout);
+    if (!options.timeline.empty()) {
+      int drawn = draw_timeline(options, uri, outcome.result, uint_property(identifyface, "request-timeout"));
+      if (drawn != kExitResult) return drawn;
+    }
     if (!options.lipsync_audio.empty()) return lipsync_after_identification(identifyface, options, uri, outcome.result);
     return kExitResult;
   }

@@ -335,11 +335,15 @@ std::vector<AnalysedSample> FaceAnalyser::analyse_sample(const FrameView &frame,
     CpuTimer timer(stats_.cut_detection_s);
     cut = cuts_.next(small);
   }
+  std::optional<uint64_t> previous_sample = last_sample_ns_;
+  last_sample_ns_ = time_ns;
   std::vector<AnalysedSample> settled;
   if (cut) {
     // The samples before the cut are settled against the last of them; the
     // faces end at the cut.
     stats_.cuts++;
+    cuts_ns_.push_back(
+        previous_sample && *previous_sample < time_ns ? *previous_sample + (time_ns - *previous_sample) / 2 : time_ns);
     settled = settle(nullptr, {});
     tracker_.cut(time_ns);
   }

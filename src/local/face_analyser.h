@@ -151,6 +151,9 @@ class FaceAnalyser {
   // The faces found, by id, with their intervals up to `clip_end_ns`.
   std::vector<FoundFace> faces(uint64_t clip_end_ns) const;
   size_t sample_count() const { return tracker_.sample_count() + pending_.size(); }
+  // The shot cuts found so far: half way between the samples on both
+  // sides, where the faces before it end.
+  const std::vector<uint64_t> &cuts() const { return cuts_ns_; }
   const AnalyserStats &stats() const { return stats_; }
 
  private:
@@ -201,6 +204,8 @@ class FaceAnalyser {
   std::optional<uint64_t> last_tiles_ns_;
   size_t next_tile_ = 0;
   std::optional<uint64_t> analysed_until_;
+  std::optional<uint64_t> last_sample_ns_;
+  std::vector<uint64_t> cuts_ns_;
   std::map<size_t, TrackPicture> pictures_;  // by track key
   AnalyserStats stats_;
 };

@@ -640,6 +640,7 @@ Outcome Session::analyse() {
                                           local::LocalResultOptions{options_.face_image_dir, session_id_});
   if (auto *result = std::get_if<Result>(&out)) {
     result->video_url = options_.uri;
+    result->shot_cuts_ns = analyser_->cuts();
     clamp_faces_to_duration(result->faces, duration ? duration : std::optional<uint64_t>(clip_end_ns));
     // Kept so that a cancel() racing the report removes them.
     if (!result->faces.empty()) {

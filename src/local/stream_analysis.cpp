@@ -23,6 +23,29 @@ void StreamAnalysis::wait_analysed(uint64_t) {}
 std::vector<Mark> StreamAnalysis::marks_at(uint64_t) const {
   return {};
 }
+bool StreamAnalysis::ended_by(const std::string &, uint64_t) const {
+  return false;
+}
+bool StreamAnalysis::ended_by(const std::string &face_id, uint64_t time_ns) const {
+  const Impl &d = *impl_;
+  std::lock_guard<std::mutex> g(d.lock);
+  const AnalysedSample *latest = nullptr, *seen = nullptr;
+  bool cut_since_seen = false;
+  for (const auto &s : d.recent) {
+    if (s.time_ns > time_ns) break;
+    latest = &s;
+    if (find_face(s, face_id)) {
+      seen = &s;
+      cut_since_seen = false;
+    } else if (s.cut_before) {
+      cut_since_seen = true;
+    }
+  }
+  if (!latest || time_ns - latest->time_ns > 2 * kSampleIntervalNs) return false;  // not analysed that far
+  if (!seen) return true;  // last seen before the samples kept, longer ago than any gap
+  return cut_since_seen || latest->time_ns - seen->time_ns > d.max_gap_ns;
+}
+
 Outcome StreamAnalysis::finish(uint64_t, bool) {
   return Failure::local("provider=local is not available");
 }
@@ -141,6 +164,7 @@ struct StreamAnalysis::Impl {
   std::deque<AnalysedSample> recent;       // final samples, for marks
   uint64_t dropped = 0, analysed = 0;
   std::optional<uint64_t> next_sample_ns;  // streaming thread only
+  uint64_t max_gap_ns = 0;                 // the tracker's: longer unseen, a face ends
   std::thread thread;
 
   void run() {
@@ -194,6 +218,7 @@ std::unique_ptr<StreamAnalysis> StreamAnalysis::create(StreamAnalysisOptions opt
   impl->options = std::move(options);
   impl->progress = std::move(progress);
   impl->analyser = std::move(analyser);
+  impl->max_gap_ns = config.tracker.max_gap_ns;
   Impl *raw = impl.get();
   impl->thread = std::thread([raw] { raw->run(); });
   GST_INFO("%s: analysing the frames that flow through the element (%s stream, no second decode)",
@@ -276,6 +301,26 @@ std::vector<Mark> StreamAnalysis::marks_at(uint64_t time_ns) const {
   return out;
 }
 
+bool StreamAnalysis::ended_by(const std::string &face_id, uint64_t time_ns) const {
+  const Impl &d = *impl_;
+  std::lock_guard<std::mutex> g(d.lock);
+  const AnalysedSample *latest = nullptr, *seen = nullptr;
+  bool cut_since_seen = false;
+  for (const auto &s : d.recent) {
+    if (s.time_ns > time_ns) break;
+    latest = &s;
+    if (find_face(s, face_id)) {
+      seen = &s;
+      cut_since_seen = false;
+    } else if (s.cut_before) {
+      cut_since_seen = true;
+    }
+  }
+  if (!latest || time_ns - latest->time_ns > 2 * kSampleIntervalNs) return false;  // not analysed that far
+  if (!seen) return true;  // last seen before the samples kept, longer ago than any gap
+  return cut_since_seen || latest->time_ns - seen->time_ns > d.max_gap_ns;
+}
+
 Outcome StreamAnalysis::finish(uint64_t clip_end_ns, bool complete) {
   Impl &d = *impl_;
   {
@@ -294,6 +339,7 @@ Outcome StreamAnalysis::finish(uint64_t clip_end_ns, bool complete) {
   if (auto *r = std::get_if<Result>(&out)) {
     r->complete = complete;
     r->samples_dropped = d.dropped;
+    r->shot_cuts_ns = d.analyser->cuts();
   }
   return out;
 }

@@ -66,6 +66,11 @@ class StreamAnalysis {
   void wait_analysed(uint64_t time_ns);
   // Any thread. Confirmed faces at `time_ns`, interpolated between samples.
   std::vector<Mark> marks_at(uint64_t time_ns) const;
+  // Any thread. Whether the face `face_id`, marked before `time_ns` and not
+  // at it, has ended by then (a shot cut came, or it has been unseen longer
+  // than a face may be and keep its id); false while it may still come
+  // back, or when the analysis has not reached `time_ns`.
+  bool ended_by(const std::string &face_id, uint64_t time_ns) const;
 
   // The stream ended: analyses what waits, writes the face pictures and
   // returns the result (complete=false when the stream was stopped early).

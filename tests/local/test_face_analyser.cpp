@@ -143,6 +143,9 @@ void test_faces_across_a_cut() {
   for (size_t i = 0; i < samples.size(); i++) g_assert_cmpuint(samples[i].time_ns, ==, i * kStep);
   for (const auto &sample : samples) g_assert_cmpint(sample.cut_before, ==, sample.time_ns == 3 * kNsPerSecond);
   g_assert_cmpuint(analyser->stats().cuts, ==, 1);
+  // Where it is reported: where the faces on both sides end and start.
+  g_assert_cmpuint(analyser->cuts().size(), ==, 1);
+  g_assert_cmpuint(analyser->cuts()[0], ==, 3 * kNsPerSecond - kStep / 2);
 
   const auto faces = analyser->faces(6 * kNsPerSecond);
   g_assert_cmpuint(faces.size(), ==, 2);
