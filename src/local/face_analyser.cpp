@@ -22,7 +22,8 @@ std::string AnalyserConfig::fingerprint() const {
       << zoom_min_score << " overlap " << tile_min_overlap << " around " << around_tile_faces << '/'
       << around_tile_min_side << " iou " << suppression_iou << " zoom " << max_zoom_tiles << " key " << key_interval_ns
       << " tiles " << tiles_per_key << '/' << tile_interval_ns << " sample " << sample_interval_ns << " between "
-      << max_samples_between_keys << " crop " << crop_margin << " appearance " << tracker.max_appearance_distance;
+      << max_samples_between_keys << " crop " << crop_margin << " appearance " << tracker.max_appearance_distance << '/'
+      << tracker.min_appearance_width << '/' << tracker.max_appearance_width_ratio;
   return out.str();
 }
 

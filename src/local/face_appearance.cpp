@@ -14,8 +14,10 @@ namespace {
 // the shrinking.
 constexpr double kReadMargin = 0.5;
 constexpr int kReadSide = 2 * Appearance::kSide;
+// Of the grey picture, in its pixels (a 24th of the face).
+constexpr double kSmoothing = 1.5;
 // A cell this flat (grey levels) is read as flat, not as its noise.
-constexpr double kMinCellDeviation = 6.0;
+constexpr double kMinCellDeviation = 16.0;
 
 }  // namespace
 
@@ -57,6 +59,10 @@ Appearance describe_appearance(const FrameView &frame, const Detection &detectio
   cv::Mat grey;
   cv::cvtColor(face, grey, cv::COLOR_RGB2GRAY);
   grey.convertTo(grey, CV_32F);
+  // Smoothed: the same face found by another pass lines up a pixel or two
+  // differently (its box a tenth larger, a little off), which sharp edges
+  // (hair, glasses) would take for a change.
+  cv::GaussianBlur(grey, grey, cv::Size(0, 0), kSmoothing, kSmoothing, cv::BORDER_REPLICATE);
   // Normalised cell by cell: what covers or lights one part of the face
   // does not change how the others read.
   constexpr int kCellSide = Appearance::kSide / Appearance::kCells;

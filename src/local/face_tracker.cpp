@@ -79,6 +79,9 @@ bool FaceTracker::near(const Track &track, uint64_t time_ns, const Box &detectio
 
 bool FaceTracker::looks_alike(const Track &track, const Detection &detection) const {
   return config_.max_appearance_distance <= 0 ||
+         std::min(track.box.width, detection.box.width) < config_.min_appearance_width ||
+         std::max(track.box.width, detection.box.width) >
+             config_.max_appearance_width_ratio * std::min(track.box.width, detection.box.width) ||
          appearance_distance(track.appearance, detection.appearance) <= config_.max_appearance_distance;
 }
 

@@ -47,6 +47,16 @@ struct TrackerConfig {
   // detection, so that a face changing slowly (turning, lit differently)
   // stays itself while a swap between two samples does not.
   double max_appearance_distance = 0.6;
+  // Faces narrower than this (frame pixels) are not compared: the
+  // detector's box around a small face varies by a fifth or more between
+  // passes (the whole frame, a tile), and their pictures differ as much as
+  // two people's.
+  double min_appearance_width = 100;
+  // Nor faces whose boxes differ in width by more than this ratio: the
+  // same face found by another pass (a tile, the whole frame) gets a box a
+  // fifth larger or smaller, and its picture then lines up with nothing.
+  // Two people framed alike have boxes of about the same size.
+  double max_appearance_width_ratio = 1.12;
 };
 
 // One confirmed face, ready for the result.

@@ -1017,14 +1017,12 @@ bool encode_clip(const Labels &labels, const ClipSpec &spec, const std::string &
       for (const Occluder &occluder : shot.occluders) {
         if (t < occluder.start_s || t >= occluder.end_s) continue;
         const double f = (t - occluder.start_s) / (occluder.end_s - occluder.start_s);
-        const cv::Rect2d at(occluder.from.tl() + (occluder.to.tl() - occluder.from.tl()) * f, occluder.from.size());
+        const cv::Rect at(
+            cv::Rect2d(occluder.from.tl() + (occluder.to.tl() - occluder.from.tl()) * f, occluder.from.size()));
         cv::Mat patch;
-        cv::resize(face_free_named(labels, occluder.picture), patch,
-                   cv::Size(static_cast<int>(at.width), static_cast<int>(at.height)), 0, 0, cv::INTER_AREA);
-        const cv::Rect target = cv::Rect(at) & cv::Rect(0, 0, frame.cols, frame.rows);
-        patch(
-            cv::Rect(target.x - static_cast<int>(at.x), target.y - static_cast<int>(at.y), target.width, target.height))
-            .copyTo(frame(target));
+        cv::resize(face_free_named(labels, occluder.picture), patch, at.size(), 0, 0, cv::INTER_AREA);
+        const cv::Rect target = at & cv::Rect(0, 0, frame.cols, frame.rows);
+        patch(cv::Rect(target.x - at.x, target.y - at.y, target.width, target.height)).copyTo(frame(target));
       }
       if (shot.light_gain != 1.0 && t >= shot.light_at_s) {
         auto ramp = [](double since, double length) { return length > 0 ? std::clamp(since / length, 0.0, 1.0) : 1.0; };

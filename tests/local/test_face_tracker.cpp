@@ -260,6 +260,10 @@ Appearance look(unsigned who, double towards = 0, unsigned other = 0) {
   return appearance;
 }
 
+// Faces large enough to be compared by their looks.
+const Box kBigLeft{100, 100, 140, 140};
+const Box kBigRight{400, 120, 140, 140};
+
 Detection looking(const Box &box, const Appearance &appearance) {
   Detection detection = detections({box})[0];
   detection.appearance = appearance;
@@ -287,16 +291,16 @@ void test_appearance_distance() {
 void test_face_change_ends_that_face_only() {
   FaceTracker tracker;
   for (uint64_t t = 0; t < 4 * kNsPerSecond; t += kStep)
-    tracker.add_sample(t, {looking(kLeft, look(t < 2 * kNsPerSecond ? 1 : 2)), looking(kRight, look(3))});
+    tracker.add_sample(t, {looking(kBigLeft, look(t < 2 * kNsPerSecond ? 1 : 2)), looking(kBigRight, look(3))});
   const auto faces = tracker.faces(4 * kNsPerSecond);
   g_assert_cmpuint(faces.size(), ==, 3);
   const uint64_t boundary = 2 * kNsPerSecond - kStep / 2;
   g_assert_cmpstr(faces[0].id.c_str(), ==, "0");
   g_assert_cmpuint(faces[0].start_ns, ==, 0);
   g_assert_cmpuint(faces[0].end_ns, ==, boundary);
-  g_assert_cmpfloat(faces[0].largest.box.x, ==, kLeft.x);
+  g_assert_cmpfloat(faces[0].largest.box.x, ==, kBigLeft.x);
   g_assert_cmpstr(faces[1].id.c_str(), ==, "1");
-  g_assert_cmpfloat(faces[1].largest.box.x, ==, kRight.x);
+  g_assert_cmpfloat(faces[1].largest.box.x, ==, kBigRight.x);
   g_assert_cmpuint(faces[1].start_ns, ==, 0);
   g_assert_cmpuint(faces[1].end_ns, ==, 4 * kNsPerSecond);
   g_assert_cmpstr(faces[2].id.c_str(), ==, "2");
@@ -307,16 +311,21 @@ void test_face_change_ends_that_face_only() {
   // The same, seen only at key samples: they disagree, so the samples
   // between them get looked at.
   FaceTracker keys;
-  keys.add_sample(0, {looking(kLeft, look(1))});
-  keys.add_sample(kNsPerSecond, {looking(kLeft, look(1))});
-  g_assert_true(keys.same_faces(2 * kNsPerSecond, {looking(kLeft, look(1, 0.05, 4))}));
-  g_assert_false(keys.same_faces(2 * kNsPerSecond, {looking(kLeft, look(2))}));
+  keys.add_sample(0, {looking(kBigLeft, look(1))});
+  keys.add_sample(kNsPerSecond, {looking(kBigLeft, look(1))});
+  g_assert_true(keys.same_faces(2 * kNsPerSecond, {looking(kBigLeft, look(1, 0.05, 4))}));
+  g_assert_false(keys.same_faces(2 * kNsPerSecond, {looking(kBigLeft, look(2))}));
   // A person replaced after a short gap (under 1 s) is another face too.
   FaceTracker gap;
-  for (uint64_t t = 0; t < kNsPerSecond; t += kStep) gap.add_sample(t, {looking(kLeft, look(1))});
+  for (uint64_t t = 0; t < kNsPerSecond; t += kStep) gap.add_sample(t, {looking(kBigLeft, look(1))});
   for (uint64_t t = kNsPerSecond; t < 1500 * kNsPerMs; t += kStep) gap.add_sample(t, {});
-  for (uint64_t t = 1500 * kNsPerMs; t < 3 * kNsPerSecond; t += kStep) gap.add_sample(t, {looking(kLeft, look(2))});
+  for (uint64_t t = 1500 * kNsPerMs; t < 3 * kNsPerSecond; t += kStep) gap.add_sample(t, {looking(kBigLeft, look(2))});
   g_assert_cmpuint(gap.faces(3 * kNsPerSecond).size(), ==, 2);
+  // Faces too small to be told apart by their looks are followed by place.
+  FaceTracker small;
+  for (uint64_t t = 0; t < 2 * kNsPerSecond; t += kStep)
+    small.add_sample(t, {looking(kLeft, look(t < kNsPerSecond ? 1 : 2))});
+  g_assert_cmpuint(small.faces(2 * kNsPerSecond).size(), ==, 1);
 }
 
 // One person whose looks change a little at each sample (a head turning,
@@ -330,11 +339,11 @@ void test_same_face_changing_slowly_is_kept() {
       std::copy(hand.grey.begin() + appearance.grey.size() / 2, hand.grey.end(),
                 appearance.grey.begin() + appearance.grey.size() / 2);
     }
-    tracker.add_sample(i * kStep, {looking(kLeft, appearance)});
+    tracker.add_sample(i * kStep, {looking(kBigLeft, appearance)});
   }
   // Back after 0.5 s unseen, looking as before.
   for (int i = 32; i < 36; i++) tracker.add_sample(i * kStep, {});
-  for (int i = 36; i < 48; i++) tracker.add_sample(i * kStep, {looking(kLeft, look(5))});
+  for (int i = 36; i < 48; i++) tracker.add_sample(i * kStep, {looking(kBigLeft, look(5))});
   const auto faces = tracker.faces(48 * kStep);
   g_assert_cmpuint(faces.size(), ==, 1);
   g_assert_cmpuint(faces[0].samples, ==, 44);
