@@ -56,7 +56,7 @@ struct TrackerConfig {
   // same face found by another pass (a tile, the whole frame) gets a box a
   // fifth larger or smaller, and its picture then lines up with nothing.
   // Two people framed alike have boxes of about the same size.
-  double max_appearance_width_ratio = 1.12;
+  double max_appearance_width_ratio = 1.25;
 };
 
 // One confirmed face, ready for the result.
