@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 
+#include "appearance.h"
 #include "geometry.h"
 
 namespace idf::local {
@@ -24,6 +25,9 @@ struct Detection {
   Box box;
   double score = 0;  // 0..1
   std::array<Point, kKeypointCount> keypoints{};
+  // What the face looks like, once the analyser has read it from the frame
+  // (empty until then, and in interpolated detections).
+  Appearance appearance;
 };
 
 // How frontal the face is, 0..1 (1: the nose is midway between the ears

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "face_appearance.h"
 #include "face_detector.h"
 
 namespace idf::local {
@@ -21,7 +22,8 @@ std::string AnalyserConfig::fingerprint() const {
       << zoom_min_score << " overlap " << tile_min_overlap << " around " << around_tile_faces << '/'
       << around_tile_min_side << " iou " << suppression_iou << " zoom " << max_zoom_tiles << " key " << key_interval_ns
       << " tiles " << tiles_per_key << '/' << tile_interval_ns << " sample " << sample_interval_ns << " between "
-      << max_samples_between_keys << " crop " << crop_margin;
+      << max_samples_between_keys << " crop " << crop_margin << " appearance " << tracker.max_appearance_distance << '/'
+      << tracker.min_appearance_width << '/' << tracker.max_appearance_width_ratio;
   return out.str();
 }
 
@@ -205,7 +207,14 @@ std::vector<Detection> FaceAnalyser::detect_key(const FrameView &frame, uint64_t
   std::vector<Detection> detections = tile_time ? detect_with_tiles(frame, scheduled) : detect_whole(frame);
   // Faces still missing are looked for where they should be, at their size.
   const std::vector<Box> lost = tracker_.unmatched(time_ns, detections);
-  return lost.empty() ? detections : add_tiles(frame, std::move(detections), {}, lost);
+  if (!lost.empty()) detections = add_tiles(frame, std::move(detections), {}, lost);
+  describe(frame, detections);
+  return detections;
+}
+
+void FaceAnalyser::describe(const FrameView &frame, std::vector<Detection> &detections) {
+  CpuTimer timer(stats_.appearance_s);
+  for (Detection &detection : detections) detection.appearance = describe_appearance(frame, detection);
 }
 
 std::vector<Detection> FaceAnalyser::detect(const FrameView &frame, bool tiles) {
@@ -295,6 +304,7 @@ std::vector<AnalysedSample> FaceAnalyser::settle(const Pending *key, const std::
         if (!seen) around.push_back(ahead.box);
       }
       detections = add_tiles(pending.frame, std::move(detections), {}, around);
+      describe(pending.frame, detections);
       settled.push_back(track(pending.frame, pending.time_ns, pending.cut_before, detections));
     }
     settled.push_back(track(key->frame, key->time_ns, key->cut_before, key_detections));

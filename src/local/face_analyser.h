@@ -17,7 +17,10 @@
 // when the two key samples disagree about the faces (one appeared, left,
 // or moved unexpectedly), so that boundaries still fall on the sampling
 // grid: then with the whole frame and tiles around the faces being lost or
-// found at the next key sample. A shot cut (every sample) ends every face;
+// found at the next key sample. A detection at a face's place that does not
+// look like it (its appearance, read here from the frame, see appearance.h)
+// ends that face: the key samples then disagree too, and the samples between
+// them find when it changed. A shot cut (every sample) ends every face;
 // the samples on both sides of it are analysed. With key_interval_ns = 0
 // every sample is analysed at once (for live streams), all tiles (and
 // tiles around their candidates) every `tile_interval_ns`.
@@ -112,6 +115,8 @@ struct AnalyserStats {
   // the cut detector), comparing histograms,
   // copying the samples that wait, running the model (with its input).
   double scaling_s = 0, cut_detection_s = 0, copying_s = 0, detection_s = 0;
+  // Reading each detected face's appearance for the tracker's face check.
+  double appearance_s = 0;
 };
 
 class FaceAnalyser {
@@ -186,6 +191,8 @@ class FaceAnalyser {
   // The whole frame, the tiles whose turn it is (all of them in a new
   // shot), and tiles around the faces still missing.
   std::vector<Detection> detect_key(const FrameView &frame, uint64_t time_ns, bool new_shot);
+  // Reads the appearance of each detection from the frame.
+  void describe(const FrameView &frame, std::vector<Detection> &detections);
   AnalysedSample track(const FrameView &frame, uint64_t time_ns, bool cut_before,
                        const std::vector<Detection> &detections);
   void keep_picture(const FrameView &frame, size_t key, const Detection &detection);

@@ -35,6 +35,14 @@ Detection interpolate(const Detection &a, const Detection &b, double f) {
   return out;
 }
 
+// What the tracker keeps of a detection for marks and the result: its
+// appearance is only needed as the track's latest one.
+Detection without_appearance(const Detection &detection) {
+  Detection kept = detection;
+  kept.appearance = Appearance();
+  return kept;
+}
+
 }  // namespace
 
 FaceTracker::FaceTracker(TrackerConfig config) : config_(config) {}
@@ -51,9 +59,9 @@ Box FaceTracker::predict(const Track &track, uint64_t time_ns) const {
   return box;
 }
 
-// A detection continues a track when it is near where the face was last
+// A detection is near a track when it is near where the face was last
 // seen or where its motion takes it: both are tried, since a face may stop.
-bool FaceTracker::continues(const Track &track, uint64_t time_ns, const Box &detection, double *cost) const {
+bool FaceTracker::near(const Track &track, uint64_t time_ns, const Box &detection, double *cost) const {
   bool found = false;
   double best = INFINITY;
   for (const Box &expected : {predict(track, time_ns), track.box}) {
@@ -67,6 +75,18 @@ bool FaceTracker::continues(const Track &track, uint64_t time_ns, const Box &det
   }
   if (cost) *cost = best;
   return found;
+}
+
+bool FaceTracker::looks_alike(const Track &track, const Detection &detection) const {
+  return config_.max_appearance_distance <= 0 ||
+         std::min(track.box.width, detection.box.width) < config_.min_appearance_width ||
+         std::max(track.box.width, detection.box.width) >
+             config_.max_appearance_width_ratio * std::min(track.box.width, detection.box.width) ||
+         appearance_distance(track.appearance, detection.appearance) <= config_.max_appearance_distance;
+}
+
+bool FaceTracker::continues(const Track &track, uint64_t time_ns, const Detection &detection, double *cost) const {
+  return near(track, time_ns, detection.box, cost) && looks_alike(track, detection);
 }
 
 std::vector<size_t> FaceTracker::distinct(const std::vector<Detection> &detections) const {
@@ -100,7 +120,7 @@ std::vector<std::pair<size_t, size_t>> FaceTracker::associate(uint64_t time_ns,
     if (!reachable(tracks_[t], time_ns)) continue;
     for (size_t d : kept) {
       double cost = 0;
-      if (continues(tracks_[t], time_ns, detections[d].box, &cost)) pairs.emplace_back(cost, t, d);
+      if (continues(tracks_[t], time_ns, detections[d], &cost)) pairs.emplace_back(cost, t, d);
     }
   }
   std::sort(pairs.begin(), pairs.end());
@@ -162,8 +182,9 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     track.box = detection.box;
     track.last_seen_ns = time_ns;
     track.samples++;
-    track.spells.back().observed.push_back({time_ns, detection});
-    if (detection.box.area() > track.largest.box.area()) track.largest = detection;
+    if (!detection.appearance.empty()) track.appearance = detection.appearance;
+    track.spells.back().observed.push_back({time_ns, without_appearance(detection)});
+    if (detection.box.area() > track.largest.box.area()) track.largest = without_appearance(detection);
     track.best_score = std::max(track.best_score, detection.score);
     if (!track.id && track.samples >= config_.min_samples) confirmed_now.push_back(t);
   }
@@ -175,6 +196,20 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
       track.first_miss_ns = time_ns;
   }
 
+  // A face whose place a detection took without looking like it was
+  // replaced by another person: it ends (the detection starts a new face).
+  for (size_t d : kept) {
+    if (keys[d] != kSuppressed) continue;
+    for (size_t t = 0; t < track_matched.size(); t++) {
+      Track &track = tracks_[t];
+      if (track_matched[t] || !reachable(track, time_ns) || !near(track, time_ns, detections[d].box, nullptr) ||
+          looks_alike(track, detections[d]))
+        continue;
+      if (!track.first_miss_ns) track.first_miss_ns = time_ns;
+      close(t);
+    }
+  }
+
   // Every other detection starts a new track.
   for (size_t d : kept) {
     if (keys[d] != kSuppressed) continue;
@@ -183,9 +218,10 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     track.first_seen_ns = track.last_seen_ns = time_ns;
     track.sample_before_ns = last_sample_ns_;
     track.samples = 1;
-    track.largest = detections[d];
+    track.largest = without_appearance(detections[d]);
     track.best_score = detections[d].score;
-    track.spells.push_back({spell_start, std::nullopt, {{time_ns, detections[d]}}});
+    track.appearance = detections[d].appearance;
+    track.spells.push_back({spell_start, std::nullopt, {{time_ns, without_appearance(detections[d])}}});
     keys[d] = tracks_.size();
     tracks_.push_back(track);
     if (config_.min_samples <= 1) confirmed_now.push_back(keys[d]);

@@ -2,7 +2,9 @@
 // Pure, GStreamer- and OpenCV-free tracking of face detections across
 // sampled frames, following the identification service's rule: a face
 // continues while it is unseen for at most `max_gap_ns` (1 s); after a longer
-// gap it comes back as a new face with a new id. A shot cut ends every face.
+// gap it comes back as a new face with a new id. A shot cut ends every face;
+// a detection at a face's place that does not look like it (appearance.h)
+// ends that face alone: another person took its place, cut or no cut.
 //
 // Ids are given when a face is confirmed (seen in `min_samples` samples), in
 // the order of confirmation, so that an id shown while the clip is still
@@ -39,6 +41,22 @@ struct TrackerConfig {
   // face found twice (IoU, or share of the smaller box inside the larger).
   double duplicate_iou = 0.4;
   double duplicate_containment = 0.7;
+  // A detection whose appearance is further than this from the face's
+  // latest one is another person (chosen with eval-local-detector's
+  // identity clips; 0 turns the check off). Compared with the latest
+  // detection, so that a face changing slowly (turning, lit differently)
+  // stays itself while a swap between two samples does not.
+  double max_appearance_distance = 0.6;
+  // Faces narrower than this (frame pixels) are not compared: the
+  // detector's box around a small face varies by a fifth or more between
+  // passes (the whole frame, a tile), and their pictures differ as much as
+  // two people's.
+  double min_appearance_width = 100;
+  // Nor faces whose boxes differ in width by more than this ratio: the
+  // same face found by another pass (a tile, the whole frame) gets a box a
+  // fifth larger or smaller, and its picture then lines up with nothing.
+  // Two people framed alike have boxes of about the same size.
+  double max_appearance_width_ratio = 1.25;
 };
 
 // One confirmed face, ready for the result.
@@ -135,10 +153,15 @@ class FaceTracker {
     Detection largest;
     double best_score = 0;
     std::vector<Spell> spells;
+    Appearance appearance;  // of the latest detection that had one
   };
 
   Box predict(const Track &track, uint64_t time_ns) const;
-  bool continues(const Track &track, uint64_t time_ns, const Box &detection, double *cost) const;
+  // Whether `detection` is where the face should be (place and size)...
+  bool near(const Track &track, uint64_t time_ns, const Box &detection, double *cost) const;
+  // ...and looks like it.
+  bool looks_alike(const Track &track, const Detection &detection) const;
+  bool continues(const Track &track, uint64_t time_ns, const Detection &detection, double *cost) const;
   // Indices of the detections that are not a duplicate of a larger one.
   std::vector<size_t> distinct(const std::vector<Detection> &detections) const;
   // One-to-one association of open tracks and distinct detections, closest

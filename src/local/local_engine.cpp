@@ -623,8 +623,10 @@ Outcome Session::analyse() {
   {
     // Where the analysis spent its time (G_MESSAGES_DEBUG=all shows it).
     const local::AnalyserStats &stats = analyser_->stats();
-    g_debug("provider=local: %zu samples, detection on %zu, %zu forward passes (%.2f CPU-s), %zu cuts", stats.samples,
-            stats.samples_detected, stats.forward_passes, stats.detection_s, stats.cuts);
+    g_debug(
+        "provider=local: %zu samples, detection on %zu, %zu forward passes (%.2f CPU-s), %zu cuts, "
+        "appearances %.3f CPU-s",
+        stats.samples, stats.samples_detected, stats.forward_passes, stats.detection_s, stats.cuts, stats.appearance_s);
   }
 
   {

@@ -21,8 +21,12 @@
 //    leaving, moving, rolled, small, and hard cuts between shots of
 //    different people, analysed end to end by idf::LocalEngine: each true
 //    face interval found or not, its start and end errors, faces found that
-//    are not there, intervals across a cut. Apart from those: 40 px faces
-//    appearing mid-shot, and how long each took to be found.
+//    are not there, intervals across a cut, faces holding two people
+//    (merges) and people given more than one face (false splits). Then
+//    identity clips: cuts between different people framed alike at one
+//    place (must split), one person through a pan, a zoom, a change of
+//    light, head turns and a short occlusion (must not). Apart from those:
+//    40 px faces appearing mid-shot, and how long each took to be found.
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gst/app/gstappsrc.h>
@@ -45,7 +49,9 @@
 #include <string>
 #include <vector>
 
+#include "local/appearance.h"
 #include "local/face_analyser.h"
+#include "local/face_appearance.h"
 #include "local/face_detector.h"
 #include "local/face_model.h"
 #include "local_engine.h"
@@ -576,6 +582,137 @@ void evaluate_face_free(FaceAnalyser &analyser, const Labels &labels, std::mt199
     for (Degradation degradation : kDegradations) run(name, pattern.clone(), degradation);
 }
 
+// ------------------------------------------------------ 2b. face check
+
+const cv::Mat &face_free_named(const Labels &labels, const std::string &name) {
+  for (const auto &[picture_name, picture] : labels.face_free)
+    if (picture_name == name) return picture;
+  g_printerr("no face-free picture named %s in the labels\n", name.c_str());
+  exit(1);
+}
+
+// The tracker's face check (appearance.h) on the labelled people: each
+// person's detected face against the same person moved, closer, in a dim
+// warm light, rolled, turned, half hidden (what one person does between two
+// samples, and more), and against every other person at the same place and
+// size. The threshold (TrackerConfig::max_appearance_distance) must lie
+// between the two.
+void evaluate_face_check(FaceAnalyser &analyser, const Labels &labels) {
+  std::mt19937 random(11);
+  const cv::Mat scene = background_from(face_free_named(labels, "home.jpg"), random);
+  const cv::Point2d centre(640, 360);
+  // The detection nearest the face's true centre, with its appearance.
+  auto look_at = [&](const cv::Mat &frame, cv::Point2d where) -> std::optional<idf::local::Appearance> {
+    const FrameView view = FrameView::packed(FrameView::Format::BGR, frame);
+    const auto found = analyser.detect(view, true);
+    const Detection *best = nullptr;
+    for (const Detection &detection : found)
+      if (!best || std::hypot(detection.box.centre_x() - where.x, detection.box.centre_y() - where.y) <
+                       std::hypot(best->box.centre_x() - where.x, best->box.centre_y() - where.y))
+        best = &detection;
+    if (!best) return std::nullopt;
+    return idf::local::describe_appearance(view, *best);
+  };
+  auto place = [&](const Photo &photo, double width, double roll, double narrowed, cv::Point2d at, double tight) {
+    Photo framed = photo;
+    if (tight > 0) {
+      const cv::Rect2d &box = framed.faces[0].box;
+      const double grow = (tight - 1) / 2;
+      framed.region &= cv::Rect(
+          cv::Rect2d(box.x - grow * box.width, box.y - grow * box.height, box.width * tight, box.height * tight));
+      framed.faces.resize(1);
+    }
+    Rendered item = render(framed, width, roll, 700, 560);
+    if (narrowed < 1) {
+      const cv::Size size(std::max(1, static_cast<int>(std::lround(item.bgr.cols * narrowed))), item.bgr.rows);
+      cv::resize(item.bgr, item.bgr, size, 0, 0, cv::INTER_AREA);
+      cv::resize(item.alpha, item.alpha, size, 0, 0, cv::INTER_AREA);
+      item.faces[0].centre.x *= narrowed;
+    }
+    cv::Mat frame = scene.clone();
+    composite(
+        frame, item,
+        cv::Point(static_cast<int>(at.x - item.faces[0].centre.x), static_cast<int>(at.y - item.faces[0].centre.y)),
+        nullptr);
+    return frame;
+  };
+  const double limit = idf::local::TrackerConfig().max_appearance_distance;
+  std::vector<std::string> names;
+  std::vector<idf::local::Appearance> references;
+  std::vector<double> same, different;
+  g_print("\n## Face check: appearance distances (threshold %.2f)\n\n", limit);
+  g_print(
+      "| person | moved 16 px | 1.3x closer | dim warm light | rolled 20 | turned (70 %% wide) | lower half hidden |\n"
+      "|---|---|---|---|---|---|---|\n");
+  for (const Photo &photo : labels.photos) {
+    const double width = std::min(140.0, kMaxEnlargement * photo.faces[0].box.width);
+    const auto reference = look_at(place(photo, width, 0, 1, centre, 1.5), centre);
+    if (!reference) {
+      g_print("| %s | not detected at %.0f px |\n", photo.name.c_str(), width);
+      continue;
+    }
+    names.push_back(photo.name);
+    references.push_back(*reference);
+    g_print("| %s (%.0f px) |", photo.name.c_str(), width);
+    std::vector<std::pair<cv::Mat, cv::Point2d>> variants;
+    variants.emplace_back(place(photo, width, 0, 1, centre + cv::Point2d(16, 4), 1.5), centre + cv::Point2d(16, 4));
+    variants.emplace_back(
+        place(photo, std::min(width * 1.3, kMaxEnlargement * photo.faces[0].box.width), 0, 1, centre, 1.5), centre);
+    {
+      cv::Mat dim = place(photo, width, 0, 1, centre, 1.5);
+      cv::multiply(dim, cv::Scalar(0.45 * 0.8, 0.45 * 0.92, 0.45), dim);
+      variants.emplace_back(dim, centre);
+    }
+    variants.emplace_back(place(photo, width, 20, 1, centre, 1.5), centre);
+    variants.emplace_back(place(photo, width, 0, 0.7, centre, 1.5), centre);
+    {
+      cv::Mat hidden = place(photo, width, 0, 1, centre, 1.5);
+      cv::Mat sign;
+      const cv::Rect cover(static_cast<int>(centre.x - width), static_cast<int>(centre.y + 0.05 * width),
+                           static_cast<int>(2 * width), static_cast<int>(width));
+      cv::resize(face_free_named(labels, "text.png"), sign, cover.size());
+      sign.copyTo(hidden(cover));
+      variants.emplace_back(hidden, centre);
+    }
+    for (const auto &[frame, at] : variants) {
+      const auto seen = look_at(frame, at);
+      if (!seen) {
+        g_print(" not found |");
+        continue;
+      }
+      const double distance = idf::local::appearance_distance(*reference, *seen);
+      same.push_back(distance);
+      g_print(" %.2f%s |", distance, distance > limit ? " SPLIT" : "");
+    }
+    g_print("\n");
+  }
+  g_print("\nTwo people at the same place and size (tightly framed, the same background):\n\n|  |");
+  for (const auto &name : names) g_print(" %s |", name.c_str());
+  g_print("\n|---|");
+  for (size_t i = 0; i < names.size(); i++) g_print("---|");
+  g_print("\n");
+  for (size_t i = 0; i < names.size(); i++) {
+    g_print("| %s |", names[i].c_str());
+    for (size_t j = 0; j < names.size(); j++) {
+      if (i == j) {
+        g_print(" - |");
+        continue;
+      }
+      const double distance = idf::local::appearance_distance(references[i], references[j]);
+      if (j > i) different.push_back(distance);
+      g_print(" %.2f%s |", distance, distance <= limit ? " MERGE" : "");
+    }
+    g_print("\n");
+  }
+  std::sort(same.begin(), same.end());
+  std::sort(different.begin(), different.end());
+  if (!same.empty() && !different.empty())
+    g_print(
+        "\none person: %zu distances, median %.2f, largest %.2f; two people: %zu pairs, smallest %.2f, median %.2f\n",
+        same.size(), same[same.size() / 2], same.back(), different.size(), different.front(),
+        different[different.size() / 2]);
+}
+
 // -------------------------------------------------------------- 3. clips
 
 struct Appearance {
@@ -585,12 +722,30 @@ struct Appearance {
   cv::Point2d from, to;   // the primary face's centre at start and end
   double roll = 0;        // degrees
   double roll_swing = 0;  // +- degrees, one period over the appearance
+  double end_width = 0;   // a zoom: the face's width at the end (0: face_width throughout)
+  double turn = 0;        // a head turning: the face narrowed by up to this share, twice over the appearance
+  double tight = 0;       // > 0: only the face and this many times its size around it (the same framing of
+                          // another person, not their photo's surroundings)
+};
+// Something passing in front of the faces: a face-free picture's part,
+// moving from one rectangle to another.
+struct Occluder {
+  std::string picture;
+  double start_s, end_s;
+  cv::Rect2d from, to;
 };
 struct Shot {
   double start_s, end_s;
-  std::string background;
+  std::string background;  // a face-free picture's name, or "plain-wall"
   std::vector<Appearance> faces;
   double zoom = 1.0;  // of the background: another framing of the same place
+  cv::Point2d pan;    // the camera panning: the background moves by this many pixels a second
+  // The light changing: the picture's gain (the red channel's; green and
+  // blue a little lower, a warmer light) from light_at_s, reached over
+  // light_ramp_s (0: switched at once), back to normal from back_at_s over
+  // back_ramp_s.
+  double light_gain = 1.0, light_at_s = 0, light_ramp_s = 0, back_at_s = 1e9, back_ramp_s = 0;
+  std::vector<Occluder> occluders;
 };
 struct ClipSpec {
   std::string name, description;
@@ -664,6 +819,86 @@ std::vector<ClipSpec> clip_specs() {
   return clips;
 }
 
+// One person, or two people, where a tracker following faces by place alone
+// goes wrong: cuts between different people framed alike at one place
+// (must give a new face each), and one person through a pan, a zoom, a
+// change of light, turns of the head and something passing in front of the
+// face for under a second (must stay one face).
+std::vector<ClipSpec> identity_clip_specs() {
+  std::vector<ClipSpec> clips;
+  // Five people, one after another at the same place and size, framed
+  // tightly (little of their photos around the face) on one background.
+  const char *people[] = {"grace-hopper", "glasses", "beard", "astronaut", "cameraman", "grace-hopper"};
+  auto same_place = [&](const std::string &background, double width, double tight, double zoom_step) {
+    std::vector<Shot> shots;
+    for (int i = 0; i < 6; i++)
+      shots.push_back({2.0 * i,
+                       2.0 * i + 2,
+                       background,
+                       {{people[i], width, 2.0 * i, 2.0 * i + 2, {640, 340}, {640, 340}, 0, 0, 0, 0, tight}},
+                       1.0 + zoom_step * (i % 2)});
+    return shots;
+  };
+  clips.push_back({"swap-same-background",
+                   "cuts every 2 s between five people (A B C D E A) at one place, 140 px, tightly framed, on one "
+                   "unchanged background",
+                   12, same_place("home.jpg", 140, 1.5, 0)});
+  clips.push_back({"swap-plain-wall",
+                   "the same cuts in front of a plain wall, 180 px, framed with their photos around them", 12,
+                   same_place("plain-wall", 180, 0, 0)});
+  clips.push_back({"swap-similar-background",
+                   "the same cuts, 120 px, tightly framed, the background alternating between two framings of a room",
+                   12, same_place("home.jpg", 120, 1.5, 0.08)});
+  clips.push_back({"swap-one-of-two",
+                   "two people side by side; the left one is replaced by another person every 2.5 s (no cut), the "
+                   "right one stays",
+                   10,
+                   {{0,
+                     10,
+                     "building.jpg",
+                     {{"grace-hopper", 130, 0, 2.5, {400, 340}, {400, 340}, 0, 0, 0, 0, 1.5},
+                      {"beard", 130, 2.5, 5, {400, 340}, {400, 340}, 0, 0, 0, 0, 1.5},
+                      {"glasses", 130, 5, 7.5, {400, 340}, {400, 340}, 0, 0, 0, 0, 1.5},
+                      {"astronaut", 130, 7.5, 10, {400, 340}, {400, 340}, 0, 0, 0, 0, 1.5},
+                      {"cameraman", 130, 0, 10, {880, 340}, {880, 340}, 0, 0, 0, 0, 1.5}}}}});
+  // One person.
+  clips.push_back({"pan",
+                   "the camera panning across a street at 250 px/s while the person walks along (120 px)",
+                   8,
+                   {{0, 8, "building.jpg", {{"glasses", 120, 0, 8, {380, 360}, {900, 330}}}, 1.0, {-250, 0}}}});
+  clips.push_back({"zoom",
+                   "zooming in on a face from 80 to 300 px over 8 s",
+                   8,
+                   {{0, 8, "home.jpg", {{"grace-hopper", 80, 0, 8, {560, 380}, {640, 360}, 0, 0, 300}}}}});
+  clips.push_back(
+      {"lighting",
+       "the light switched to a dim warm one at 2 s (gain 0.45), brought back up over 2 s from 5 s",
+       8,
+       {{0, 8, "fruits.jpg", {{"astronaut", 150, 0, 8, {640, 340}, {640, 340}}}, 1.0, {}, 0.45, 2, 0, 5, 2}}});
+  clips.push_back({"head-turn",
+                   "a face (160 px) turning to the side and back twice (narrowed by up to 45 %), rolling +-15 degrees",
+                   8,
+                   {{0, 8, "starry_night.jpg", {{"beard", 160, 0, 8, {640, 360}, {660, 350}, 0, 15, 0, 0.45}}}}});
+  clips.push_back({"occlusion",
+                   "things passing in front of a face (150 px): a board sliding over it for 0.7 s (all of it for 0.4 "
+                   "s), a sign over its lower half for 0.8 s",
+                   8,
+                   {{0,
+                     8,
+                     "aero1.jpg",
+                     {{"cameraman", 150, 0, 8, {640, 330}, {640, 330}}},
+                     1.0,
+                     {},
+                     1.0,
+                     0,
+                     0,
+                     1e9,
+                     0,
+                     {{"board.jpg", 2.0, 2.7, {300, 150, 330, 400}, {600, 150, 330, 400}},
+                      {"text.png", 5.0, 5.8, {480, 340, 320, 200}, {480, 340, 320, 200}}}}}});
+  return clips;
+}
+
 // Not part of the clips' totals above: faces of 40 px, which the first key
 // sample of a shot looks for with every tile but later key samples only
 // with one tile at a time, appearing one after another well into a shot.
@@ -699,12 +934,6 @@ const Photo *photo_named(const Labels &labels, const std::string &name) {
   g_printerr("no photo named %s in the labels\n", name.c_str());
   exit(1);
 }
-const cv::Mat &face_free_named(const Labels &labels, const std::string &name) {
-  for (const auto &[picture_name, picture] : labels.face_free)
-    if (picture_name == name) return picture;
-  g_printerr("no face-free picture named %s in the labels\n", name.c_str());
-  exit(1);
-}
 
 bool encode_clip(const Labels &labels, const ClipSpec &spec, const std::string &path, std::mt19937 &random) {
   const int fps = 25;
@@ -724,8 +953,21 @@ bool encode_clip(const Labels &labels, const ClipSpec &spec, const std::string &
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   std::vector<cv::Mat> backgrounds;
   std::mt19937 background_random(7);
-  for (const Shot &shot : spec.shots)
-    backgrounds.push_back(background_from(face_free_named(labels, shot.background), background_random, shot.zoom));
+  for (const Shot &shot : spec.shots) {
+    if (shot.background == "plain-wall") {
+      backgrounds.emplace_back(kFrameHeight, kFrameWidth, CV_8UC3, cv::Scalar(168, 176, 182));
+    } else if (shot.pan.x != 0 || shot.pan.y != 0) {
+      // Room to pan: the picture twice the frame's size, from its top left.
+      const cv::Mat &picture = face_free_named(labels, shot.background);
+      const double scale = 2.0 * std::max(static_cast<double>(kFrameWidth) / picture.cols,
+                                          static_cast<double>(kFrameHeight) / picture.rows);
+      cv::Mat scaled;
+      cv::resize(picture, scaled, cv::Size(), scale, scale, cv::INTER_CUBIC);
+      backgrounds.push_back(scaled);
+    } else {
+      backgrounds.push_back(background_from(face_free_named(labels, shot.background), background_random, shot.zoom));
+    }
+  }
   const int frames = static_cast<int>(spec.seconds * fps + 0.5);
   for (int n = 0; n < frames; n++) {
     const double t = static_cast<double>(n) / fps;
@@ -733,17 +975,61 @@ bool encode_clip(const Labels &labels, const ClipSpec &spec, const std::string &
     for (size_t s = 0; s < spec.shots.size(); s++) {
       const Shot &shot = spec.shots[s];
       if (t < shot.start_s || t >= shot.end_s) continue;
-      frame = backgrounds[s].clone();
+      if (backgrounds[s].cols > kFrameWidth) {
+        const cv::Point2d offset = -shot.pan * (t - shot.start_s);
+        const int x =
+            std::clamp(static_cast<int>(shot.pan.x < 0 ? offset.x : backgrounds[s].cols - kFrameWidth - offset.x), 0,
+                       backgrounds[s].cols - kFrameWidth);
+        const int y = std::clamp(static_cast<int>(offset.y), 0, backgrounds[s].rows - kFrameHeight);
+        frame = backgrounds[s](cv::Rect(x, y, kFrameWidth, kFrameHeight)).clone();
+      } else {
+        frame = backgrounds[s].clone();
+      }
       for (const Appearance &face : shot.faces) {
         if (t < face.start_s || t >= face.end_s) continue;
         const double f = (t - face.start_s) / (face.end_s - face.start_s);
         const double roll = face.roll + face.roll_swing * std::sin(2 * CV_PI * f);
-        const Rendered item = render(*photo_named(labels, face.photo), face.face_width, roll, 700, 560);
+        const double width =
+            face.end_width > 0 ? face.face_width + (face.end_width - face.face_width) * f : face.face_width;
+        Photo photo = *photo_named(labels, face.photo);
+        if (face.tight > 0) {
+          const cv::Rect2d &box = photo.faces[0].box;
+          const double grow = (face.tight - 1) / 2;
+          photo.region &= cv::Rect(cv::Rect2d(box.x - grow * box.width, box.y - grow * box.height,
+                                              box.width * face.tight, box.height * face.tight));
+          photo.faces.resize(1);
+        }
+        Rendered item = render(photo, width, roll, 700, 560);
+        if (face.turn > 0) {
+          // Turning away narrows the face; the far side more than the near.
+          const double narrowed = 1 - face.turn * std::fabs(std::sin(2 * CV_PI * f));
+          const cv::Size size(std::max(1, static_cast<int>(std::lround(item.bgr.cols * narrowed))), item.bgr.rows);
+          cv::resize(item.bgr, item.bgr, size, 0, 0, cv::INTER_AREA);
+          cv::resize(item.alpha, item.alpha, size, 0, 0, cv::INTER_AREA);
+          for (TrueFace &true_face : item.faces) true_face.centre.x *= narrowed;
+        }
         const cv::Point2d centre = face.from + (face.to - face.from) * f;
         composite(frame, item,
                   cv::Point(static_cast<int>(centre.x - item.faces[0].centre.x),
                             static_cast<int>(centre.y - item.faces[0].centre.y)),
                   nullptr);
+      }
+      for (const Occluder &occluder : shot.occluders) {
+        if (t < occluder.start_s || t >= occluder.end_s) continue;
+        const double f = (t - occluder.start_s) / (occluder.end_s - occluder.start_s);
+        const cv::Rect at(
+            cv::Rect2d(occluder.from.tl() + (occluder.to.tl() - occluder.from.tl()) * f, occluder.from.size()));
+        cv::Mat patch;
+        cv::resize(face_free_named(labels, occluder.picture), patch, at.size(), 0, 0, cv::INTER_AREA);
+        const cv::Rect target = at & cv::Rect(0, 0, frame.cols, frame.rows);
+        patch(cv::Rect(target.x - at.x, target.y - at.y, target.width, target.height)).copyTo(frame(target));
+      }
+      if (shot.light_gain != 1.0 && t >= shot.light_at_s) {
+        auto ramp = [](double since, double length) { return length > 0 ? std::clamp(since / length, 0.0, 1.0) : 1.0; };
+        double dimmed = ramp(t - shot.light_at_s, shot.light_ramp_s);  // 0: normal light, 1: the changed one
+        if (t >= shot.back_at_s) dimmed *= 1 - ramp(t - shot.back_at_s, shot.back_ramp_s);
+        const double gain = 1 + (shot.light_gain - 1) * dimmed;
+        cv::multiply(frame, cv::Scalar(gain * (1 - 0.2 * dimmed), gain * (1 - 0.08 * dimmed), gain), frame);
       }
     }
     degrade(frame, spec.degradation, random);
@@ -795,6 +1081,9 @@ std::optional<idf::Result> analyse_clip(const std::string &path, const std::stri
 
 struct ClipTotals {
   size_t truths = 0, found = 0, extra = 0, across_cuts = 0;
+  // Faces holding two people; extra faces for one person's spell.
+  size_t merges = 0, false_splits = 0;
+  double face_seconds = 0;
   double worst_error_s = 0;
   std::vector<double> errors_s;
   std::vector<double> start_errors_s, end_errors_s;  // signed: + is late
@@ -864,6 +1153,49 @@ void evaluate_clip(const Labels &labels, const ClipSpec &spec, const std::string
             spell.person.c_str(), spell.start_s, spell.end_s, face.id.c_str(), face.start_ns / 1e9, face.end_ns / 1e9,
             start_error, end_error, face.score.value_or(0));
   }
+  // Merges and splits: which true spells each face covers (overlapping it
+  // by more than 0.15 s, its box near the spell's path).
+  size_t merges = 0, splits = 0;
+  double face_seconds = 0;
+  std::vector<std::vector<size_t>> covered_by(truth.size());
+  for (size_t i = 0; i < result->faces.size(); i++) {
+    const auto &face = result->faces[i];
+    std::vector<std::string> people;
+    for (size_t t = 0; t < truth.size(); t++) {
+      const TrueSpell &spell = truth[t];
+      const double overlap = std::min(face.end_ns / 1e9, spell.end_s) - std::max(face.start_ns / 1e9, spell.start_s);
+      bool near = true;
+      if (face.box) {
+        const cv::Point2d centre((face.box->x + face.box->width / 2) * kFrameWidth,
+                                 (face.box->y + face.box->height / 2) * kFrameHeight);
+        near = std::any_of(spell.path.begin(), spell.path.end(),
+                           [&](const cv::Point2d &p) { return cv::norm(p - centre) < spell.width; });
+      }
+      if (overlap <= 0.15 || !near) continue;
+      covered_by[t].push_back(i);
+      if (std::find(people.begin(), people.end(), spell.person) == people.end()) people.push_back(spell.person);
+    }
+    if (people.size() > 1) {
+      merges++;
+      std::string names;
+      for (const auto &person : people) names += (names.empty() ? "" : " and ") + person;
+      g_print("  MERGE: face %s %.2f-%.2f s holds %s\n", face.id.c_str(), face.start_ns / 1e9, face.end_ns / 1e9,
+              names.c_str());
+    }
+  }
+  for (size_t t = 0; t < truth.size(); t++) {
+    face_seconds += truth[t].end_s - truth[t].start_s;
+    if (covered_by[t].size() <= 1) continue;
+    splits += covered_by[t].size() - 1;
+    std::string ids;
+    for (size_t i : covered_by[t]) ids += " " + result->faces[i].id;
+    g_print("  SPLIT: %s %.2f-%.2f s is %zu faces:%s\n", truth[t].person.c_str(), truth[t].start_s, truth[t].end_s,
+            covered_by[t].size(), ids.c_str());
+  }
+  totals.merges += merges;
+  totals.false_splits += splits;
+  totals.face_seconds += face_seconds;
+  g_print("  -> %zu merges, %zu false splits, %.1f face-seconds\n", merges, splits, face_seconds);
   for (size_t i = 0; i < result->faces.size(); i++) {
     const auto &face = result->faces[i];
     for (double cut : cuts)
@@ -885,6 +1217,8 @@ int main(int argc, char **argv) {
   gchar *labels_path = nullptr, *work_dir = nullptr;
   gint seed = 1;
   gboolean skip_clips = FALSE, skip_stills = FALSE, sweep = FALSE;
+  gchar *only_clip = nullptr;
+  gboolean face_check = FALSE;
   GOptionEntry entries[] = {
       {"labels", 0, 0, G_OPTION_ARG_FILENAME, &labels_path, "The labelled photos (face_eval_labels.json)", "FILE"},
       {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &work_dir, "Where the clips are written (default: a temporary dir)",
@@ -893,6 +1227,9 @@ int main(int argc, char **argv) {
       {"no-clips", 0, 0, G_OPTION_ARG_NONE, &skip_clips, "Stills and face-free frames only", nullptr},
       {"no-stills", 0, 0, G_OPTION_ARG_NONE, &skip_stills, "Clips only", nullptr},
       {"sweep", 0, 0, G_OPTION_ARG_NONE, &sweep, "Also compare score thresholds on the stills", nullptr},
+      {"face-check", 0, 0, G_OPTION_ARG_NONE, &face_check, "The face check's distances (also run with the stills)",
+       nullptr},
+      {"clip", 0, 0, G_OPTION_ARG_STRING, &only_clip, "Only the clip of this name (with --no-stills)", "NAME"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext *context = g_option_context_new("- evaluate provider=local's face detection and tracking");
   g_option_context_add_main_entries(context, entries, nullptr);
@@ -952,6 +1289,7 @@ int main(int argc, char **argv) {
   }
 
   if (sweep) print_sweep();
+  if (!skip_stills || face_check) evaluate_face_check(*analyser, labels);
 
   if (!skip_clips) {
     std::string dir;
@@ -967,10 +1305,12 @@ int main(int argc, char **argv) {
       g_free(made);
     }
     g_print("\n## Clips (1280x720, 25 fps, H.264; in %s)\n", dir.c_str());
+    auto wanted = [&](const ClipSpec &spec) { return !only_clip || spec.name == only_clip; };
     ClipTotals totals;
     // Their own random numbers: the same clips with or without the stills.
     std::mt19937 clip_random(static_cast<unsigned>(seed));
-    for (const ClipSpec &spec : clip_specs()) evaluate_clip(labels, spec, dir, clip_random, totals);
+    for (const ClipSpec &spec : clip_specs())
+      if (wanted(spec)) evaluate_clip(labels, spec, dir, clip_random, totals);
     std::sort(totals.errors_s.begin(), totals.errors_s.end());
     const double median = totals.errors_s.empty() ? 0 : totals.errors_s[totals.errors_s.size() / 2];
     g_print(
@@ -978,9 +1318,25 @@ int main(int argc, char **argv) {
         "boundary errors: median %.3f s, worst %.3f s\n",
         totals.found, totals.truths, totals.extra, totals.across_cuts, median, totals.worst_error_s);
 
+    g_print("clips: %zu merges, %zu false splits in %.1f face-minutes\n", totals.merges, totals.false_splits,
+            totals.face_seconds / 60);
+
+    g_print("\n## Identity clips: two people at one place (must be two faces), one person changing (must be one)\n");
+    ClipTotals identity;
+    std::mt19937 identity_random(static_cast<unsigned>(seed));
+    for (const ClipSpec &spec : identity_clip_specs())
+      if (wanted(spec)) evaluate_clip(labels, spec, dir, identity_random, identity);
+    g_print(
+        "\nidentity clips: %zu/%zu true face intervals found, %zu extra faces, %zu intervals across a cut; %zu "
+        "merges, %zu false splits in %.1f face-minutes (%.2f per 10 face-minutes)\n",
+        identity.found, identity.truths, identity.extra, identity.across_cuts, identity.merges, identity.false_splits,
+        identity.face_seconds / 60,
+        identity.face_seconds > 0 ? identity.false_splits / (identity.face_seconds / 600) : 0.0);
+
     ClipTotals small;
     std::mt19937 small_random(static_cast<unsigned>(seed));
-    evaluate_clip(labels, small_faces_clip(), dir, small_random, small);
+    const ClipSpec small_spec = small_faces_clip();
+    if (wanted(small_spec)) evaluate_clip(labels, small_spec, dir, small_random, small);
     std::vector<double> delays = small.start_errors_s;
     std::sort(delays.begin(), delays.end());
     double worst_end = 0;
@@ -996,5 +1352,6 @@ int main(int argc, char **argv) {
           analyser->stats().forward_passes);
   g_free(labels_path);
   g_free(work_dir);
+  g_free(only_clip);
   return 0;
 }

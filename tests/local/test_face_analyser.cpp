@@ -12,6 +12,7 @@
 #include <set>
 
 #include "local/face_analyser.h"
+#include "local/face_appearance.h"
 #include "local/face_model.h"
 #include "local/shot_cut_detector.h"
 #include "local_engine.h"
@@ -96,6 +97,109 @@ void test_shot_cuts() {
   cv::resize(portrait()(cv::Rect(100, 80, 340, 320)), face, cv::Size(510, 480));
   face.copyTo(closer(cv::Rect(cv::Point(390, 100), face.size())));
   g_assert_true(next(closer, "cut to a close-up"));
+}
+
+// The portrait's face in `frame`, its box placed at `box` (keypoints: the
+// eyes level across its upper half, turned by `roll` degrees around the
+// box's centre as the picture was).
+Detection portrait_face(const Box &box, double roll = 0) {
+  Detection detection;
+  detection.box = box;
+  detection.score = 0.9;
+  const double radians = roll * CV_PI / 180;
+  auto turned = [&](double fx, double fy) {
+    const double dx = (fx - 0.5) * box.width, dy = (fy - 0.5) * box.height;
+    return Point{box.centre_x() + dx * std::cos(radians) + dy * std::sin(radians),
+                 box.centre_y() - dx * std::sin(radians) + dy * std::cos(radians)};
+  };
+  detection.keypoints[kRightEye] = turned(0.3, 0.38);
+  detection.keypoints[kLeftEye] = turned(0.7, 0.38);
+  detection.keypoints[kMouthCentre] = turned(0.5, 0.8);
+  return detection;
+}
+
+// The face check on real pictures, without the model: the portrait stays
+// itself when moved, enlarged, lit otherwise, rolled or half hidden, and
+// is told apart from another face drawn at its place.
+void test_appearance() {
+  const cv::Mat scene = background(1, cv::Scalar(130, 140, 150));
+  const cv::Point at(300, 60);
+  const Box face{kPortraitFace.x + at.x + 0.0, kPortraitFace.y + at.y + 0.0, 193, 193};
+  const cv::Mat frame = frame_with(scene, {at});
+  const Appearance reference =
+      describe_appearance(FrameView::packed(FrameView::Format::BGR, frame), portrait_face(face));
+  g_assert_cmpuint(reference.grey.size(), ==, Appearance::kSide * Appearance::kSide);
+  const double limit = TrackerConfig().max_appearance_distance;
+  auto distance_to = [&](const cv::Mat &picture, const Detection &detection, const char *what) {
+    const double distance = appearance_distance(
+        reference, describe_appearance(FrameView::packed(FrameView::Format::BGR, picture), detection));
+    g_test_message("%s: appearance distance %.3f (limit %.2f)", what, distance, limit);
+    return distance;
+  };
+  // Moved 12 px, the detector's box off by a few pixels.
+  g_assert_cmpfloat(distance_to(frame_with(scene, {at + cv::Point(12, 0)}),
+                                portrait_face({face.x + 15, face.y - 3, 190, 196}), "moved"),
+                    <, limit / 2);
+  // Closer: the picture 1.3 times larger.
+  {
+    cv::Mat larger;
+    cv::resize(portrait(), larger, cv::Size(), 1.3, 1.3, cv::INTER_CUBIC);
+    cv::Mat closer = scene.clone();
+    larger(cv::Rect(0, 0, larger.cols, std::min(larger.rows, 650)))
+        .copyTo(closer(cv::Rect(200, 40, larger.cols, std::min(larger.rows, 650))));
+    g_assert_cmpfloat(
+        distance_to(closer, portrait_face({200 + 172 * 1.3, 40 + 142 * 1.3, 193 * 1.3, 193 * 1.3}), "closer"), <,
+        limit);
+  }
+  // A dim, warm light.
+  {
+    cv::Mat dim;
+    cv::multiply(frame, cv::Scalar(0.35, 0.45, 0.55), dim);
+    g_assert_cmpfloat(distance_to(dim, portrait_face(face), "dim warm light"), <, limit);
+  }
+  // Rolled 20 degrees around the face's centre: turned back upright on the eyes.
+  {
+    cv::Mat rolled;
+    const cv::Mat rotation = cv::getRotationMatrix2D(
+        cv::Point2f(static_cast<float>(face.centre_x()), static_cast<float>(face.centre_y())), 20, 1);
+    cv::warpAffine(frame, rolled, rotation, frame.size());
+    const double rolled_distance = distance_to(rolled, portrait_face(face, 20), "rolled 20 degrees");
+    g_assert_cmpfloat(rolled_distance, <, limit);
+    // Not turned upright (eyes unknown), the same picture is further away.
+    g_assert_cmpfloat(distance_to(
+                          rolled,
+                          [&] {
+                            Detection unknown = portrait_face(face);
+                            unknown.keypoints = {};
+                            return unknown;
+                          }(),
+                          "rolled, not turned upright"),
+                      >, rolled_distance);
+  }
+  // The lower half hidden behind something.
+  {
+    cv::Mat hidden = frame.clone();
+    cv::rectangle(hidden, cv::Rect(static_cast<int>(face.x) - 20, static_cast<int>(face.centre_y()) + 10, 240, 200),
+                  cv::Scalar(40, 90, 160), cv::FILLED);
+    g_assert_cmpfloat(distance_to(hidden, portrait_face(face), "lower half hidden"), <, limit);
+  }
+  // Another face drawn at the same place: a pale oval, dark eyes and brows,
+  // a red mouth, on the same scene.
+  {
+    cv::Mat other = scene.clone();
+    const cv::Point centre(static_cast<int>(face.centre_x()), static_cast<int>(face.centre_y()));
+    cv::ellipse(other, centre, cv::Size(80, 105), 0, 0, 360, cv::Scalar(150, 180, 230), cv::FILLED);
+    for (int side : {-1, 1}) {
+      cv::circle(other, centre + cv::Point(side * 36, -20), 10, cv::Scalar(40, 30, 30), cv::FILLED);
+      cv::line(other, centre + cv::Point(side * 20, -45), centre + cv::Point(side * 55, -42), cv::Scalar(30, 40, 60),
+               6);
+    }
+    cv::ellipse(other, centre + cv::Point(0, 50), cv::Size(30, 10), 0, 0, 360, cv::Scalar(60, 60, 190), cv::FILLED);
+    cv::GaussianBlur(other, other, cv::Size(0, 0), 2);
+    g_assert_cmpfloat(distance_to(other, portrait_face(face), "another face"), >, limit);
+  }
+  // A box without area has no appearance, and is never told apart.
+  g_assert_true(describe_appearance(FrameView::packed(FrameView::Format::BGR, frame), Detection()).empty());
 }
 
 std::unique_ptr<FaceAnalyser> make_analyser(AnalyserConfig config = {}) {
@@ -320,6 +424,11 @@ void test_engine_identity() {
   const std::string threshold_text = other_threshold.fingerprint(), zoom_text = more_zoom.fingerprint();
   g_assert_cmpstr(threshold_text.c_str(), !=, base.c_str());
   g_assert_cmpstr(zoom_text.c_str(), !=, base.c_str());
+  // A retuned face check makes other faces: not the same engine either.
+  AnalyserConfig other_face_check = defaults;
+  other_face_check.tracker.max_appearance_distance += 0.1;
+  const std::string face_check_text = other_face_check.fingerprint();
+  g_assert_cmpstr(face_check_text.c_str(), !=, base.c_str());
   const std::string identity = idf::LocalEngine::result_identity();
   g_assert_nonnull(strstr(identity.c_str(), kFaceModelSha256));
   g_assert_nonnull(strstr(identity.c_str(), "gst-identify-face/"));
@@ -328,6 +437,7 @@ void test_engine_identity() {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/local/analyser/shot-cuts", test_shot_cuts);
+  g_test_add_func("/local/analyser/appearance", test_appearance);
   g_test_add_func("/local/analyser/engine-identity", test_engine_identity);
   g_test_add_func("/local/analyser/faces-across-a-cut", test_faces_across_a_cut);
   g_test_add_func("/local/analyser/every-sample-at-once", test_every_sample_at_once);

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // FaceTracker on its own: the service's 1 s rule, ids given on
-// confirmation, motion, shot cuts, marks between samples.
+// confirmation, motion, shot cuts, a face replaced by another person at its
+// place (appearances made up here, no model), marks between samples.
 #include <glib.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "local/face_tracker.h"
 
 using idf::kNsPerMs;
 using idf::kNsPerSecond;
+using idf::local::Appearance;
 using idf::local::Box;
 using idf::local::Detection;
 using idf::local::FaceTracker;
@@ -230,6 +236,119 @@ void test_cut_ends_every_face() {
   g_assert_cmpuint(brief.take_discarded().size(), ==, 1);
 }
 
+// A made-up appearance: person `who`'s own grey pattern and colouring,
+// blended by `towards` (0..1) into person `other`'s.
+Appearance look(unsigned who, double towards = 0, unsigned other = 0) {
+  auto pattern = [](unsigned person) {
+    std::vector<float> grey(Appearance::kSide * Appearance::kSide);
+    uint32_t state = 2654435761u * (person + 1);
+    for (float &value : grey) {
+      state = state * 1664525u + 1013904223u;
+      value = static_cast<float>((state >> 8) / 16777216.0 * 3.4 - 1.7);  // about unit deviation
+    }
+    return grey;
+  };
+  const std::vector<float> mine = pattern(who), theirs = pattern(other);
+  Appearance appearance;
+  for (size_t i = 0; i < mine.size(); i++)
+    appearance.grey.push_back(static_cast<float>(mine[i] * (1 - towards) + theirs[i] * towards));
+  const double red = (0.38 + 0.03 * who) * (1 - towards) + (0.38 + 0.03 * other) * towards;
+  for (int cell = 0; cell < Appearance::kCells * Appearance::kCells; cell++) {
+    appearance.chroma.push_back(static_cast<float>(red));
+    appearance.chroma.push_back(0.33f);
+  }
+  return appearance;
+}
+
+// Faces large enough to be compared by their looks.
+const Box kBigLeft{100, 100, 140, 140};
+const Box kBigRight{400, 120, 140, 140};
+
+Detection looking(const Box &box, const Appearance &appearance) {
+  Detection detection = detections({box})[0];
+  detection.appearance = appearance;
+  return detection;
+}
+
+void test_appearance_distance() {
+  g_assert_cmpfloat(idf::local::appearance_distance(look(1), look(1)), ==, 0);
+  // Unknown looks are never told apart.
+  g_assert_cmpfloat(idf::local::appearance_distance(look(1), Appearance()), ==, 0);
+  const double default_limit = idf::local::TrackerConfig().max_appearance_distance;
+  g_assert_cmpfloat(idf::local::appearance_distance(look(1), look(2)), >, default_limit);
+  g_assert_cmpfloat(idf::local::appearance_distance(look(1), look(1, 0.05, 2)), <, default_limit);
+  // A part of the face hidden (its lower half another pattern) is still it.
+  Appearance covered = look(1);
+  const Appearance cover = look(7);
+  std::copy(cover.grey.begin() + covered.grey.size() / 2, cover.grey.end(),
+            covered.grey.begin() + covered.grey.size() / 2);
+  g_assert_cmpfloat(idf::local::appearance_distance(look(1), covered), <, default_limit);
+}
+
+// Two people at the same place one after the other, no cut found between
+// them: the first face ends where the second person appears, and only it
+// (the face beside it goes on).
+void test_face_change_ends_that_face_only() {
+  FaceTracker tracker;
+  for (uint64_t t = 0; t < 4 * kNsPerSecond; t += kStep)
+    tracker.add_sample(t, {looking(kBigLeft, look(t < 2 * kNsPerSecond ? 1 : 2)), looking(kBigRight, look(3))});
+  const auto faces = tracker.faces(4 * kNsPerSecond);
+  g_assert_cmpuint(faces.size(), ==, 3);
+  const uint64_t boundary = 2 * kNsPerSecond - kStep / 2;
+  g_assert_cmpstr(faces[0].id.c_str(), ==, "0");
+  g_assert_cmpuint(faces[0].start_ns, ==, 0);
+  g_assert_cmpuint(faces[0].end_ns, ==, boundary);
+  g_assert_cmpfloat(faces[0].largest.box.x, ==, kBigLeft.x);
+  g_assert_cmpstr(faces[1].id.c_str(), ==, "1");
+  g_assert_cmpfloat(faces[1].largest.box.x, ==, kBigRight.x);
+  g_assert_cmpuint(faces[1].start_ns, ==, 0);
+  g_assert_cmpuint(faces[1].end_ns, ==, 4 * kNsPerSecond);
+  g_assert_cmpstr(faces[2].id.c_str(), ==, "2");
+  g_assert_cmpuint(faces[2].start_ns, ==, boundary);
+  g_assert_cmpuint(faces[2].end_ns, ==, 4 * kNsPerSecond);
+  g_assert_cmpuint(faces[0].samples + faces[2].samples, ==, 32);
+
+  // The same, seen only at key samples: they disagree, so the samples
+  // between them get looked at.
+  FaceTracker keys;
+  keys.add_sample(0, {looking(kBigLeft, look(1))});
+  keys.add_sample(kNsPerSecond, {looking(kBigLeft, look(1))});
+  g_assert_true(keys.same_faces(2 * kNsPerSecond, {looking(kBigLeft, look(1, 0.05, 4))}));
+  g_assert_false(keys.same_faces(2 * kNsPerSecond, {looking(kBigLeft, look(2))}));
+  // A person replaced after a short gap (under 1 s) is another face too.
+  FaceTracker gap;
+  for (uint64_t t = 0; t < kNsPerSecond; t += kStep) gap.add_sample(t, {looking(kBigLeft, look(1))});
+  for (uint64_t t = kNsPerSecond; t < 1500 * kNsPerMs; t += kStep) gap.add_sample(t, {});
+  for (uint64_t t = 1500 * kNsPerMs; t < 3 * kNsPerSecond; t += kStep) gap.add_sample(t, {looking(kBigLeft, look(2))});
+  g_assert_cmpuint(gap.faces(3 * kNsPerSecond).size(), ==, 2);
+  // Faces too small to be told apart by their looks are followed by place.
+  FaceTracker small;
+  for (uint64_t t = 0; t < 2 * kNsPerSecond; t += kStep)
+    small.add_sample(t, {looking(kLeft, look(t < kNsPerSecond ? 1 : 2))});
+  g_assert_cmpuint(small.faces(2 * kNsPerSecond).size(), ==, 1);
+}
+
+// One person whose looks change a little at each sample (a head turning,
+// the light changing, a hand passing over part of the face) is one face.
+void test_same_face_changing_slowly_is_kept() {
+  FaceTracker tracker;
+  for (int i = 0; i < 32; i++) {
+    Appearance appearance = look(1, i / 32.0, 5);
+    if (i >= 10 && i < 14) {  // half an second with the lower half hidden
+      const Appearance hand = look(9);
+      std::copy(hand.grey.begin() + appearance.grey.size() / 2, hand.grey.end(),
+                appearance.grey.begin() + appearance.grey.size() / 2);
+    }
+    tracker.add_sample(i * kStep, {looking(kBigLeft, appearance)});
+  }
+  // Back after 0.5 s unseen, looking as before.
+  for (int i = 32; i < 36; i++) tracker.add_sample(i * kStep, {});
+  for (int i = 36; i < 48; i++) tracker.add_sample(i * kStep, {looking(kBigLeft, look(5))});
+  const auto faces = tracker.faces(48 * kStep);
+  g_assert_cmpuint(faces.size(), ==, 1);
+  g_assert_cmpuint(faces[0].samples, ==, 44);
+}
+
 void test_same_faces_and_unmatched() {
   FaceTracker tracker;
   g_assert_true(tracker.same_faces(0, {}));
@@ -311,6 +430,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/local/tracker/cut", test_cut_ends_every_face);
   g_test_add_func("/local/tracker/same-faces", test_same_faces_and_unmatched);
   g_test_add_func("/local/tracker/marks", test_marks_between_samples);
+  g_test_add_func("/local/tracker/appearance-distance", test_appearance_distance);
+  g_test_add_func("/local/tracker/face-change-new-id", test_face_change_ends_that_face_only);
+  g_test_add_func("/local/tracker/same-face-changing-slowly", test_same_face_changing_slowly_is_kept);
   g_test_add_func("/local/tracker/iou", test_iou);
   return g_test_run();
 }
