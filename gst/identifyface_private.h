@@ -48,6 +48,7 @@ struct Settings {
   guint cache_ttl = idf::defaults::kCacheTtlS;
   guint max_concurrent = idf::defaults::kMaxConcurrent;
   IdfValidationEnum validation = DEFAULT_VALIDATION;
+  bool validation_set = false;  // provider=local refuses for the limits only when asked to
   guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
   guint timeout = DEFAULT_TIMEOUT;
   guint poll_interval = DEFAULT_POLL_INTERVAL;
@@ -104,7 +105,8 @@ struct StreamState {
   std::shared_ptr<idf::local::StreamAnalysis> frames;
   bool frames_live = false;
   GstVideoInfo frames_info;
-  uint64_t frames_end_ns = 0;  // stream time just past the last buffer
+  uint64_t frames_end_ns = 0;          // stream time just past the last buffer
+  idf::ServiceVerdict frames_verdict;  // would the service accept the clip (known at the start)
 };
 
 }  // namespace idf::element

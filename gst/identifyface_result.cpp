@@ -44,6 +44,9 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
   if (r.complete) gst_structure_set(s, IDENTIFYFACE_FIELD_COMPLETE, G_TYPE_BOOLEAN, (gboolean)*r.complete, nullptr);
   if (r.samples_dropped)
     gst_structure_set(s, IDENTIFYFACE_FIELD_SAMPLES_DROPPED, G_TYPE_UINT64, (guint64)*r.samples_dropped, nullptr);
+  if (r.service_verdict)
+    gst_structure_set(s, IDENTIFYFACE_FIELD_SERVICE_VERDICT, G_TYPE_STRING, r.service_verdict->c_str(),
+                      IDENTIFYFACE_FIELD_SERVICE_REFUSAL, G_TYPE_STRING, r.service_refusal.c_str(), nullptr);
   gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED, G_TYPE_BOOLEAN, (gboolean)r.cached, nullptr);
   if (r.cached) gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED_AT, G_TYPE_STRING, r.cached_at.c_str(), nullptr);
 

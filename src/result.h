@@ -49,6 +49,10 @@ struct Result {
   // how many samples a live stream skipped because the analysis was behind.
   std::optional<bool> complete;
   std::optional<uint64_t> samples_dropped;
+  // provider=local: whether the paid service would accept this clip
+  // ("accepted", "refused", "unknown") and, unless accepted, why.
+  std::optional<std::string> service_verdict;
+  std::string service_refusal;
   bool cached = false;    // reused from the result cache: no request sent
   std::string cached_at;  // ISO 8601 UTC of when it was stored; "" when fresh
   std::vector<Face> faces;

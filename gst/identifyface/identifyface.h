@@ -56,6 +56,10 @@ G_BEGIN_DECLS
   "samples-dropped"                              /* guint64, local on raw video: samples a live stream skipped */
 #define IDENTIFYFACE_FIELD_CACHED "cached"       /* boolean: answered from the result cache, nothing sent */
 #define IDENTIFYFACE_FIELD_CACHED_AT "cached-at" /* string, when CACHED: ISO 8601 UTC of when it was stored */
+/* string, local only: would the paid service accept the clip? "accepted", "refused" or "unknown" */
+#define IDENTIFYFACE_FIELD_SERVICE_VERDICT "service-verdict"
+/* string, local only: why not (the broken or unknown limits); "" when accepted */
+#define IDENTIFYFACE_FIELD_SERVICE_REFUSAL "service-refusal"
 
 /* ---- face structures (in FACES, and the lipsync-face tag) ---- */
 

@@ -8,6 +8,8 @@
 #include <mutex>
 
 #include "cli_options.h"
+#include "clip_check.h"
+#include "result_output.h"
 
 RunOutcome::~RunOutcome() {
   if (result) gst_structure_free(result);
@@ -140,7 +142,7 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
       GError *err = nullptr;
       gst_message_parse_warning(msg, &err, nullptr);
       run->progress->clear();
-      g_printerr("gst-identify-face: warning: %s\n", err->message);
+      g_printerr("gst-identify-face: warning: %s\n", command_spelling(err->message).c_str());
       g_error_free(err);
       break;
     }
@@ -161,8 +163,10 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
         fail(run, kExitFailed, std::string("identification failed: ") + err->message, details);
       } else {
         // The source, demuxer or parser: the clip cannot be read (the debug
-        // text is for GST_DEBUG, not for users).
-        fail(run, kExitFailed, std::string("cannot read the clip: ") + err->message, details);
+        // text is for GST_DEBUG, not for users; the command then asks the
+        // clip's server what went wrong).
+        run->outcome->clip_unreadable = !run->done;
+        fail(run, kExitFailed, err->message, details);
       }
       g_error_free(err);
       break;
@@ -231,6 +235,14 @@ void run_identification(GstElement *identifyface, const std::string &uri, unsign
     return;
   }
   g_object_set(source, "uri", uri.c_str(), nullptr);
+  gchar *ca_file = nullptr;
+  g_object_get(identifyface, "ssl-ca-file", &ca_file, nullptr);
+  if (ca_file)  // an https clip is read with the CAs the service is trusted with
+    g_signal_connect_data(
+        source, "source-setup", G_CALLBACK(+[](GstElement *, GstElement *src, gpointer data) {
+          trust_ca_file_in_source(src, static_cast<const char *>(data));
+        }),
+        ca_file, [](gpointer data, GClosure *) { g_free(data); }, (GConnectFlags)0);
   g_object_set(sink, "sync", FALSE, nullptr);
   // The command wants the answer: hold EOS for it, and stop on a failure.
   g_object_set(identifyface, "hold-eos", TRUE, nullptr);

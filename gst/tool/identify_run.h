@@ -16,6 +16,7 @@ struct RunOutcome {
   GstStructure *result = nullptr;   // identify-face, on success
   std::string failure_text;         // on failure
   GstStructure *failure = nullptr;  // identify-face-error or the ERROR's details, may be nullptr
+  bool clip_unreadable = false;     // the source, demuxer or parser failed: failure_text is GStreamer's
   ~RunOutcome();
 };
 
