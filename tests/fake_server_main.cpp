@@ -55,7 +55,7 @@ static const KlingCode kKlingCodes[] = {
     {1301, 400, "Content security policy triggered"},
     {1302, 429, "Requests too fast: the platform's rate limit"},
     {1303, 429, "Concurrency or QPS exceeds the prepaid resource package's limit"},
-    {1304, 429, "IP whitelist policy triggered"},
+    {1304, 403, "IP whitelist policy triggered"},
     {5000, 500, "Server internal error"},
     {5001, 503, "Server temporarily unavailable (maintenance)"},
     {5002, 504, "Server internal timeout (backlog)"},
