@@ -72,16 +72,6 @@ static std::optional<uint64_t> http_size(const std::string &uri, unsigned timeou
   return size;
 }
 
-// souphttpsrc trusts --ssl-ca-file's CAs too.
-void trust_ca_file_in_source(GstElement *source, const std::string &ca_file) {
-  if (!ca_file.empty() && g_object_class_find_property(G_OBJECT_GET_CLASS(source), "ssl-ca-file"))
-    g_object_set(source, "ssl-ca-file", ca_file.c_str(), nullptr);
-}
-
-static void on_source_setup(GstElement *, GstElement *source, gpointer data) {
-  trust_ca_file_in_source(source, *static_cast<std::string *>(data));
-}
-
 static std::optional<uint64_t> file_size(const std::string &uri) {
   GFile *file = g_file_new_for_uri(uri.c_str());
   GFileInfo *fi = g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, nullptr, nullptr);
@@ -103,8 +93,6 @@ bool measure_clip(const std::string &uri, unsigned timeout_s, const std::string 
     g_error_free(err);
     return false;
   }
-  std::string ca = ca_file;
-  g_signal_connect(dc, "source-setup", G_CALLBACK(on_source_setup), &ca);
   GstDiscovererInfo *info = gst_discoverer_discover_uri(dc, uri.c_str(), &err);
   GstDiscovererResult res = info ? gst_discoverer_info_get_result(info) : GST_DISCOVERER_ERROR;
   bool ok = res == GST_DISCOVERER_OK;

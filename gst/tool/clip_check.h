@@ -21,13 +21,10 @@ struct ClipCheck {
 };
 
 // Reads the clip's metadata. On failure returns false and sets `error`.
-// `ca_file` (may be "") is trusted besides the system's CAs for an https clip.
+// `ca_file` (may be "") is trusted besides the system's CAs for the size of an
+// https clip (HEAD).
 bool measure_clip(const std::string &uri, unsigned timeout_s, const std::string &ca_file, idf::ClipInfo &clip,
                   std::string &error);
-
-// Sets souphttpsrc's ssl-ca-file (any source with that property) when
-// `ca_file` is not "".
-void trust_ca_file_in_source(GstElement *source, const std::string &ca_file);
 
 ClipCheck check_clip(const std::string &uri, const idf::ClipInfo &clip, bool by_video_id);
 
