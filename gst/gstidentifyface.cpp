@@ -62,6 +62,7 @@
 #include "job.h"
 #include "jwt.h"
 #include "local_engine.h"
+#include "package_info.h"
 
 GST_DEBUG_CATEGORY(gst_identify_face_debug);
 #define GST_CAT_DEFAULT gst_identify_face_debug
@@ -363,6 +364,7 @@ static void start_job(GstIdentifyFace *self) {
   cfg.model = s.model;
   cfg.clip = clip;
   cfg.validation = (idf::ValidationMode)s.validation;
+  cfg.validation_explicit = s.validation_set;
   cfg.request_timeout_s = s.request_timeout;
   cfg.timeout_s = s.timeout;
   cfg.poll_interval_ms = s.poll_interval;
@@ -800,7 +802,10 @@ static void gst_identify_face_set_property(GObject *object, guint prop_id, const
   Settings &s = priv->settings;
   switch (prop_id) {
     case PROP_PROVIDER: s.provider = (IdfProviderEnum)g_value_get_enum(value); break;
-    case PROP_VALIDATION: s.validation = (IdfValidationEnum)g_value_get_enum(value); break;
+    case PROP_VALIDATION:
+      s.validation = (IdfValidationEnum)g_value_get_enum(value);
+      s.validation_set = true;
+      break;
     case PROP_REQUEST_TIMEOUT: s.request_timeout = g_value_get_uint(value); break;
     case PROP_TIMEOUT: s.timeout = g_value_get_uint(value); break;
     case PROP_POLL_INTERVAL: s.poll_interval = g_value_get_uint(value); break;
@@ -1031,9 +1036,17 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(element_class, "Lip-sync face identification", "Filter/Analyzer/Video",
-                                        "Identifies the faces of a clip that can be lip-synced, and when",
-                                        "gst-identify-face engineers");
+  // What gst-inspect-1.0 shows a newcomer: what comes out, where the docs are,
+  // whom to tell.
+  gst_element_class_set_static_metadata(
+      element_class, "Lip-sync face identification", "Filter/Analyzer/Video",
+      "Identifies the faces of a clip that can be lip-synced, and when. The answer is the "
+      "\"" IDENTIFYFACE_MESSAGE_RESULT "\" element message on the bus (failures: \"" IDENTIFYFACE_MESSAGE_ERROR
+      "\", progress: \"" IDENTIFYFACE_MESSAGE_PROGRESS "\") and the stream tags " IDENTIFYFACE_TAG_SESSION_ID
+      " and " IDENTIFYFACE_TAG_FACE
+      ". Every property, message field, tag and error: docs/element-reference.md, " IDF_DOC_URI,
+      "gst-identify-face engineers <" IDF_PACKAGE_ORIGIN "/issues>");
+  gst_element_class_add_static_metadata(element_class, GST_ELEMENT_METADATA_DOC_URI, IDF_DOC_URI);
 
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_identify_face_change_state);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_identify_face_transform_ip);

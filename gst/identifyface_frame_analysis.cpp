@@ -82,7 +82,9 @@ void start_frame_analysis(GstIdentifyFace *self, const Settings &s) {
   }
   idf::ClipInfo clip = priv->clip;
   query_upstream(self, clip);
-  if (s.validation != IDF_VALIDATION_OFF) {
+  // Nothing is billed: the limits are a verdict in the result unless
+  // validation was set.
+  if (s.validation != IDF_VALIDATION_OFF && s.validation_set) {
     auto violations = idf::validate_clip(clip, idf::VideoRef::Url);
     if (!violations.empty()) {
       std::string text = idf::describe_violations(violations);
@@ -140,6 +142,7 @@ void start_frame_analysis(GstIdentifyFace *self, const Settings &s) {
     priv->state.frames_live = live;
     priv->state.frames_info = info;
     priv->state.frames_end_ns = 0;
+    priv->state.frames_verdict = idf::service_verdict(clip, idf::VideoRef::Url);
     priv->state.job_state = JobState::Running;
   }
   post_progress(self, {IDENTIFYFACE_PHASE_ANALYSING,
@@ -181,11 +184,13 @@ void finish_frame_analysis(GstIdentifyFace *self, bool complete) {
   std::shared_ptr<idf::local::StreamAnalysis> frames;
   uint64_t end;
   std::string stream_id;
+  idf::ServiceVerdict verdict;
   {
     std::lock_guard<std::mutex> g(priv->state.lock);
     frames = std::move(priv->state.frames);
     end = priv->state.frames_end_ns;
     stream_id = priv->state.stream_id;
+    verdict = priv->state.frames_verdict;
   }
   if (!frames) return;
   if (!complete) frames->stop();  // a held streaming thread lets go
@@ -199,6 +204,8 @@ void finish_frame_analysis(GstIdentifyFace *self, bool complete) {
     r->provider = "local";
     r->video_url = !s.video_url.empty() ? s.video_url : priv->clip.uri;  // reported only: the frames were analysed
     r->stream_id = stream_id;
+    r->service_verdict = verdict.verdict;
+    r->service_refusal = verdict.refusal;
   }
   on_job_done(self, outcome, "local");
 }

@@ -50,6 +50,7 @@ struct Settings {
   guint cache_ttl = idf::defaults::kCacheTtlS;
   guint max_concurrent = idf::defaults::kMaxConcurrent;
   IdfValidationEnum validation = DEFAULT_VALIDATION;
+  bool validation_set = false;  // provider=local refuses for the limits only when asked to
   guint request_timeout = DEFAULT_REQUEST_TIMEOUT;
   guint timeout = DEFAULT_TIMEOUT;
   guint poll_interval = DEFAULT_POLL_INTERVAL;
@@ -109,6 +110,7 @@ struct StreamState {
   uint64_t frames_end_ns = 0;  // stream time just past the last buffer
   // The marked faces as tracks (analytics meta); the streaming thread's.
   std::shared_ptr<idf::local::MarkTracks> frames_tracks;
+  idf::ServiceVerdict frames_verdict;  // would the service accept the clip (known at the start)
 };
 
 }  // namespace idf::element

@@ -59,6 +59,9 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
     }
     gst_structure_take_value(s, IDENTIFYFACE_FIELD_SHOT_CUTS, &cuts);
   }
+  if (r.service_verdict)
+    gst_structure_set(s, IDENTIFYFACE_FIELD_SERVICE_VERDICT, G_TYPE_STRING, r.service_verdict->c_str(),
+                      IDENTIFYFACE_FIELD_SERVICE_REFUSAL, G_TYPE_STRING, r.service_refusal.c_str(), nullptr);
   gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED, G_TYPE_BOOLEAN, (gboolean)r.cached, nullptr);
   if (r.cached) {
     gst_structure_set(s, IDENTIFYFACE_FIELD_CACHED_AT, G_TYPE_STRING, r.cached_at.c_str(),

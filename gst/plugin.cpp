@@ -18,5 +18,5 @@ static gboolean plugin_init(GstPlugin *plugin) {
 
 // "LGPL" is GStreamer's name for the LGPL 2.1 or later (see COPYING).
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, identifyface,
-                  "Identifies the faces of a clip that can be lip-synced", plugin_init, IDF_VERSION, "LGPL",
-                  IDF_PACKAGE_NAME, IDF_PACKAGE_ORIGIN)
+                  "Identifies the faces of a clip that can be lip-synced (docs: " IDF_DOC_URI ")", plugin_init,
+                  IDF_VERSION, "LGPL", IDF_PACKAGE_NAME, IDF_PACKAGE_ORIGIN)

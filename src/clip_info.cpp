@@ -107,6 +107,20 @@ std::string describe_violations(const std::vector<Violation> &violations) {
   return text;
 }
 
+ServiceVerdict service_verdict(const ClipInfo &clip, VideoRef ref) {
+  ServiceVerdict v;
+  auto violations = validate_clip(clip, ref);
+  auto unknown = unknown_limits(clip, ref);
+  if (!violations.empty()) v.refusal = describe_violations(violations);
+  if (!unknown.empty()) {
+    std::string names;
+    for (const auto &u : unknown) names += (names.empty() ? "" : ", ") + u;
+    v.refusal += (v.refusal.empty() ? "" : "; ") + names + " unknown: the service would not be sent the clip unchecked";
+  }
+  v.verdict = !violations.empty() ? "refused" : !unknown.empty() ? "unknown" : "accepted";
+  return v;
+}
+
 std::string container_from_tag(const std::string &tag) {
   std::string t = lower(tag);
   if (t.empty()) return "";

@@ -65,6 +65,14 @@ void fill_unknowns(ClipInfo &clip, const ClipInfo &probed);
 // "clip breaks the service's limits: a; b; c"
 std::string describe_violations(const std::vector<Violation> &violations);
 
+// Whether the paid service would accept the clip, for an analysis that
+// costs nothing (provider=local doubles as a free pre-check).
+struct ServiceVerdict {
+  std::string verdict;  // "accepted", "refused", or "unknown" (none broken, some not measured)
+  std::string refusal;  // the broken limits, then the unknown ones; "" when accepted
+};
+ServiceVerdict service_verdict(const ClipInfo &clip, VideoRef ref);
+
 // Maps a container-format tag ("ISO MP4/M4A", "Quicktime", "Matroska") or
 // container caps (video/quicktime, variant=iso) to a short lower-case name.
 std::string container_from_tag(const std::string &tag);

@@ -108,6 +108,11 @@ void Job::finish(Outcome outcome) {
     r->stream_id = cfg_.stream_id;
     if (r->task_id.empty()) r->task_id = task_id_;
     clamp_faces_to_duration(r->faces, cfg_.clip.duration_ns);
+    if (cfg_.provider == Provider::Local) {
+      ServiceVerdict v = service_verdict(cfg_.clip, cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id);
+      r->service_verdict = v.verdict;
+      r->service_refusal = v.refusal;
+    }
     if (cfg_.lipsync)
       emit_progress({IDENTIFYFACE_PHASE_COMPLETE,
                      "lip-sync task " + r->task_id + " made " + std::to_string(r->videos.size()) + " video(s)"});
@@ -264,7 +269,10 @@ void Job::probe_size() {
 }
 
 void Job::validate_and_run() {
-  if (cfg_.validation != ValidationMode::Off) {
+  // Nothing is billed locally: the limits are a verdict in the result, not a
+  // gate, unless validation was set.
+  const bool local_precheck = cfg_.provider == Provider::Local && !cfg_.validation_explicit;
+  if (cfg_.validation != ValidationMode::Off && !local_precheck) {
     VideoRef ref = cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id;
     std::string text;
     auto violations = validate_clip(cfg_.clip, ref);

@@ -47,6 +47,10 @@ struct JobConfig {
   VideoTarget target;
   ClipInfo clip;
   ValidationMode validation = defaults::kValidation;
+  // Whether `validation` was chosen, not left at its default: provider=local
+  // (nothing billed) only refuses a clip for the service's limits when
+  // strict was asked for.
+  bool validation_explicit = false;
   std::string stream_id;
   std::string requester;  // the element's name, for log lines
   unsigned request_timeout_s = defaults::kRequestTimeoutS;

@@ -59,6 +59,10 @@ struct Result {
   // provider=local: the shot cuts it found (stream time, where the faces
   // on both sides end and start).
   std::optional<std::vector<uint64_t>> shot_cuts_ns;
+  // provider=local: whether the paid service would accept this clip
+  // ("accepted", "refused", "unknown") and, unless accepted, why.
+  std::optional<std::string> service_verdict;
+  std::string service_refusal;
   bool cached = false;    // reused from the result cache: no request sent
   std::string cached_at;  // ISO 8601 UTC of when it was stored; "" when fresh
   std::vector<Face> faces;

@@ -10,11 +10,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "fake_service.h"
 #include "process_util.h"
+#include "test_certs.h"
 #include "test_util.h"
 #include "timeline.h"
 #ifdef IDF_HAVE_LOCAL_ENGINE
@@ -51,6 +53,15 @@ static void contains(const std::string &haystack, const char *needle, const Proc
 static void lacks(const std::string &haystack, const char *needle, const ProcessResult &r) {
   if (haystack.find(needle) != std::string::npos)
     g_error("did not expect \"%s\"; the run gave %s", needle, r.describe().c_str());
+}
+
+// The command's advice names its options ("--validation=warn"), never the
+// element's property spelling ("validation=warn").
+static void options_spelled_as_options(const std::string &text, const char *property, const ProcessResult &r) {
+  std::string needle = std::string(property) + "=";
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    if (at < 2 || text.compare(at - 2, 2, "--") != 0)
+      g_error("\"%s\" spelled as the element's property, not as the option: %s", needle.c_str(), r.describe().c_str());
 }
 
 static void expect_status(const ProcessResult &r, int status) {
@@ -280,19 +291,57 @@ static void test_check_accepts_and_json() {
   expect_status(r, 1);
   JsonNode *root = parse_json(r.out, r);
   JsonObject *o = json_node_get_object(root);
+  g_assert_cmpstr(json_object_get_string_member(o, "verdict"), ==, "refused");
   g_assert_false(json_object_get_boolean_member(o, "accepted"));
+  // Values a program can use: numbers, the unit in the field's name.
+  std::map<std::string, JsonObject *> by_limit;
   JsonArray *limits = json_object_get_array_member(o, "limits");
-  bool container_refused = false;
   for (guint i = 0; i < json_array_get_length(limits); i++) {
     JsonObject *l = json_array_get_object_element(limits, i);
-    if (g_str_equal(json_object_get_string_member(l, "limit"), "container")) {
-      g_assert_cmpstr(json_object_get_string_member(l, "measured"), ==, "\"mkv\"");
-      container_refused = !json_object_get_boolean_member(l, "ok");
-    } else {
-      g_assert_true(json_object_get_boolean_member(l, "ok"));
-    }
+    by_limit[json_object_get_string_member(l, "limit")] = l;
   }
-  g_assert_true(container_refused);
+  g_assert_cmpuint(by_limit.size(), ==, 6);
+  for (const auto &kv : by_limit) {
+    const char *verdict = json_object_get_string_member(kv.second, "verdict");
+    g_assert_cmpstr(verdict, ==, kv.first == "container" ? "refused" : "accepted");
+    g_assert_cmpint(json_object_get_boolean_member(kv.second, "ok"), ==, kv.first != "container");
+  }
+  g_assert_cmpstr(json_object_get_string_member(by_limit["container"], "container"), ==, "mkv");
+  GStatBuf mkv_st;
+  g_assert_cmpint(g_stat(g_mkv_clip.c_str(), &mkv_st), ==, 0);
+  g_assert_cmpint(json_object_get_int_member(by_limit["file size"], "file-size-bytes"), ==, (gint64)mkv_st.st_size);
+  g_assert_cmpint(json_object_get_int_member(by_limit["file size"], "max-bytes"), ==, 104857600);
+  g_assert_cmpfloat(std::fabs(json_object_get_double_member(by_limit["duration"], "duration-seconds") - 3.0), <, 0.1);
+  g_assert_cmpfloat(json_object_get_double_member(by_limit["duration"], "min-seconds"), ==, 2.0);
+  g_assert_cmpfloat(json_object_get_double_member(by_limit["duration"], "max-seconds"), ==, 60.0);
+  g_assert_cmpint(json_object_get_int_member(by_limit["width"], "width-px"), ==, 1280);
+  g_assert_cmpint(json_object_get_int_member(by_limit["height"], "height-px"), ==, 720);
+  g_assert_cmpint(json_object_get_int_member(by_limit["resolution"], "short-side-px"), ==, 720);
+  json_node_unref(root);
+
+  // The 75 s clip: refused by its duration, in seconds.
+  r = run_process(tool({"--check", "--json", g_long_clip}));
+  expect_status(r, 1);
+  root = parse_json(r.out, r);
+  o = json_node_get_object(root);
+  g_assert_cmpstr(json_object_get_string_member(o, "verdict"), ==, "refused");
+  limits = json_object_get_array_member(o, "limits");
+  bool duration_seen = false;
+  for (guint i = 0; i < json_array_get_length(limits); i++) {
+    JsonObject *l = json_array_get_object_element(limits, i);
+    if (!g_str_equal(json_object_get_string_member(l, "limit"), "duration")) continue;
+    duration_seen = true;
+    g_assert_cmpstr(json_object_get_string_member(l, "verdict"), ==, "refused");
+    g_assert_cmpfloat(std::fabs(json_object_get_double_member(l, "duration-seconds") - 75.0), <, 0.5);
+  }
+  g_assert_true(duration_seen);
+  json_node_unref(root);
+
+  // Within every limit: the overall verdict says so.
+  r = run_process(tool({"--check", "--json", g_clip}));
+  expect_status(r, 0);
+  root = parse_json(r.out, r);
+  g_assert_cmpstr(json_object_get_string_member(json_node_get_object(root), "verdict"), ==, "accepted");
   json_node_unref(root);
 }
 
@@ -323,6 +372,33 @@ static void test_http_uri_is_the_video_url() {
     if (req.method == "POST") g_assert_true(req.body.find(uri) != std::string::npos);
 }
 
+// Behind a private CA (a corporate proxy, a test server): --ssl-ca-file
+// trusts it for the service.
+static void test_ssl_ca_file() {
+  TestCerts certs = make_test_certs();
+  FakeServiceOptions tls;
+  tls.tls_cert_file = certs.server_pem;
+  tls.tls_key_file = certs.server_key;
+  FakeService svc(tls);
+  svc.serve_file("/media/clip.mp4", g_clip);
+  svc.script(kKlingRoute, {CannedResponse::json(200, kling_body())});
+  std::string clip = svc.url("/media/clip.mp4");
+  g_assert_true(g_str_has_prefix(clip.c_str(), "https://"));
+
+  ProcessResult r = run_process(tool({"--api-url=" + svc.url(kKlingPath), clip}));
+  expect_status(r, 1);
+  contains(r.err, "certificate", r);
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 0);
+
+  r = run_process(
+      tool({"--api-url=" + svc.url(kKlingPath), "--ssl-ca-file=" + certs.ca_pem, "--video-url=" + clip, g_clip}));
+  expect_status(r, 0);
+  contains(r.out, "sess-cli", r);
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 1);
+
+  remove_test_certs(certs);
+}
+
 /* ---- failures ---- */
 
 static void test_service_failure_explained() {
@@ -341,6 +417,35 @@ static void test_service_failure_explained() {
   lacks(r.err, kKey, r);
 }
 
+// A clip that cannot be read: what happened and what to do, for the
+// identification and for --check alike; nothing is sent, and no tool
+// that is not installed is suggested.
+static void test_clip_read_errors_explained() {
+  FakeService svc;
+  svc.script(kKlingRoute, {CannedResponse::json(200, kling_body())});
+  struct Case {
+    std::string uri;
+    std::vector<const char *> says;
+  } cases[] = {
+      {refused_url("/clip.mp4"), {"refused the connection", "127.0.0.1:", "what to do:", "port"}},
+      {svc.url("/missing/clip.mp4"), {"HTTP 404", "what to do:", "check the URL"}},
+  };
+  for (const auto &c : cases) {
+    for (bool check : {false, true}) {
+      std::vector<std::string> args = {"--api-url=" + svc.url(kKlingPath)};
+      if (check) args.push_back("--check");
+      args.push_back(c.uri);
+      ProcessResult r = run_process(tool(args), 60000);
+      expect_status(r, 1);
+      contains(r.err, "cannot read the clip", r);
+      for (const char *needle : c.says) contains(r.err, needle, r);
+      lacks(r.err, "gst-discoverer", r);
+      lacks(r.err, "gst-play", r);
+    }
+  }
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 0);
+}
+
 static void test_validation_failure_sends_nothing() {
   FakeService svc;
   auto args = kling_args(svc);
@@ -350,6 +455,8 @@ static void test_validation_failure_sends_nothing() {
   contains(r.err, "duration 75.00 s", r);
   contains(r.err, "validation", r);
   contains(r.err, "--check", r);
+  contains(r.err, "--validation=warn", r);
+  options_spelled_as_options(r.err, "validation", r);
   g_assert_cmpuint(svc.requests().size(), ==, 0);
 }
 
@@ -643,6 +750,47 @@ static void test_local_timeline() {
 }
 #endif
 
+#ifdef IDF_HAVE_LOCAL_ENGINE
+// provider=local, nothing billed, doubles as a free pre-check: a 75 s clip
+// is analysed and the verdict says the service would refuse it; an explicit
+// --validation=strict still refuses it.
+static void test_local_precheck() {
+  std::string faces = g_dir + "/precheck-faces";
+  ProcessSpec spec = tool({"--provider=local", "--face-image-dir=" + faces, g_long_clip});
+  spec.setenv.erase("IDENTIFYFACE_API_KEY");
+  spec.unsetenv.push_back("IDENTIFYFACE_API_KEY");
+  ProcessResult r = run_process(spec, 120000);
+  expect_status(r, 0);
+  contains(r.out, "credits   0", r);
+  GRegex *row = g_regex_new("^service +would refuse this clip: .*duration 75\\.00 s \\(must be 2 to 60 s\\)",
+                            G_REGEX_MULTILINE, (GRegexMatchFlags)0, nullptr);
+  if (!g_regex_match(row, r.out.c_str(), (GRegexMatchFlags)0, nullptr))
+    g_error("no service verdict row: %s", r.describe().c_str());
+  g_regex_unref(row);
+
+  spec = tool({"--provider=local", "--validation=strict", "--face-image-dir=" + faces, g_long_clip});
+  spec.setenv.erase("IDENTIFYFACE_API_KEY");
+  spec.unsetenv.push_back("IDENTIFYFACE_API_KEY");
+  r = run_process(spec, 60000);
+  expect_status(r, 1);
+  contains(r.err, "duration 75.00 s", r);
+  contains(r.err, "--validation=warn", r);
+  options_spelled_as_options(r.err, "validation", r);
+
+  // Within the limits: the message says the service would accept it.
+  spec = tool({"--provider=local", "--json", "--face-image-dir=" + faces, g_clip});
+  spec.setenv.erase("IDENTIFYFACE_API_KEY");
+  spec.unsetenv.push_back("IDENTIFYFACE_API_KEY");
+  r = run_process(spec, 60000);
+  expect_status(r, 0);
+  JsonNode *root = parse_json(r.out, r);
+  JsonObject *o = json_node_get_object(root);
+  g_assert_cmpstr(json_object_get_string_member(o, "service-verdict"), ==, "accepted");
+  g_assert_cmpstr(json_object_get_string_member(o, "service-refusal"), ==, "");
+  json_node_unref(root);
+}
+#endif
+
 // Whitespace runs as one space: --help wraps its lines.
 static std::string squash(const std::string &text) {
   std::string out;
@@ -666,7 +814,7 @@ static void test_help() {
   for (const char *option : {"--provider=NAME", "--api-url=URL", "--poll-url=URL", "--model=ID", "--video-url=URL",
                              "--video-id=ID", "--validation=MODE", "--timeout=SECONDS", "--request-timeout=SECONDS",
                              "--max-retries=N", "--poll-interval=MS", "--poll-interval-max=MS", "--face-image-dir=DIR",
-                             "(1-86400, default 300)", "(kling, kirin or local; default kling)"})
+                             "--ssl-ca-file=FILE", "(1-86400, default 300)", "(kling, kirin or local; default kling)"})
     contains(r.out, option, r);
 
   r = run_process(tool({"--version"}));
@@ -697,8 +845,10 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/check/accepts-and-json", test_check_accepts_and_json);
   g_test_add_func("/cli/container/matroska", test_matroska_clip_identified);
   g_test_add_func("/cli/http-uri", test_http_uri_is_the_video_url);
+  g_test_add_func("/cli/ssl-ca-file", test_ssl_ca_file);
   g_test_add_func("/cli/failure/service", test_service_failure_explained);
   g_test_add_func("/cli/failure/validation", test_validation_failure_sends_nothing);
+  g_test_add_func("/cli/failure/clip-read", test_clip_read_errors_explained);
   g_test_add_func("/cli/usage", test_bad_usage);
   g_test_add_func("/cli/keys/file", test_api_key_file);
   g_test_add_func("/cli/keys/access-secret", test_access_and_secret_key_from_environment);
@@ -709,6 +859,7 @@ int main(int argc, char **argv) {
 #ifdef IDF_HAVE_LOCAL_ENGINE
   g_test_add_func("/cli/provider-local", test_local_provider);
   g_test_add_func("/cli/provider-local/timeline", test_local_timeline);
+  g_test_add_func("/cli/provider-local/precheck", test_local_precheck);
 #endif
   g_test_add_func("/cli/help", test_help);
   int status = g_test_run();

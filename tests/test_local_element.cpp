@@ -64,7 +64,19 @@ static void test_validation_applies_offline() {
   spec.appearances = {{0, 2.5, 200, 40, false}};
   std::string clip = idf::test::make_face_clip(g_dir, "small-face.mp4", spec);
   std::string images = g_dir + "/faces-small";
+  // Nothing is billed: by default the limits are a verdict, not a gate.
   GstElement *p = local_pipeline(clip, "face-image-dir=" + images);
+  BusLog unset;
+  run_until_done(p, unset, 30000);
+  g_assert_true(unset.eos);
+  const GstStructure *m = unset.element_message("identify-face");
+  g_assert_nonnull(m);
+  g_assert_cmpstr(gst_structure_get_string(m, "service-verdict"), ==, "refused");
+  g_assert_true(strstr(gst_structure_get_string(m, "service-refusal"), "height 360 px") != nullptr);
+  stop(p);
+
+  // validation=strict, asked for, refuses.
+  p = local_pipeline(clip, "validation=strict face-image-dir=" + images);
   BusLog strict;
   run_until_done(p, strict, 30000);
   g_assert_true(strict.error);

@@ -6,13 +6,23 @@
 //   - a ```cpp or ```python block whose first line names a file
 //     ("// app.cpp: ...", "# app.py: ...") is saved under that name for the
 //     sh blocks after it to build and run;
-//   - a block right after "<!-- recipe-test: skip (why) -->" is left out.
+//   - a block right after "<!-- recipe-test: skip (why) -->" is left out;
+//   - a block right after "<!-- recipe-test: setup (why) -->" (starting the
+//     fake service, exporting its URLs) runs at the start of every later sh
+//     block, as a reader's shell keeps what it set;
+//   - a block right after "<!-- recipe-test: fails with "TEXT" -->" must
+//     exit non-zero and print TEXT (a failure the docs teach to rehearse);
+//   - a command whose output a block filters (`| grep 'A|B'`) must give
+//     lines that every alternative of the filter matches, so that a
+//     documented filter cannot silently match nothing.
 // A block that identifies faces (the identifyface element in a pipeline, or
 // gst-identify-face without --check) must print the session id of the
-// answer; run again with the service refusing the key, it must fail and say
-// so. The one change made to the blocks: the service is an in-process
-// fake. `api-url=` (`--api-url=`) naming it is added where a block sets
-// none, and https://example.com/clip.mp4 is the fake serving clip.mp4.
+// answer; run again with the service refusing the key (the in-process fake,
+// and identifyface-fake-service through IDENTIFYFACE_FAKE_SERVICE_KEY), it
+// must fail and say so. The one change made to the blocks: where a block
+// names no service, the service is an in-process fake. `api-url=`
+// (`--api-url=`) naming it is added where a block sets none, and
+// https://example.com/clip.mp4 is the fake serving clip.mp4.
 // As in meson devenv, gst-identify-face is on PATH and pkg-config finds
 // gstreamer-identifyface-1.0 in the build tree.
 // Usage: test_recipes BUILD-DIR TOOL-DIR PYTHON FILE.md...
@@ -35,7 +45,9 @@ static std::vector<std::string> g_documents;
 static std::string g_dir, g_clip;
 
 static const char *kSession = "demo-session";  // also identifyface-fake-service's
-static const char *kRefusal = "{\"code\":1002,\"message\":\"Authorization failed\",\"request_id\":\"r\"}";
+// identifyface-fake-service's refusal of a wrong key says the same.
+static const char *kRefused = "Authorization is invalid";
+static const char *kRefusal = "{\"code\":1002,\"message\":\"Authorization is invalid\",\"request_id\":\"r\"}";
 static const char *kKling =
     "{\"code\":0,\"message\":\"SUCCEED\",\"request_id\":\"demo-request\",\"data\":{\"session_id\":\"demo-session\","
     "\"final_unit_deduction\":\"1\",\"face_data\":["
@@ -47,6 +59,8 @@ struct Block {
   std::string runs;  // sh: the text of the files it builds or runs (app.cpp, app.py)
   int line = 0;      // of the opening fence
   bool skip = false;
+  bool setup = false;
+  std::string fails_with;  // "": must succeed
 };
 
 static std::vector<Block> code_blocks(const std::string &markdown) {
@@ -67,6 +81,13 @@ static std::vector<Block> code_blocks(const std::string &markdown) {
       open->lang = line.substr(3);
       open->line = i + 1;
       open->skip = previous.rfind("<!-- recipe-test: skip", 0) == 0;
+      open->setup = previous.rfind("<!-- recipe-test: setup", 0) == 0;
+      const std::string fails = "<!-- recipe-test: fails with \"";
+      if (previous.rfind(fails, 0) == 0) {
+        size_t end = previous.find('"', fails.size());
+        g_assert_true(end != std::string::npos);
+        open->fails_with = previous.substr(fails.size(), end - fails.size());
+      }
     }
     previous = line;
   }
@@ -155,8 +176,10 @@ static void remove_sandbox(const std::string &dir) {
   remove_dir(dir);
 }
 
-static ProcessSpec sh_spec(const std::string &sandbox, const Block &b, const std::string &body,
-                           const std::string &path) {
+// `refused`: identifyface-fake-service accepts another key than the
+// blocks give it.
+static ProcessSpec sh_spec(const std::string &sandbox, const Block &b, const std::string &body, const std::string &path,
+                           bool refused = false) {
   std::string script = sandbox + "/block-" + std::to_string(b.line) + ".sh";
   g_assert_true(g_file_set_contents(script.c_str(), body.c_str(), -1, nullptr));
   ProcessSpec spec;
@@ -171,12 +194,89 @@ static ProcessSpec sh_spec(const std::string &sandbox, const Block &b, const std
                  {"PKG_CONFIG_PATH", g_build_dir + "/meson-uninstalled"},
                  {"XDG_CACHE_HOME", sandbox + "/cache-" + std::to_string(runs++)}};
   spec.unsetenv = {"GST_DEBUG"};
+  if (refused)
+    spec.setenv["IDENTIFYFACE_FAKE_SERVICE_KEY"] = "sk-rotated";
+  else
+    spec.unsetenv.push_back("IDENTIFYFACE_FAKE_SERVICE_KEY");
   return spec;
 }
 
 static ProcessResult run_sh(const std::string &sandbox, const Block &b, const std::string &body,
                             const std::string &path) {
   return run_process(sh_spec(sandbox, b, body, path), 60000);
+}
+
+// The filters of a block's output (`| grep 'A|B'`, `| grep -E "A|B"`):
+// each is given a `tee` that keeps what it filters, in the sandbox.
+struct Filter {
+  std::string pattern;
+  bool extended = false;
+  std::string input;  // the file tee writes
+};
+
+static std::string keep_filtered(const std::string &body, const Block &b, std::vector<Filter> &filters) {
+  GRegex *re = g_regex_new("\\|([ \\t]*)grep[ \\t]+(-E[ \\t]+)?(?:'([^']*)'|\"([^\"]*)\")", (GRegexCompileFlags)0,
+                           (GRegexMatchFlags)0, nullptr);
+  std::string out;
+  GMatchInfo *mi = nullptr;
+  size_t from = 0;
+  g_regex_match(re, body.c_str(), (GRegexMatchFlags)0, &mi);
+  while (g_match_info_matches(mi)) {
+    gint start = 0, end = 0;
+    g_match_info_fetch_pos(mi, 0, &start, &end);
+    Filter f;
+    gchar *flag = g_match_info_fetch(mi, 2), *single = g_match_info_fetch(mi, 3), *dbl = g_match_info_fetch(mi, 4);
+    f.extended = flag && *flag;
+    f.pattern = single && *single ? single : dbl ? dbl : "";
+    f.input = "filtered-" + std::to_string(b.line) + "-" + std::to_string(filters.size()) + ".txt";
+    g_free(flag);
+    g_free(single);
+    g_free(dbl);
+    out += body.substr(from, start - from) + "| tee " + f.input + " " + body.substr(start, end - start);
+    from = end;
+    filters.push_back(f);
+    g_match_info_next(mi, nullptr);
+  }
+  g_match_info_free(mi);
+  g_regex_unref(re);
+  return out + body.substr(from);
+}
+
+// Every alternative of every filter matches a line of what it filtered.
+static void check_filters(const std::string &sandbox, const std::vector<Filter> &filters, const std::string &where) {
+  for (const Filter &f : filters) {
+    gchar *text = nullptr;
+    if (!g_file_get_contents((sandbox + "/" + f.input).c_str(), &text, nullptr, nullptr))
+      g_error("%s: the filter '%s' got no input", where.c_str(), f.pattern.c_str());
+    std::vector<std::string> alternatives;
+    if (f.extended) {
+      // Top-level alternatives of an extended regular expression.
+      int depth = 0;
+      std::string current;
+      for (char c : f.pattern) {
+        if (c == '(') depth++;
+        if (c == ')') depth--;
+        if (c == '|' && depth == 0) {
+          alternatives.push_back(current);
+          current.clear();
+        } else {
+          current += c;
+        }
+      }
+      alternatives.push_back(current);
+    } else {
+      alternatives.push_back(f.pattern);
+    }
+    for (const auto &alternative : alternatives) {
+      GRegex *re = g_regex_new(alternative.c_str(), G_REGEX_MULTILINE, (GRegexMatchFlags)0, nullptr);
+      if (!re) g_error("%s: cannot read the filter '%s'", where.c_str(), alternative.c_str());
+      if (!g_regex_match(re, text, (GRegexMatchFlags)0, nullptr))
+        g_error("%s: the filter '%s' matches nothing in what it filters:\n%s", where.c_str(), alternative.c_str(),
+                text);
+      g_regex_unref(re);
+    }
+    g_free(text);
+  }
 }
 
 static void run_document(gconstpointer data) {
@@ -210,12 +310,19 @@ static void run_document(gconstpointer data) {
   std::string path = g_tool_dir + ":" + python_dir + ":" + (g_getenv("PATH") ? g_getenv("PATH") : "/usr/bin:/bin");
   g_free(python_dir);
   int ran = 0;
+  std::string setup;  // the setup blocks so far
   for (size_t i = 0; i < blocks.size(); i++) {
     Block &b = blocks[i];
     for (const auto &kv : saved)
       if (b.text.find(kv.first) != std::string::npos) b.runs += kv.second;
     std::string where = document + ":" + std::to_string(b.line);
     if (b.skip || (b.lang != "sh" && b.lang != "cpp" && b.lang != "python")) continue;
+    if (b.setup) {
+      g_assert_cmpstr(b.lang.c_str(), ==, "sh");
+      setup += b.text;
+      continue;
+    }
+    if (b.lang == "sh") b.text = setup + b.text;
     std::string body = substitute(b.text, api_url, clip_url);
     if (b.lang != "sh") {
       std::vector<std::string> g;
@@ -233,21 +340,30 @@ static void run_document(gconstpointer data) {
       g_regex_unref(re);
       continue;
     }
+    std::vector<Filter> filters;
+    std::string run_body = keep_filtered(body, b, filters);
     gint64 began = g_get_monotonic_time();
-    ProcessResult r = run_sh(sandbox, b, body, path);
+    ProcessResult r = run_sh(sandbox, b, run_body, path);
     g_test_message("%s: %.2f s", where.c_str(), (g_get_monotonic_time() - began) / 1e6);
     ran++;
+    if (!b.fails_with.empty()) {
+      if (r.status == 0 || (r.out + r.err).find(b.fails_with) == std::string::npos)
+        g_error("%s: the block must fail and say \"%s\".\n--- block as run ---\n%s%s", where.c_str(),
+                b.fails_with.c_str(), body.c_str(), r.describe().c_str());
+      continue;
+    }
     if (r.status != 0)
       g_error("%s: the block failed.\n--- block as run ---\n%s%s", where.c_str(), body.c_str(), r.describe().c_str());
     if (identifies(b) && !has_session(r.out + r.err))
       g_error("%s: the block printed no session id.\n--- block as run ---\n%s%s", where.c_str(), body.c_str(),
               r.describe().c_str());
+    check_filters(sandbox, filters, where);
   }
 
   // The same blocks, the service refusing the key: a recipe that identifies
-  // must fail and say why (blocks with their own fake or provider=local
-  // have no service to refuse). They all ran once already (what they build
-  // is there), so they run side by side.
+  // must fail and say why (provider=local has no service to refuse; a
+  // rehearsed failure already failed). They all ran once already (what they
+  // build is there), so they run side by side.
   *refuse = true;
   struct Refused {
     std::string where, body;
@@ -256,16 +372,16 @@ static void run_document(gconstpointer data) {
   std::vector<Refused> refused;
   for (const Block &b : blocks) {
     std::string all = b.text + b.runs;
-    if (b.skip || b.lang != "sh" || !identifies(b) || all.find("api-url") != std::string::npos ||
+    if (b.skip || b.setup || !b.fails_with.empty() || b.lang != "sh" || !identifies(b) ||
         all.find("provider=local") != std::string::npos)
       continue;
     std::string body = substitute(b.text, api_url, clip_url);
     refused.push_back(Refused{document + ":" + std::to_string(b.line), body,
-                              std::make_unique<Process>(sh_spec(sandbox, b, body, path))});
+                              std::make_unique<Process>(sh_spec(sandbox, b, body, path, true))});
   }
   for (Refused &run : refused) {
     ProcessResult r = run.process->wait(60000);
-    if (r.status == 0 || (r.out + r.err).find("Authorization failed") == std::string::npos)
+    if (r.status == 0 || (r.out + r.err).find(kRefused) == std::string::npos)
       g_error("%s: with the key refused, the block must fail and say so.\n--- block as run ---\n%s%s",
               run.where.c_str(), run.body.c_str(), r.describe().c_str());
   }

@@ -240,6 +240,42 @@ static void test_plugin_metadata() {
   g_assert_true(text.find("/usr/share/common-licenses/LGPL-2.1") != std::string::npos);
 }
 
+// Every "  KEY   value" line of gst-inspect-1.0's output, in order.
+static std::vector<std::string> inspect_values(const std::string &out, const char *key) {
+  std::vector<std::string> values, g;
+  std::string pattern = std::string("^  ") + key + " +(.*)$";
+  for (const auto &line : lines_of(out))
+    if (match(pattern.c_str(), line, g)) values.push_back(trim(g[1]));
+  return values;
+}
+
+// gst-inspect-1.0 identifyface tells a newcomer what comes out of the
+// element (the bus message, the tags), where the docs are and whom to tell.
+static void test_element_metadata() {
+  std::string out = run_inspect();
+  std::string doc_uri = g_origin + "/blob/main/docs/element-reference.md";
+  g_assert_true(g_str_has_suffix(g_reference.c_str(), "docs/element-reference.md"));
+  std::vector<std::string> descriptions = inspect_values(out, "Description");
+  g_assert_cmpuint(descriptions.size(), ==, 2);  // the element's, then the plugin's
+  for (const char *needle : {"\"identify-face\"", "\"identify-face-error\"", "\"identify-face-progress\"",
+                             "lipsync-session-id", "lipsync-face", "docs/element-reference.md", doc_uri.c_str()})
+    if (descriptions[0].find(needle) == std::string::npos)
+      g_error("the element's description lacks \"%s\": %s", needle, descriptions[0].c_str());
+  if (descriptions[1].find(doc_uri) == std::string::npos)
+    g_error("the plugin's description names no docs: %s", descriptions[1].c_str());
+  // A contact: "Name <address>".
+  std::string author = plugin_detail(out, "Author");
+  std::vector<std::string> g;
+  if (!match("^[^<]+ <(https?://[^ >]+|[^ @>]+@[^ >]+)>$", author, g) || g[1] != g_origin + "/issues")
+    g_error("the author field gives no contact: \"%s\"", author.c_str());
+  // The element's doc-uri metadata, for tools that link it.
+  gchar *lower = g_ascii_strdown(out.c_str(), -1);
+  std::string lower_doc_uri = std::string("doc-uri ");
+  bool shown = std::string(lower).find(lower_doc_uri) != std::string::npos;  // "  Doc-uri   https://..."
+  g_free(lower);
+  if (!shown || out.find(doc_uri) == std::string::npos) g_error("gst-inspect-1.0 shows no doc-uri: %s", out.c_str());
+}
+
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
@@ -255,5 +291,6 @@ int main(int argc, char **argv) {
   g_license = argv[8];
   g_test_add_func("/reference/properties", test_properties_match_the_reference);
   g_test_add_func("/reference/plugin-metadata", test_plugin_metadata);
+  g_test_add_func("/reference/element-metadata", test_element_metadata);
   return g_test_run();
 }

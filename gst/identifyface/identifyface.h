@@ -72,6 +72,10 @@ G_BEGIN_DECLS
  * run spent nothing: FINAL_UNIT_DEDUCTION is "0", COST "0"). */
 #define IDENTIFYFACE_FIELD_ORIGINAL_FINAL_UNIT_DEDUCTION "original-final-unit-deduction" /* string: credits */
 #define IDENTIFYFACE_FIELD_ORIGINAL_COST "original-cost"                                 /* string, kirin only: USD */
+/* string, local only: would the paid service accept the clip? "accepted", "refused" or "unknown" */
+#define IDENTIFYFACE_FIELD_SERVICE_VERDICT "service-verdict"
+/* string, local only: why not (the broken or unknown limits); "" when accepted */
+#define IDENTIFYFACE_FIELD_SERVICE_REFUSAL "service-refusal"
 
 /* ---- face structures (in FACES, and the lipsync-face tag) ---- */
 

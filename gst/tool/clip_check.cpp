@@ -6,6 +6,11 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
+#include "clip_access.h"
 #include "package_info.h"
 #include "result_output.h"
 
@@ -48,11 +53,13 @@ static std::string container_of(GstDiscovererInfo *info) {
 }
 
 // Content-Length of an http(s) resource, from a HEAD request.
-static std::optional<uint64_t> http_size(const std::string &uri, unsigned timeout_s) {
+static std::optional<uint64_t> http_size(const std::string &uri, unsigned timeout_s, const std::string &ca_file) {
   SoupSession *session = soup_session_new_with_options("timeout", timeout_s, "user-agent", IDF_USER_AGENT, nullptr);
   SoupMessage *msg = soup_message_new("HEAD", uri.c_str());
+  GTlsDatabase *db = ca_file.empty() ? nullptr : g_tls_file_database_new(ca_file.c_str(), nullptr);
   std::optional<uint64_t> size;
   if (msg) {
+    trust_ca_file_in_message(msg, db);
     GInputStream *body = soup_session_send(session, msg, nullptr, nullptr);
     if (body) g_object_unref(body);
     goffset length = soup_message_headers_get_content_length(soup_message_get_response_headers(msg));
@@ -60,6 +67,7 @@ static std::optional<uint64_t> http_size(const std::string &uri, unsigned timeou
     if (status >= 200 && status < 300 && length > 0) size = (uint64_t)length;
     g_object_unref(msg);
   }
+  if (db) g_object_unref(db);
   g_object_unref(session);
   return size;
 }
@@ -76,7 +84,8 @@ static std::optional<uint64_t> file_size(const std::string &uri) {
   return size;
 }
 
-bool measure_clip(const std::string &uri, unsigned timeout_s, idf::ClipInfo &clip, std::string &error) {
+bool measure_clip(const std::string &uri, unsigned timeout_s, const std::string &ca_file, idf::ClipInfo &clip,
+                  std::string &error) {
   GError *err = nullptr;
   GstDiscoverer *dc = gst_discoverer_new((GstClockTime)timeout_s * GST_SECOND, &err);
   if (!dc) {
@@ -120,7 +129,7 @@ bool measure_clip(const std::string &uri, unsigned timeout_s, idf::ClipInfo &cli
     if (idf::uri_is_file(uri))
       clip.size_bytes = file_size(uri);
     else if (idf::uri_is_http(uri))
-      clip.size_bytes = http_size(uri, timeout_s);
+      clip.size_bytes = http_size(uri, timeout_s, ca_file);
   }
   if (info) gst_discoverer_info_unref(info);
   g_object_unref(dc);
@@ -131,6 +140,7 @@ ClipCheck check_clip(const std::string &uri, const idf::ClipInfo &clip, bool by_
   ClipCheck c;
   c.uri = uri;
   c.clip = clip;
+  c.by_video_id = by_video_id;
   c.limits = idf::check_limits(clip, by_video_id ? idf::VideoRef::Id : idf::VideoRef::Url);
   return c;
 }
@@ -152,11 +162,88 @@ std::string format_check_table(const ClipCheck &check) {
   return out;
 }
 
+namespace {
+
+// The verdict of one limit: an unknown value is never refused (the element
+// refuses to send it under validation=strict, for want of a value).
+const char *verdict_of(const idf::LimitCheck &l) {
+  return l.measured.empty() ? "unknown" : l.ok ? "accepted" : "refused";
+}
+
+void member_int(JsonBuilder *b, const char *name, std::optional<int64_t> v) {
+  json_builder_set_member_name(b, name);
+  if (v)
+    json_builder_add_int_value(b, *v);
+  else
+    json_builder_add_null_value(b);
+}
+
+void member_double(JsonBuilder *b, const char *name, std::optional<double> v) {
+  json_builder_set_member_name(b, name);
+  if (v)
+    json_builder_add_double_value(b, *v);
+  else
+    json_builder_add_null_value(b);
+}
+
+void member_string(JsonBuilder *b, const char *name, const std::string &v) {
+  json_builder_set_member_name(b, name);
+  if (v.empty())
+    json_builder_add_null_value(b);
+  else
+    json_builder_add_string_value(b, v.c_str());
+}
+
+std::optional<int64_t> as_int(std::optional<int> v) {
+  return v ? std::optional<int64_t>(*v) : std::nullopt;
+}
+
+// The measured value and the bounds of one limit, as numbers whose field
+// names carry the unit (the schema: README.md, "The command").
+void limit_values(JsonBuilder *b, const idf::LimitCheck &l, const idf::ClipInfo &clip, bool by_video_id) {
+  if (l.limit == "container") {
+    member_string(b, "container", clip.container);
+    json_builder_set_member_name(b, "allowed");
+    json_builder_begin_array(b);
+    json_builder_add_string_value(b, "mp4");
+    json_builder_add_string_value(b, "mov");
+    json_builder_end_array(b);
+  } else if (l.limit == "file size") {
+    member_int(b, "file-size-bytes",
+               clip.size_bytes ? std::optional<int64_t>((int64_t)*clip.size_bytes) : std::nullopt);
+    member_int(b, "max-bytes", (int64_t)idf::kMaxSizeBytes);
+  } else if (l.limit == "duration") {
+    member_double(b, "duration-seconds",
+                  clip.duration_ns ? std::optional<double>(*clip.duration_ns / 1e9) : std::nullopt);
+    member_double(b, "min-seconds", by_video_id ? std::nullopt : std::optional<double>(idf::kMinDurationNs / 1e9));
+    member_double(b, "max-seconds", idf::kMaxDurationNs / 1e9);
+  } else if (l.limit == "width" || l.limit == "height") {
+    member_int(b, l.limit == "width" ? "width-px" : "height-px", as_int(l.limit == "width" ? clip.width : clip.height));
+    member_int(b, "min-px", idf::kMinSide);
+    member_int(b, "max-px", idf::kMaxSide);
+  } else if (l.limit == "resolution") {
+    std::optional<int64_t> short_side;
+    if (clip.width && clip.height) short_side = std::min(*clip.width, *clip.height);
+    member_int(b, "short-side-px", short_side);
+    json_builder_set_member_name(b, "allowed-short-side-px");
+    json_builder_begin_array(b);
+    json_builder_add_int_value(b, 720);
+    json_builder_add_int_value(b, 1080);
+    json_builder_end_array(b);
+  }
+}
+
+}  // namespace
+
 std::string format_check_json(const ClipCheck &check) {
+  bool unknown = false;
+  for (const auto &l : check.limits) unknown = unknown || l.measured.empty();
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "uri");
   json_builder_add_string_value(b, check.uri.c_str());
+  json_builder_set_member_name(b, "verdict");
+  json_builder_add_string_value(b, !check.accepted() ? "refused" : unknown ? "unknown" : "accepted");
   json_builder_set_member_name(b, "accepted");
   json_builder_add_boolean_value(b, check.accepted());
   json_builder_set_member_name(b, "limits");
@@ -165,15 +252,13 @@ std::string format_check_json(const ClipCheck &check) {
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "limit");
     json_builder_add_string_value(b, l.limit.c_str());
-    json_builder_set_member_name(b, "measured");
-    if (l.measured.empty())
-      json_builder_add_null_value(b);
-    else
-      json_builder_add_string_value(b, l.measured.c_str());
-    json_builder_set_member_name(b, "rule");
-    json_builder_add_string_value(b, l.rule.c_str());
+    json_builder_set_member_name(b, "verdict");
+    json_builder_add_string_value(b, verdict_of(l));
     json_builder_set_member_name(b, "ok");
     json_builder_add_boolean_value(b, l.ok);
+    limit_values(b, l, check.clip, check.by_video_id);
+    json_builder_set_member_name(b, "rule");
+    json_builder_add_string_value(b, l.rule.c_str());
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

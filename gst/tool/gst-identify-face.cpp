@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cli_options.h"
+#include "clip_access.h"
 #include "clip_check.h"
 #include "credentials.h"
 #include "identify_run.h"
@@ -40,6 +41,20 @@ static std::string enum_property(GstElement *element, const char *name) {
   return v ? v->value_nick : "";
 }
 
+// Why the clip could not be read, and what to do; `gstreamer_said` is
+// GStreamer's own, often terse, error.
+static int clip_unreadable(GstElement *identifyface, const std::string &uri, const std::string &gstreamer_said,
+                           const CliOptions &options) {
+  ClipAccessProblem p =
+      diagnose_clip_access(uri, uint_property(identifyface, "request-timeout"), options.get("ssl-ca-file"));
+  std::vector<std::vector<std::string>> rows;
+  if (!p.what.empty()) rows.push_back({"  GStreamer said:", gstreamer_said});
+  rows.push_back({"  what to do:", p.what.empty() ? clip_read_advice(uri) : p.advice});
+  g_printerr("gst-identify-face: cannot read the clip %s: %s\n%s", uri.c_str(),
+             p.what.empty() ? gstreamer_said.c_str() : p.what.c_str(), format_table(rows).c_str());
+  return kExitFailed;
+}
+
 // --check: the limits, measured; no request to the service.
 static int run_check(GstElement *identifyface, const CliOptions &options, const std::string &uri) {
   idf::ClipInfo clip;
@@ -47,10 +62,8 @@ static int run_check(GstElement *identifyface, const CliOptions &options, const 
   // Reading the clip is bounded by --timeout too.
   if (!measure_clip(uri,
                     std::min(uint_property(identifyface, "request-timeout"), uint_property(identifyface, "timeout")),
-                    clip, error)) {
-    g_printerr("gst-identify-face: cannot read the clip: %s\n", error.c_str());
-    return kExitFailed;
-  }
+                    options.get("ssl-ca-file"), clip, error))
+    return clip_unreadable(identifyface, uri, error, options);
   ClipCheck check = check_clip(uri, clip, !options.get("video-id").empty());
   std::string out = options.json ? format_check_json(check) : format_check_table(check);
   fputs(out.c_str(), stdout);
@@ -141,7 +154,8 @@ static int run_identify(GstElement *identifyface, const CliOptions &options, con
                outcome.failure_text.c_str(), collect.c_str());
     return outcome.exit_code;
   }
-  if (outcome.exit_code == kExitUsage) return usage_error(outcome.failure_text);
+  if (outcome.exit_code == kExitUsage) return usage_error(command_spelling(outcome.failure_text));
+  if (outcome.clip_unreadable) return clip_unreadable(identifyface, uri, outcome.failure_text, options);
   g_printerr("%s%s", format_failure(outcome.failure_text, outcome.failure).c_str(), collect.c_str());
   return outcome.exit_code;
 }

@@ -8,6 +8,8 @@
 #include <mutex>
 
 #include "cli_options.h"
+#include "clip_check.h"
+#include "result_output.h"
 
 RunOutcome::~RunOutcome() {
   if (result) gst_structure_free(result);
@@ -185,7 +187,7 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
       GError *err = nullptr;
       gst_message_parse_warning(msg, &err, nullptr);
       run->progress->clear();
-      g_printerr("gst-identify-face: warning: %s\n", err->message);
+      g_printerr("gst-identify-face: warning: %s\n", command_spelling(err->message).c_str());
       g_error_free(err);
       break;
     }
@@ -206,8 +208,10 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
         fail(run, kExitFailed, std::string("identification failed: ") + err->message, details);
       } else {
         // The source, demuxer or parser: the clip cannot be read (the debug
-        // text is for GST_DEBUG, not for users).
-        fail(run, kExitFailed, std::string("cannot read the clip: ") + err->message, details);
+        // text is for GST_DEBUG, not for users; the command then asks the
+        // clip's server what went wrong).
+        run->outcome->clip_unreadable = !run->done;
+        fail(run, kExitFailed, err->message, details);
       }
       g_error_free(err);
       break;

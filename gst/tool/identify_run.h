@@ -17,6 +17,7 @@ struct RunOutcome {
   std::string failure_text;         // on failure
   GstStructure *failure = nullptr;  // identify-face-error or the ERROR's details, may be nullptr
   std::string task_id;              // the service's task, once one exists: what --task-id collects
+  bool clip_unreadable = false;     // the source, demuxer or parser failed: failure_text is GStreamer's
   ~RunOutcome();
 };
 

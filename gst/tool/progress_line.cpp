@@ -5,6 +5,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "result_output.h"
+
 ProgressLine::ProgressLine(FILE *out, bool tty, bool quiet) : out_(out), tty_(tty), quiet_(quiet) {}
 
 static bool is_terminal_phase(const std::string &phase) {
@@ -20,7 +22,7 @@ bool ProgressLine::handle_message(GstMessage *message) {
     identifyface_progress_from_structure(s, &p);
     ProgressState state;
     state.phase = p.phase;
-    state.text = p.text;
+    state.text = command_spelling(p.text);  // the command names its options, not properties
     state.status = p.status ? p.status : "";
     state.elapsed = p.elapsed;
     state.fraction = p.fraction;

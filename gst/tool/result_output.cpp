@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include "cli_options.h"
+
 std::string format_table(const std::vector<std::vector<std::string>> &rows) {
   std::vector<glong> widths;
   for (const auto &row : rows)
@@ -89,6 +91,17 @@ std::string format_result_table(const GstStructure *result) {
       g_free(d);
     }
     head.push_back({"cost", cost + " USD"});
+  }
+  // provider=local as a free pre-check: would the paid service take it?
+  std::string verdict = field(result, IDENTIFYFACE_FIELD_SERVICE_VERDICT);
+  if (!verdict.empty()) {
+    std::string refusal = command_spelling(field(result, IDENTIFYFACE_FIELD_SERVICE_REFUSAL));
+    if (verdict == "accepted")
+      head.push_back({"service", "would accept this clip"});
+    else if (verdict == "refused")
+      head.push_back({"service", "would refuse this clip: " + refusal});
+    else
+      head.push_back({"service", "cannot tell: " + refusal});
   }
   std::string request = field(result, IDENTIFYFACE_FIELD_REQUEST_ID);
   if (!request.empty()) head.push_back({"request", request});
@@ -192,6 +205,20 @@ std::string json_to_string(JsonNode *node) {
   return out;
 }
 
+std::string command_spelling(const std::string &element_text) {
+  std::string names;
+  for (const auto &p : property_options()) names += std::string(names.empty() ? "" : "|") + p.name;
+  // "NAME=" anywhere, or "set NAME" (not already an option, not part of a
+  // longer name).
+  std::string pattern = "(?<![-\\w])((?:" + names + ")(?==)|(?<=set )(?:" + names + ")\\b(?!-))";
+  GRegex *re = g_regex_new(pattern.c_str(), (GRegexCompileFlags)0, (GRegexMatchFlags)0, nullptr);
+  gchar *out = g_regex_replace(re, element_text.c_str(), -1, 0, "--\\1", (GRegexMatchFlags)0, nullptr);
+  std::string text = out ? out : element_text;
+  g_free(out);
+  g_regex_unref(re);
+  return text;
+}
+
 std::string advice_for_kind(const std::string &kind, const std::string &code) {
   if (kind == IDENTIFYFACE_KIND_CONFIG)
     return "fix the option named above (see gst-identify-face --help). A local FILE needs --video-url, the public "
@@ -217,14 +244,16 @@ std::string advice_for_kind(const std::string &kind, const std::string &code) {
     return "raise --timeout; an asynchronous task may still finish: collect it with --task-id (no new charge)";
   if (kind == IDENTIFYFACE_KIND_PARSE) return "the service's answer was not understood: report it with the request id";
   if (kind == IDENTIFYFACE_KIND_LOCAL)
-    return "check that the clip plays (gst-play-1.0 FILE) and that the face image folder is writable";
-  return "check that GStreamer can read the clip (gst-discoverer-1.0 FILE); GST_DEBUG=3 shows why not";
+    return "check that GStreamer can read the clip (gst-launch-1.0 playbin uri=URI video-sink=fakesink "
+           "audio-sink=fakesink, with GST_DEBUG=3 to say why not) and that the face image folder is writable";
+  return "check that GStreamer can read the clip (gst-launch-1.0 playbin uri=URI video-sink=fakesink "
+         "audio-sink=fakesink, with GST_DEBUG=3 to say why not)";
 }
 
 std::string format_failure(const std::string &text, const GstStructure *details) {
   IdentifyFaceError e;
   identifyface_error_from_structure(details, &e);
-  std::string out = "gst-identify-face: " + text + "\n";
+  std::string out = "gst-identify-face: " + command_spelling(text) + "\n";
   std::vector<std::vector<std::string>> rows;
   if (*e.kind) rows.push_back({"  kind:", e.kind});
   if (*e.code) rows.push_back({"  code:", e.code});

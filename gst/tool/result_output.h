@@ -26,5 +26,11 @@ std::string json_to_string(JsonNode *node);
 // structure or the ERROR's details (may be nullptr).
 std::string format_failure(const std::string &text, const GstStructure *details);
 
+// The element's words in the command's: an element property named as
+// advice ("set validation=warn", "set ssl-ca-file to ...") becomes the
+// option that sets it ("--validation=warn", "--ssl-ca-file"), so that the
+// command spells its advice one way.
+std::string command_spelling(const std::string &element_text);
+
 // What a user can do about a failure of that kind (IDENTIFYFACE_KIND_*).
 std::string advice_for_kind(const std::string &kind, const std::string &code);
