@@ -79,7 +79,7 @@ static int draw_timeline(const CliOptions &options, const std::string &uri, cons
   idf::ClipInfo clip;
   std::string error;
   std::optional<uint64_t> duration;
-  if (measure_clip(uri, timeout_s, clip, error))
+  if (measure_clip(uri, timeout_s, options.get("ssl-ca-file"), clip, error))
     duration = clip.duration_ns;
   else
     g_printerr(
