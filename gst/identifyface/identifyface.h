@@ -46,6 +46,8 @@ G_BEGIN_DECLS
 #define IDENTIFYFACE_TAG_SESSION_ID "lipsync-session-id"
 /* GST_TYPE_STRUCTURE named IDENTIFYFACE_FACE: one value per face. */
 #define IDENTIFYFACE_TAG_FACE "lipsync-face"
+/* G_TYPE_STRING: ISO 8601 UTC of when the session was made (sessions live 24 h). */
+#define IDENTIFYFACE_TAG_SESSION_CREATED "lipsync-session-created"
 
 /* ---- identify-face fields ---- */
 
@@ -65,6 +67,8 @@ G_BEGIN_DECLS
   "samples-dropped"                              /* guint64, local on raw video: samples a live stream skipped */
 #define IDENTIFYFACE_FIELD_CACHED "cached"       /* boolean: answered from the result cache, nothing sent */
 #define IDENTIFYFACE_FIELD_CACHED_AT "cached-at" /* string, when CACHED: ISO 8601 UTC of when it was stored */
+#define IDENTIFYFACE_FIELD_SESSION_CREATED \
+  "session-created" /* string, kling/kirin: ISO 8601 UTC of when the session was made (it lives 24 h) */
 
 /* ---- face structures (in FACES, and the lipsync-face tag) ---- */
 
