@@ -103,6 +103,7 @@ enum {
   PROP_FACE_IMAGE_DIR,
   PROP_CACHE_DIR,
   PROP_CACHE_TTL,
+  PROP_CACHE_ONLY,
   PROP_MAX_CONCURRENT,
   PROP_SSL_CA_FILE,
   PROP_MARK_FRAMES,
@@ -373,6 +374,7 @@ static void start_job(GstIdentifyFace *self) {
   cfg.face_image_dir = s.face_image_dir;  // "": the engine picks its default
   cfg.cache_dir = s.cache_dir;
   cfg.cache_ttl_s = s.cache_ttl;
+  cfg.cache_only = s.cache_only;
   cfg.max_concurrent = s.max_concurrent;
   cfg.ca_file = s.ssl_ca_file;
   cfg.credential = account_credential(s);
@@ -815,6 +817,7 @@ static void gst_identify_face_set_property(GObject *object, guint prop_id, const
     case PROP_HOLD_EOS: s.hold_eos = g_value_get_boolean(value); break;
     case PROP_WAIT_FOR_RESULT: s.wait_for_result = g_value_get_boolean(value); break;
     case PROP_CACHE_TTL: s.cache_ttl = g_value_get_uint(value); break;
+    case PROP_CACHE_ONLY: s.cache_only = g_value_get_boolean(value); break;
     case PROP_MAX_CONCURRENT: s.max_concurrent = g_value_get_uint(value); break;
     case PROP_MARK_FRAMES: s.mark_frames = g_value_get_boolean(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
@@ -860,6 +863,7 @@ static void gst_identify_face_get_property(GObject *object, guint prop_id, GValu
     case PROP_HOLD_EOS: g_value_set_boolean(value, s.hold_eos); break;
     case PROP_WAIT_FOR_RESULT: g_value_set_boolean(value, s.wait_for_result); break;
     case PROP_CACHE_TTL: g_value_set_uint(value, s.cache_ttl); break;
+    case PROP_CACHE_ONLY: g_value_set_boolean(value, s.cache_only); break;
     case PROP_MAX_CONCURRENT: g_value_set_uint(value, s.max_concurrent); break;
     case PROP_MARK_FRAMES: g_value_set_boolean(value, s.mark_frames); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
@@ -1018,6 +1022,12 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
                         "Seconds a finished identification is reused for the same clip, at most while its session "
                         "has 1 h left (sessions live 24 h); 0 disables the cache",
                         0, 82800, idf::defaults::kCacheTtlS, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CACHE_ONLY,
+      g_param_spec_boolean("cache-only", "Result cache only",
+                           "Answer only from the result cache: without a cached identification of the clip, fail "
+                           "(kind config) and send nothing",
+                           FALSE, rw));
   g_object_class_install_property(
       gobject_class, PROP_MAX_CONCURRENT,
       g_param_spec_uint("max-concurrent", "Maximum concurrent tasks",

@@ -70,6 +70,7 @@ enum {
   PROP_ON_ERROR,
   PROP_HOLD_EOS,
   PROP_TASK_ID,
+  PROP_CHECK_ONLY,
   PROP_RESULT,
 };
 
@@ -90,6 +91,7 @@ struct Settings {
   guint max_concurrent = idf::defaults::kMaxConcurrent;
   IdfOnErrorEnum on_error = IDF_ON_ERROR_ERROR;
   bool hold_eos = true;
+  bool check_only = false;
 };
 
 // Lets the worker thread reach the element without keeping it alive.
@@ -124,6 +126,7 @@ struct _GstLipsync {
   std::string *session_id;
   std::vector<idf::Face> *faces;
   bool faces_known;
+  gint64 session_created_s;  // from the lipsync-session-created tag; 0 unknown
   std::shared_ptr<idf::Job> *job;
   std::shared_ptr<Link> *link;
   GstStructure *result;
@@ -236,11 +239,21 @@ static void cancel_job(GstLipsync *self) {
   }
   if (link) link->detach();
   if (job) job->cancel();  // never with the lock held
-  if (was_running)
-    post_progress(self, {IDENTIFYFACE_PHASE_CANCELLED,
-                         job && job->submitted() ? "lip-sync cancelled after it was submitted: not resubmitted for "
-                                                   "this stream (its task id is in the last lipsync-progress message)"
-                                                 : "lip-sync cancelled"});
+  if (!was_running) return;
+  // A submitted task was paid for and may still finish: say which, and how
+  // to collect it without a new charge.
+  std::string task_id = job ? job->task_id() : "";
+  idf::Progress p{IDENTIFYFACE_PHASE_CANCELLED, "lip-sync cancelled"};
+  if (!task_id.empty())
+    p.text = "lip-sync cancelled after task " + task_id +
+             " was submitted: it is not resubmitted and may still finish; collect it without a new charge with "
+             "lipsync task-id=" +
+             task_id + " (gst-identify-face --lipsync-task-id=" + task_id + " CLIP)";
+  else if (job && job->submitted())
+    p.text = "lip-sync cancelled after it was sent, before the service named its task: it is not resubmitted";
+  p.task_id = task_id;
+  GST_INFO_OBJECT(self, "%s", p.text.c_str());
+  post_progress(self, p);
 }
 
 static std::string authorization_value(const std::shared_ptr<idf::JwtIssuer> &jwt, const Settings &s, int64_t wall_s) {
@@ -282,6 +295,7 @@ static void start_job(GstLipsync *self) {
     session.session_id = !self->session_id->empty() ? *self->session_id : s.session_id;
     session.faces = *self->faces;
     session.faces_known = self->faces_known;
+    if (self->session_created_s) session.created_wall_s = self->session_created_s;
   }
   idf::Provider provider = (idf::Provider)s.provider;
   const char *provider_name = idf::provider_name(provider);
@@ -377,12 +391,13 @@ static void start_job(GstLipsync *self) {
     plan.sound_volume = s.audio_volume;
     plan.original_volume = s.original_volume;
     plan.now_wall_s = g_get_real_time() / G_USEC_PER_SEC;
-    if (s.validation != IDF_VALIDATION_OFF) {
+    // check-only checks as strict does, whatever validation says.
+    if (s.validation != IDF_VALIDATION_OFF || s.check_only) {
       auto violations = idf::check_lipsync(plan);
       if (!violations.empty()) {
         std::string text = idf::describe_lipsync_violations(violations);
         if (!uri_problem.empty()) text += " (reading the audio: " + uri_problem + ")";
-        if (s.validation == IDF_VALIDATION_STRICT) {
+        if (s.validation == IDF_VALIDATION_STRICT || s.check_only) {
           fail_stream(self,
                       idf::Failure::validation("lip-sync refused before sending: " + text +
                                                "; no request sent (set validation=warn or off to send anyway)"),
@@ -437,6 +452,19 @@ static void start_job(GstLipsync *self) {
   }
   if (auto bad = idf::check_urls(provider, s.api_url, s.poll_url, "")) {
     fail_stream(self, *bad, provider_name);
+    return;
+  }
+  if (s.check_only && s.task_id.empty()) {
+    char at[32];
+    g_snprintf(at, sizeof at, "%.3f", req.insert_ns / 1e9);
+    idf::Progress p{IDENTIFYFACE_PHASE_COMPLETE, "checked, nothing sent: face " + req.face_id + ", audio inserted at " +
+                                                     at + " s" + (choice_text.empty() ? "" : " (" + choice_text + ")") +
+                                                     "; every documented rule passed"};
+    GST_INFO_OBJECT(self, "%s", p.text.c_str());
+    post_progress(self, p);
+    std::lock_guard<std::mutex> g(*self->lock);
+    self->job_state = JobState::Done;
+    self->changed->notify_all();
     return;
   }
   gchar *name = gst_object_get_name(GST_OBJECT(self));
@@ -495,6 +523,18 @@ static void wait_for_job(GstLipsync *self) {
 static void read_tags(GstLipsync *self, GstTagList *tags) {
   gchar *session = nullptr;
   bool has_session = gst_tag_list_get_string(tags, IDENTIFYFACE_TAG_SESSION_ID, &session);
+  // When the session was made: its age is checked before sending.
+  gint64 created_s = 0;
+  gchar *created = nullptr;
+  if (gst_tag_list_get_string(tags, IDENTIFYFACE_TAG_SESSION_CREATED, &created)) {
+    if (GDateTime *t = g_date_time_new_from_iso8601(created, nullptr)) {
+      created_s = g_date_time_to_unix(t);
+      g_date_time_unref(t);
+    } else {
+      GST_WARNING_OBJECT(self, "ignoring " IDENTIFYFACE_TAG_SESSION_CREATED " \"%s\": not an ISO 8601 time", created);
+    }
+    g_free(created);
+  }
   guint n = gst_tag_list_get_tag_size(tags, IDENTIFYFACE_TAG_FACE);
   if (!has_session && n == 0) return;
   std::vector<idf::Face> faces;
@@ -520,6 +560,7 @@ static void read_tags(GstLipsync *self, GstTagList *tags) {
   *self->session_id = session ? session : "";
   *self->faces = std::move(faces);
   self->faces_known = true;
+  self->session_created_s = created_s;
   g_free(session);
 }
 
@@ -606,6 +647,7 @@ static gboolean gst_lipsync_start(GstBaseTransform *trans) {
   self->session_id->clear();
   self->faces->clear();
   self->faces_known = false;
+  self->session_created_s = 0;
   return TRUE;
 }
 
@@ -671,6 +713,7 @@ static void gst_lipsync_set_property(GObject *object, guint id, const GValue *va
     case PROP_ON_ERROR: s.on_error = (IdfOnErrorEnum)g_value_get_enum(value); break;
     case PROP_HOLD_EOS: s.hold_eos = g_value_get_boolean(value); break;
     case PROP_TASK_ID: s.task_id = string_or_empty(value); break;
+    case PROP_CHECK_ONLY: s.check_only = g_value_get_boolean(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
 }
@@ -709,6 +752,7 @@ static void gst_lipsync_get_property(GObject *object, guint id, GValue *value, G
     case PROP_ON_ERROR: g_value_set_enum(value, s.on_error); break;
     case PROP_HOLD_EOS: g_value_set_boolean(value, s.hold_eos); break;
     case PROP_TASK_ID: str(s.task_id); break;
+    case PROP_CHECK_ONLY: g_value_set_boolean(value, s.check_only); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
 }
@@ -737,6 +781,7 @@ static void gst_lipsync_init(GstLipsync *self) {
   self->job_state = JobState::None;
   self->session_id = new std::string;
   self->faces = new std::vector<idf::Face>;
+  self->session_created_s = 0;
   self->job = new std::shared_ptr<idf::Job>;
   self->link = new std::shared_ptr<Link>;
   self->result = nullptr;
@@ -836,6 +881,12 @@ static void gst_lipsync_class_init(GstLipsyncClass *klass) {
       g_param_spec_boolean("hold-eos", "Hold EOS", "EOS waits for the lip-sync's answer", TRUE, rw));
   string(PROP_TASK_ID, "task-id", "Collect this lip-sync task (submitted before): polls only, no new charge", nullptr,
          rw);
+  g_object_class_install_property(
+      gobject_class, PROP_CHECK_ONLY,
+      g_param_spec_boolean("check-only", "Check only",
+                           "Check every rule as validation=strict does, then stop: a lipsync-progress (phase complete) "
+                           "says what would be sent; nothing is sent",
+                           FALSE, rw));
   g_object_class_install_property(
       gobject_class, PROP_RESULT,
       g_param_spec_boxed("result", "Result", "The last lipsync message's structure (NULL until then)",

@@ -48,6 +48,7 @@ struct Settings {
   std::string task_id;  // kirin: collect this task instead of submitting
   std::string video_url, video_id, face_image_dir, cache_dir, ssl_ca_file;
   guint cache_ttl = idf::defaults::kCacheTtlS;
+  bool cache_only = false;
   guint max_concurrent = idf::defaults::kMaxConcurrent;
   IdfValidationEnum validation = DEFAULT_VALIDATION;
   bool validation_set = false;  // provider=local refuses for the limits only when asked to

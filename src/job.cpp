@@ -107,6 +107,10 @@ void Job::finish(Outcome outcome) {
     r->video_id = cfg_.target.video_id;
     r->stream_id = cfg_.stream_id;
     if (r->task_id.empty()) r->task_id = task_id_;
+    // The session began when the clip was submitted (what the cache stores
+    // too); a collected task's submission is unknown: its answer is "now".
+    if (!r->session_created_s && cfg_.provider != Provider::Local && !cfg_.lipsync)
+      r->session_created_s = submitted_wall_s_ ? submitted_wall_s_ : deps_.loop->wall_s();
     clamp_faces_to_duration(r->faces, cfg_.clip.duration_ns);
     if (cfg_.provider == Provider::Local) {
       ServiceVerdict v = service_verdict(cfg_.clip, cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id);
@@ -216,8 +220,11 @@ void Job::on_deadline() {
   if (!task_id_.empty())
     text += "; task " + task_id_ + " may still finish" +
             (task_status_.empty() ? "" : " (last status \"" + task_status_ + "\")") +
-            ": collect it later with task-id=" + task_id_ + " (gst-identify-face --task-id=" + task_id_ +
-            "), which polls it without a new charge";
+            (cfg_.lipsync
+                 ? ": collect it later with lipsync task-id=" + task_id_ +
+                       " (gst-identify-face --lipsync-task-id=" + task_id_ + " CLIP)"
+                 : ": collect it later with task-id=" + task_id_ + " (gst-identify-face --task-id=" + task_id_ + ")") +
+            ", which polls it without a new charge";
   else if (submitted_)
     text += " waiting for the service's answer";
   // The deadline bounds what the flow runs off the loop too: the local
@@ -314,7 +321,10 @@ static GThreadPool *hashing_pool() {
 
 void Job::admit() {
   if (!deps_.admission) {
-    flow_->run(*this);
+    if (cfg_.cache_only)
+      finish(Failure::config("cache-only: there is no result cache to answer from; nothing was sent"));
+    else
+      flow_->run(*this);
     return;
   }
   if (cfg_.lipsync) {
@@ -366,7 +376,7 @@ void Job::admit_with_content(std::string content) {
   request.cache_ttl_s = cfg_.lipsync ? 0 : cfg_.cache_ttl_s;
   request.max_concurrent = cfg_.max_concurrent;
   // Collecting a task submitted before adds none to the account's.
-  request.queued = info.needs_credentials && !(cfg_.lipsync && !cfg_.lipsync->task_id.empty());
+  request.queued = info.needs_credentials && !(cfg_.lipsync && !cfg_.lipsync->task_id.empty()) && !cfg_.cache_only;
   request.requester = cfg_.requester;
   auto to_loop = guarded_poster();
   Admission::Callbacks callbacks;
@@ -376,10 +386,22 @@ void Job::admit_with_content(std::string content) {
       Result r = hit.result;
       r.cached = true;
       r.cached_at = hit.cached_at;
+      r.session_created_s = hit.session_started_s;
       finish(std::move(r));
     });
   };
-  callbacks.start = [this, to_loop] { to_loop([this] { flow_->run(*this); }); };
+  callbacks.start = [this, to_loop] {
+    to_loop([this] {
+      if (!cfg_.cache_only) {
+        flow_->run(*this);
+        return;
+      }
+      finish(Failure::config(cfg_.cache_ttl_s == 0
+                                 ? "cache-only with cache-ttl=0: there is no result cache to answer from"
+                                 : "cache-only: this clip has no identification in the result cache for this account "
+                                   "and these settings; nothing was sent"));
+    });
+  };
   callbacks.queued = [this, to_loop](size_t place) {
     to_loop([this, place] {
       Progress p{IDENTIFYFACE_PHASE_QUEUED, "queued: place " + std::to_string(place) +

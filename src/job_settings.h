@@ -65,6 +65,9 @@ struct JobConfig {
   std::string credential;
   std::string cache_dir;  // "" = the user's cache dir
   unsigned cache_ttl_s = defaults::kCacheTtlS;
+  // Answer only from the result cache: a miss fails (kind config) and
+  // nothing is sent to the service.
+  bool cache_only = false;
   unsigned max_concurrent = defaults::kMaxConcurrent;
   std::string ca_file;  // ssl-ca-file: CA certificates trusted besides the system's
   // Set: the job is a lip-sync (lipsync_flow.h) of a request already checked

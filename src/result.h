@@ -65,6 +65,10 @@ struct Result {
   std::string service_refusal;
   bool cached = false;    // reused from the result cache: no request sent
   std::string cached_at;  // ISO 8601 UTC of when it was stored; "" when fresh
+  // When the service's session was made, in seconds since the epoch: a fresh
+  // answer's submission (or its arrival), a cached one's as the cache stored
+  // it; 0 unknown. A session lives 24 h: the lip-sync checks its age.
+  int64_t session_created_s = 0;
   std::vector<Face> faces;
   // A lip-sync's: the task's last status and every video it made.
   std::string task_status;

@@ -398,7 +398,8 @@ std::optional<CachedResult> ResultCache::lookup(const CacheKey &key, const std::
     return std::nullopt;
   }
   GST_DEBUG("result cache: hit %s (cached at %s)", path.c_str(), entry->cached_at.c_str());
-  return CachedResult{std::move(entry->result), entry->cached_at, entry->cached_at_s, *expires};
+  return CachedResult{std::move(entry->result), entry->cached_at, entry->cached_at_s, *expires,
+                      entry->session_started_s};
 }
 
 bool ResultCache::store(const CacheKey &key, const std::string &account_in, const Result &result,

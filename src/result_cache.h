@@ -52,9 +52,10 @@ struct CacheKey {
 // A hit.
 struct CachedResult {
   Result result;
-  std::string cached_at;     // ISO 8601 UTC, "2024-05-01T12:00:00Z"
-  int64_t cached_at_s = 0;   // the same, seconds since the epoch
-  int64_t expires_at_s = 0;  // the entry is not used from this time on
+  std::string cached_at;          // ISO 8601 UTC, "2024-05-01T12:00:00Z"
+  int64_t cached_at_s = 0;        // the same, seconds since the epoch
+  int64_t expires_at_s = 0;       // the entry is not used from this time on
+  int64_t session_started_s = 0;  // when its session began (seconds since the epoch)
 };
 
 struct CacheSettings {

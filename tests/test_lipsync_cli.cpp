@@ -3,6 +3,7 @@
 // fakes of identify-face and lip-sync. Usage: test_lipsync_cli PATH-TO-COMMAND
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <signal.h>
 
 #include <string>
 #include <vector>
@@ -40,15 +41,29 @@ struct Service {
   }
 };
 
-ProcessResult run(Service &s, std::vector<std::string> args) {
+ProcessSpec spec_for(FakeService &svc, std::vector<std::string> args) {
   ProcessSpec spec;
-  spec.argv = {g_tool, "--api-url=" + s.svc.url(kIdentifyPath), "--video-url=https://cdn.example/clip.mp4",
+  spec.argv = {g_tool, "--api-url=" + svc.url(kIdentifyPath), "--video-url=https://cdn.example/clip.mp4",
                "--cache-ttl=0", "--poll-interval=50"};
   for (auto &a : args) spec.argv.push_back(a);
   spec.argv.push_back(g_clip);
   spec.setenv = {{"IDENTIFYFACE_API_KEY", kKey}};
   spec.unsetenv = {"GST_DEBUG", "IDENTIFYFACE_ACCESS_KEY", "IDENTIFYFACE_SECRET_KEY"};
-  return run_process(spec);
+  return spec;
+}
+
+ProcessResult run(Service &s, std::vector<std::string> args) {
+  return run_process(spec_for(s.svc, args));
+}
+
+// Whether a file whose name starts with `prefix` is in `dir`.
+bool has_file(const std::string &dir, const char *prefix) {
+  GDir *d = g_dir_open(dir.c_str(), 0, nullptr);
+  bool found = false;
+  while (const char *name = d ? g_dir_read_name(d) : nullptr)
+    if (g_str_has_prefix(name, prefix)) found = true;
+  if (d) g_dir_close(d);
+  return found;
 }
 
 // No file named like the output, nor a temporary beside it.
@@ -105,6 +120,97 @@ void test_cut_download_leaves_no_file() {
   remove_dir(dir);
 }
 
+// Ctrl-C while the lip-sync is polled: the task was paid for, so its id and
+// how to collect it are printed; --lipsync-task-id then collects it without
+// a new submission (nor a new identification) and downloads its video.
+void test_ctrl_c_after_submission_then_collect() {
+  FakeService svc;
+  svc.script(std::string("POST ") + kIdentifyPath, {CannedResponse::json(200, kFaces)});
+  FakeLipsyncOptions options;
+  options.processing_polls = 40;  // 2 s at 50 ms: still processing when Ctrl-C comes
+  FakeLipsync lipsync = install_fake_lipsync(svc, options);
+  Process p(spec_for(svc, {"--lipsync", g_wav}));
+  g_assert_true(svc.wait_for("GET /kling/v1/videos/advanced-lip-sync/lipsync-1", 2, 20000));
+  p.send_signal(SIGINT);
+  ProcessResult r = p.wait(10000);
+  if (r.status != 130) g_error("expected exit 130; the run gave %s", r.describe().c_str());
+  contains(r.err, "lip-sync task lipsync-1 was submitted", r);
+  contains(r.err, "--lipsync-task-id=lipsync-1", r);
+  contains(r.err, "task-id=lipsync-1", r);
+  g_assert_cmpuint(svc.count(kLipsyncRoute), ==, 1);
+
+  std::string dir = make_temp_dir();
+  std::string out = dir + "/out.mp4";
+  size_t identified = svc.count(std::string("POST ") + kIdentifyPath);
+  r = run_process(spec_for(svc, {"--lipsync-task-id=lipsync-1", "--output", out}), 60000);
+  if (r.status != 0) g_error("expected exit 0; the run gave %s", r.describe().c_str());
+  contains(r.out, "lip-sync task: lipsync-1 (succeed)", r);
+  contains(r.out, ("wrote " + out).c_str(), r);
+  g_assert_cmpuint(svc.count(kLipsyncRoute), ==, 1);
+  g_assert_cmpuint(svc.count(std::string("POST ") + kIdentifyPath), ==, identified);
+  remove_dir(dir);
+}
+
+// Ctrl-C in the middle of the download: no half video under the final name,
+// and no temporary file left beside it.
+void test_ctrl_c_during_download_leaves_no_file() {
+  Service s;
+  s.svc.script("GET /lipsync/result/video.mp4", {CannedResponse::stream(std::string(4096, 'v'), 0)});
+  std::string dir = make_temp_dir();
+  Process p(spec_for(s.svc, {"--lipsync", g_wav, "--output", dir + "/out.mp4"}));
+  gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+  while (!has_file(dir, ".out.mp4.part") && g_get_monotonic_time() < deadline) g_usleep(20000);
+  g_assert_true(has_file(dir, ".out.mp4.part"));
+  p.send_signal(SIGINT);
+  ProcessResult r = p.wait(10000);
+  if (r.status != 130) g_error("expected exit 130; the run gave %s", r.describe().c_str());
+  contains(r.err, "download cancelled (Ctrl-C)", r);
+  contains(r.out, "lip-sync video: ", r);  // what was paid for is still printed
+  assert_no_output(dir, r);
+  remove_dir(dir);
+}
+
+// --check --lipsync: nothing is sent. Without a cached identification it
+// says which command identifies the clip; with one, it checks every rule on
+// the cached faces.
+void test_check_lipsync_uses_the_cache() {
+  Service s;
+  std::string cache = make_temp_dir();
+  std::vector<std::string> cached = {"--cache-ttl=82800", "--cache-dir=" + cache};
+  auto with = [&cached](std::vector<std::string> args) {
+    args.insert(args.begin(), cached.begin(), cached.end());
+    return args;
+  };
+  ProcessResult r = run(s, with({"--check", "--lipsync", g_wav}));
+  if (r.status != 1) g_error("expected exit 1; the run gave %s", r.describe().c_str());
+  contains(r.err, "--check --lipsync needs an identification of this clip first", r);
+  contains(r.err, "--video-url=https://cdn.example/clip.mp4", r);
+  size_t at = r.err.find("\n  gst-identify-face ");
+  g_assert_true(at != std::string::npos);
+  std::string command = r.err.substr(at + 3, r.err.find('\n', at + 1) - at - 3);
+  if (command.find("--check") != std::string::npos || command.find("--lipsync") != std::string::npos ||
+      command.find(g_wav) != std::string::npos)
+    g_error("the command to run still checks or lip-syncs: %s", command.c_str());
+  g_assert_cmpuint(s.svc.requests().size(), ==, 0);
+
+  r = run(s, with({}));  // the identification, cached
+  if (r.status != 0) g_error("expected exit 0; the run gave %s", r.describe().c_str());
+  g_assert_cmpuint(s.svc.count(std::string("POST ") + kIdentifyPath), ==, 1);
+
+  r = run(s, with({"--check", "--lipsync", g_wav}));
+  if (r.status != 0) g_error("expected exit 0; the run gave %s", r.describe().c_str());
+  contains(r.out, "faces from the identification cached at ", r);
+  contains(r.out, "lip-sync checked, nothing sent: face 0, audio inserted at 0.000 s", r);
+  contains(r.out, "every documented rule passed", r);
+
+  r = run(s, with({"--check", "--lipsync", g_wav, "--face", "0", "--insert-at", "3.1"}));
+  if (r.status != 1) g_error("expected exit 1; the run gave %s", r.describe().c_str());
+  contains(r.err, "for 1.900 s: it must overlap for at least 2 s", r);
+  g_assert_cmpuint(s.svc.count(std::string("POST ") + kIdentifyPath), ==, 1);
+  g_assert_cmpuint(s.svc.count(kLipsyncRoute), ==, 0);
+  remove_dir(cache);
+}
+
 void test_companions_need_lipsync() {
   Service s;
   ProcessResult r = run(s, {"--output", "x.mp4"});
@@ -136,6 +242,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/lipsync-cli/overlap-1.9s-sends-nothing", test_overlap_1_9_sends_nothing);
   g_test_add_func("/lipsync-cli/cut-download-leaves-no-file", test_cut_download_leaves_no_file);
   g_test_add_func("/lipsync-cli/companions-need-lipsync", test_companions_need_lipsync);
+  g_test_add_func("/lipsync-cli/check-lipsync-uses-the-cache", test_check_lipsync_uses_the_cache);
+  g_test_add_func("/lipsync-cli/ctrl-c-after-submission-then-collect", test_ctrl_c_after_submission_then_collect);
+  g_test_add_func("/lipsync-cli/ctrl-c-during-download-leaves-no-file", test_ctrl_c_during_download_leaves_no_file);
   int rc = g_test_run();
   remove_dir(g_dir);
   return rc;

@@ -42,10 +42,11 @@ struct Fakes {
   FakeService identify;
   FakeService lipsync_service;
   FakeLipsync lipsync;
-  explicit Fakes(bool kirin = false) {
+  explicit Fakes(bool kirin = false, unsigned processing_polls = 1) {
     identify.script(kIdentifyRoute, {CannedResponse::json(200, kFaces)});
     FakeLipsyncOptions options;
     options.kirin = kirin;
+    options.processing_polls = processing_polls;
     lipsync = install_fake_lipsync(lipsync_service, options);
   }
   std::string lipsync_route() const {
@@ -77,6 +78,19 @@ void test_end_to_end(gconstpointer data) {
   g_assert_cmpint(log.index_of_element(LIPSYNC_MESSAGE_RESULT), <, log.index_of_type(GST_MESSAGE_EOS));
   g_assert_cmpstr(gst_structure_get_string(s, "provider"), ==, kirin ? "kirin" : "kling");
   g_assert_cmpstr(gst_structure_get_string(s, "session-id"), ==, "sess-1");
+  {
+    // identifyface says when the session was made (a fresh answer: now).
+    const GstStructure *identified = log.element_message(IDENTIFYFACE_MESSAGE_RESULT);
+    g_assert_nonnull(identified);
+    const char *created = gst_structure_get_string(identified, IDENTIFYFACE_FIELD_SESSION_CREATED);
+    g_assert_nonnull(created);
+    GDateTime *t = g_date_time_new_from_iso8601(created, nullptr);
+    g_assert_nonnull(t);
+    gint64 age = g_get_real_time() / G_USEC_PER_SEC - g_date_time_to_unix(t);
+    g_date_time_unref(t);
+    g_assert_cmpint(age, >=, 0);
+    g_assert_cmpint(age, <, 120);
+  }
   g_assert_cmpstr(gst_structure_get_string(s, "face-id"), ==, "0");  // face 1 is not lip-sync ready
   guint64 insert = 1, duration = 0;
   g_assert_true(gst_structure_get_uint64(s, "insert-time", &insert));
@@ -193,6 +207,99 @@ void test_standalone_without_faces_refused() {
   stop(p);
 }
 
+GstPadProbeReturn push_tags_first(GstPad *pad, GstPadProbeInfo *, gpointer tags) {
+  gst_pad_push_event(pad, gst_event_new_tag(gst_tag_list_ref(GST_TAG_LIST(tags))));
+  return GST_PAD_PROBE_REMOVE;
+}
+
+// identifyface's tags for session "sess-old" made `hours` ago (face 0,
+// 0-5 s), then one buffer of an 8 s video, into lipsync.
+void run_with_session_made_hours_ago(Fakes &f, double hours, BusLog &log) {
+  GstElement *p = launch(
+      "appsrc name=src format=time caps=video/x-h264 duration=8000000000 ! lipsync api-url=" + f.lipsync.api_url +
+      " api-key=" + kKey + " poll-interval=50 audio-uri=\"" + g_wav + "\" ! fakesink sync=false");
+  GDateTime *made = g_date_time_new_from_unix_utc(g_get_real_time() / G_USEC_PER_SEC - (gint64)(hours * 3600));
+  gchar *iso = g_date_time_format(made, "%Y-%m-%dT%H:%M:%SZ");
+  g_date_time_unref(made);
+  GstTagList *tags = gst_tag_list_new_empty();
+  gst_tag_list_set_scope(tags, GST_TAG_SCOPE_STREAM);
+  gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_SESSION_ID, "sess-old",
+                   IDENTIFYFACE_TAG_SESSION_CREATED, iso, nullptr);
+  g_free(iso);
+  GstStructure *face = gst_structure_new(IDENTIFYFACE_FACE, IDENTIFYFACE_FIELD_FACE_ID, G_TYPE_STRING, "0",
+                                         IDENTIFYFACE_FIELD_START_TIME, G_TYPE_UINT64, (guint64)0,
+                                         IDENTIFYFACE_FIELD_END_TIME, G_TYPE_UINT64, (guint64)5 * GST_SECOND,
+                                         IDENTIFYFACE_FIELD_LIPSYNC_READY, G_TYPE_BOOLEAN, TRUE, nullptr);
+  gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_FACE, face, nullptr);
+  gst_structure_free(face);
+  GstElement *src = gst_bin_get_by_name(GST_BIN(p), "src");
+  GstPad *pad = gst_element_get_static_pad(src, "src");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, push_tags_first, tags, (GDestroyNotify)gst_tag_list_unref);
+  gst_object_unref(pad);
+  GstBuffer *buffer = gst_buffer_new_allocate(nullptr, 16, nullptr);
+  GST_BUFFER_PTS(buffer) = 0;
+  GstFlowReturn ret;
+  g_signal_emit_by_name(src, "push-buffer", buffer, &ret);
+  gst_buffer_unref(buffer);
+  g_signal_emit_by_name(src, "end-of-stream", &ret);
+  gst_object_unref(src);
+  run_until_done(p, log, 60000);
+  stop(p);
+}
+
+// A session lives 24 h: one made 25 h ago is refused, naming its age, with
+// nothing sent; one made 23 h ago is lip-synced.
+void test_old_session_refused() {
+  Fakes f;
+  BusLog log;
+  run_with_session_made_hours_ago(f, 25, log);
+  BusProblem problem = log.problem(GST_MESSAGE_ERROR);
+  if (!problem.found) g_error("a 25 h old session was not refused");
+  problem.assert_contains({"session-age:", "the session is 25.0 h old", "identify the clip again", "no request sent"});
+  g_assert_cmpuint(f.lipsync_service.requests().size(), ==, 0);
+
+  Fakes fresh;
+  BusLog sent;
+  run_with_session_made_hours_ago(fresh, 23, sent);
+  if (!sent.element_message(LIPSYNC_MESSAGE_RESULT))
+    g_error("a 23 h old session was not lip-synced: %s", sent.problem(GST_MESSAGE_ERROR).text.c_str());
+  g_assert_cmpuint(fresh.lipsync_service.count(fresh.lipsync_route()), ==, 1);
+}
+
+// Stopped while the task is polled: the cancelled lipsync-progress names
+// the task (text and task-id field) and how to collect it; nothing more is sent.
+void test_cancel_after_submission_names_the_task() {
+  Fakes f(false, 100000);
+  GstElement *p = pipeline(f, "audio-uri=\"" + g_wav + "\"");
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  const std::string poll = "GET /kling/v1/videos/advanced-lip-sync/lipsync-1";
+  g_assert_true(f.lipsync_service.wait_for(poll, 1, 30000));
+  // READY, not NULL: the bus keeps its messages until NULL.
+  gst_element_set_state(p, GST_STATE_READY);
+  size_t polls = f.lipsync_service.count(poll);
+  GstBus *bus = gst_element_get_bus(p);
+  bool found = false;
+  while (GstMessage *m = gst_bus_pop(bus)) {
+    const GstStructure *s = gst_message_get_structure(m);
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT && gst_structure_has_name(s, LIPSYNC_MESSAGE_PROGRESS) &&
+        g_strcmp0(gst_structure_get_string(s, IDENTIFYFACE_FIELD_PHASE), IDENTIFYFACE_PHASE_CANCELLED) == 0) {
+      found = true;
+      g_assert_cmpstr(gst_structure_get_string(s, IDENTIFYFACE_FIELD_TASK_ID), ==, "lipsync-1");
+      std::string text = gst_structure_get_string(s, IDENTIFYFACE_FIELD_TEXT);
+      if (text.find("lipsync task-id=lipsync-1") == std::string::npos ||
+          text.find("--lipsync-task-id=lipsync-1") == std::string::npos)
+        g_error("the cancelled message does not say how to collect the task: %s", text.c_str());
+    }
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  g_assert_true(found);
+  g_usleep(300 * 1000);
+  g_assert_cmpuint(f.lipsync_service.count(poll), ==, polls);
+  g_assert_cmpuint(f.lipsync_service.count(f.lipsync_route()), ==, 1);
+  stop(p);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -216,6 +323,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/lipsync-element/refused/unknown-face", test_unknown_face_refused);
   g_test_add_func("/lipsync-element/refused/face-not-lipsync-ready", test_face_not_ready_refused);
   g_test_add_func("/lipsync-element/refused/standalone-without-faces", test_standalone_without_faces_refused);
+  g_test_add_func("/lipsync-element/refused/old-session", test_old_session_refused);
+  g_test_add_func("/lipsync-element/cancel/after-submission-names-the-task",
+                  test_cancel_after_submission_names_the_task);
   int rc = g_test_run();
   remove_dir(g_dir);
   return rc;

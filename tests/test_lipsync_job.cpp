@@ -194,6 +194,11 @@ void test_deadline_keeps_the_task_id() {
   g_assert_true(run.failure().kind == Failure::Kind::Timeout);
   assert_str(run.failure().task_id, "t-1");
   assert_contains(run.failure().message, "task t-1 may still finish");
+  // The lip-sync's own ways of collecting it, not identify-face's --task-id.
+  assert_contains(run.failure().message, "lipsync task-id=t-1");
+  assert_contains(run.failure().message, "gst-identify-face --lipsync-task-id=t-1");
+  if (run.failure().message.find("gst-identify-face --task-id") != std::string::npos)
+    g_error("the hint names identify-face's --task-id: %s", run.failure().message.c_str());
 }
 
 void test_local_provider_sends_nothing() {

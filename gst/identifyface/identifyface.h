@@ -47,6 +47,8 @@ G_BEGIN_DECLS
 #define IDENTIFYFACE_TAG_SESSION_ID "lipsync-session-id"
 /* GST_TYPE_STRUCTURE named IDENTIFYFACE_FACE: one value per face. */
 #define IDENTIFYFACE_TAG_FACE "lipsync-face"
+/* G_TYPE_STRING: ISO 8601 UTC of when the session was made (sessions live 24 h). */
+#define IDENTIFYFACE_TAG_SESSION_CREATED "lipsync-session-created"
 
 /* ---- identify-face fields ---- */
 
@@ -76,6 +78,8 @@ G_BEGIN_DECLS
 #define IDENTIFYFACE_FIELD_SERVICE_VERDICT "service-verdict"
 /* string, local only: why not (the broken or unknown limits); "" when accepted */
 #define IDENTIFYFACE_FIELD_SERVICE_REFUSAL "service-refusal"
+#define IDENTIFYFACE_FIELD_SESSION_CREATED \
+  "session-created" /* string, kling/kirin: ISO 8601 UTC of when the session was made (it lives 24 h) */
 
 /* ---- face structures (in FACES, and the lipsync-face tag) ---- */
 

@@ -91,6 +91,9 @@ static const LipsyncOption kLipsyncOptions[] = {
     {"lipsync-api-url", "URL",
      "--lipsync: the lip-sync endpoint (default: --api-url with advanced-lip-sync in place of identify-face; "
      "kirin: the same generation endpoint)"},
+    {"lipsync-task-id", "ID",
+     "collect the lip-sync task that an earlier --lipsync run submitted (printed when it was stopped, timed out or "
+     "failed): polls it without a new charge and without identifying again; with --output, downloads its video"},
 };
 
 static gboolean on_property_option(const gchar *option_name, const gchar *value, gpointer data, GError **) {
@@ -167,6 +170,7 @@ bool parse_command_line(int argc, char **argv, CliOptions &options, std::string 
   options.lipsync_face = lipsync[1];
   options.lipsync_output = lipsync[3];
   options.lipsync_api_url = lipsync[4];
+  options.lipsync_task_id = lipsync[5];
   if (!lipsync[2].empty()) {
     char *end = nullptr;
     double at = g_ascii_strtod(lipsync[2].c_str(), &end);
@@ -176,9 +180,13 @@ bool parse_command_line(int argc, char **argv, CliOptions &options, std::string 
     }
     options.lipsync_insert_at = at;
   }
+  if (!options.lipsync_audio.empty() && !options.lipsync_task_id.empty()) {
+    error = "--lipsync AUDIO submits a new lip-sync and --lipsync-task-id collects one submitted before: give one";
+    return false;
+  }
   if (options.lipsync_audio.empty()) {
     for (size_t i = 1; i < G_N_ELEMENTS(kLipsyncOptions); i++)
-      if (!lipsync[i].empty()) {
+      if (!lipsync[i].empty() && !(!options.lipsync_task_id.empty() && (i == 3 || i == 4 || i == 5))) {
         error = std::string("--") + kLipsyncOptions[i].name + " goes with --lipsync AUDIO";
         return false;
       }

@@ -39,6 +39,7 @@ struct CliOptions {
   std::string input;  // FILE or URI
   // --lipsync AUDIO and its companions ("" when not given).
   std::string lipsync_audio, lipsync_face, lipsync_output, lipsync_api_url;
+  std::string lipsync_task_id;    // --lipsync-task-id: collect that task, no identification
   double lipsync_insert_at = -1;  // seconds; < 0: chosen
 
   // The value given for `property`, or "" when not given.

@@ -4,12 +4,15 @@
 // and for scripts (--json, exit statuses). See --help.
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <gst/identifyface/identifyface.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <clocale>
 #include <cstdio>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli_options.h"
 #include "clip_access.h"
@@ -98,6 +101,73 @@ static int draw_timeline(const CliOptions &options, const std::string &uri, cons
   return kExitResult;
 }
 
+// The command line that identifies what `argv` checks: without --check,
+// --json and the lip-sync options (and their values).
+static std::string identify_command(const std::vector<std::string> &argv) {
+  static const char *const with_value[] = {"--lipsync", "--face", "--insert-at", "--output", "--lipsync-api-url"};
+  std::string out = "gst-identify-face";
+  for (size_t i = 1; i < argv.size(); i++) {
+    const std::string &a = argv[i];
+    if (a == "--check" || a == "--json" || a == "-j") continue;
+    bool skip = false;
+    for (const char *name : with_value) {
+      if (a == name) {
+        skip = true;
+        i++;  // and its value
+      } else if (a.rfind(std::string(name) + "=", 0) == 0) {
+        skip = true;
+      }
+    }
+    if (skip) continue;
+    if (a.rfind("--", 0) == 0 && a.find("key") != std::string::npos && a.rfind("--api-key-file", 0) != 0) {
+      // Never echo a secret: --api-key=..., or --api-key and its value.
+      size_t eq = a.find('=');
+      out += " " + (eq != std::string::npos ? a.substr(0, eq + 1) + "..." : a + " ...");
+      if (eq == std::string::npos) i++;
+      continue;
+    }
+    gchar *quoted = g_shell_quote(a.c_str());
+    out += std::string(" ") + quoted;
+    g_free(quoted);
+  }
+  return out;
+}
+
+// --check --lipsync: the faces from the result cache (nothing sent to
+// identify), then every lip-sync rule checked; nothing is sent at all.
+static int run_lipsync_check(GstElement *identifyface, const CliOptions &options, const std::string &uri,
+                             const std::vector<std::string> &argv) {
+  std::string error, warning;
+  bool needs_key = enum_property(identifyface, "provider") != "local";
+  if (!apply_credentials(identifyface, options, needs_key, error, warning)) return usage_error(error);
+  g_object_set(identifyface, "cache-only", TRUE, nullptr);
+  unsigned timeout_s = uint_property(identifyface, "timeout");
+  ProgressLine progress(stderr, isatty(STDERR_FILENO), options.quiet);
+  RunOutcome outcome;
+  run_identification(identifyface, uri, timeout_s + 2, timeout_s, progress, outcome);
+  progress.finish();
+  if (outcome.exit_code == kExitResult && outcome.result) {
+    const char *cached_at = gst_structure_get_string(outcome.result, IDENTIFYFACE_FIELD_CACHED_AT);
+    printf("faces from the identification cached at %s\n", cached_at ? cached_at : "?");
+    fputs(format_result_table(outcome.result).c_str(), stdout);
+    fflush(stdout);
+    return lipsync_after_identification(identifyface, options, uri, outcome.result);
+  }
+  if (outcome.exit_code > 128) return outcome.exit_code;
+  const char *kind = outcome.failure ? gst_structure_get_string(outcome.failure, IDENTIFYFACE_FIELD_KIND) : nullptr;
+  if (kind && g_str_equal(kind, IDENTIFYFACE_KIND_CONFIG) &&
+      outcome.failure_text.find("cache-only") != std::string::npos) {
+    g_printerr(
+        "gst-identify-face: --check --lipsync needs an identification of this clip first (its faces come from the "
+        "result cache, and there is none for this account and these settings); nothing was sent. Identify it "
+        "with:\n  %s\nthen check again.\n",
+        identify_command(argv).c_str());
+    return kExitFailed;
+  }
+  g_printerr("%s", format_failure(outcome.failure_text, outcome.failure).c_str());
+  return outcome.exit_code == kExitResult ? kExitFailed : outcome.exit_code;
+}
+
 static int run_identify(GstElement *identifyface, const CliOptions &options, const std::string &uri) {
   std::string error, warning;
   if (!options.timeline.empty()) {  // before anything is spent
@@ -164,6 +234,7 @@ int main(int argc, char **argv) {
   setlocale(LC_ALL, "");
   CliOptions options;
   std::string error;
+  std::vector<std::string> args(argv, argv + argc);  // before parsing takes the options out
   if (!parse_command_line(argc, argv, options, error)) return usage_error(error);
   if (options.version) {
     g_print("%s %s\n", IDF_PACKAGE_NAME, IDF_VERSION);
@@ -187,8 +258,11 @@ int main(int argc, char **argv) {
   std::string uri;
   if (!apply_property_options(identifyface, options, error) || !input_to_uri(options.input, uri, error))
     status = usage_error(error);
+  else if (!options.lipsync_task_id.empty())
+    status = options.check ? usage_error("--check goes with --lipsync AUDIO, not --lipsync-task-id")
+                           : lipsync_after_identification(identifyface, options, uri, nullptr);
   else if (options.check && !options.lipsync_audio.empty())
-    status = usage_error("--check with --lipsync is not available yet: run --check for the clip alone");
+    status = run_lipsync_check(identifyface, options, uri, args);
   else if (options.check)
     status = run_check(identifyface, options, uri);
   else

@@ -62,6 +62,8 @@ bool handle_progress(Run *run, const GstStructure *s) {
     size_t end = st.text.find(':', prefix.size());
     if (end != std::string::npos) run->outcome->task_id = st.text.substr(prefix.size(), end - prefix.size());
   }
+  // check-only: every rule passed, nothing sent; EOS follows.
+  if (st.phase == IDENTIFYFACE_PHASE_COMPLETE && st.text.rfind("checked", 0) == 0) run->outcome->checked = st.text;
   run->progress->update(st);
   return true;
 }
@@ -100,7 +102,12 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
       g_error_free(err);
       break;
     }
-    case GST_MESSAGE_EOS: finish(run, kExitFailed, "the lip-sync ended without an answer"); break;
+    case GST_MESSAGE_EOS:
+      if (!run->outcome->checked.empty())
+        finish(run, kExitResult);
+      else
+        finish(run, kExitFailed, "the lip-sync ended without an answer");
+      break;
     default: break;
   }
   return TRUE;
@@ -142,8 +149,12 @@ gboolean on_watchdog(gpointer data) {
 GstTagList *tags_of(const GstStructure *identify_result) {
   GstTagList *tags = gst_tag_list_new_empty();
   gst_tag_list_set_scope(tags, GST_TAG_SCOPE_STREAM);
+  if (!identify_result) return tags;  // collecting a task: no session needed
   const char *session = gst_structure_get_string(identify_result, IDENTIFYFACE_FIELD_SESSION_ID);
   if (session && *session) gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_SESSION_ID, session, nullptr);
+  const char *created = gst_structure_get_string(identify_result, IDENTIFYFACE_FIELD_SESSION_CREATED);
+  if (created && *created)
+    gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_SESSION_CREATED, created, nullptr);
   const GValue *faces = gst_structure_get_value(identify_result, IDENTIFYFACE_FIELD_FACES);
   for (guint i = 0; faces && GST_VALUE_HOLDS_LIST(faces) && i < gst_value_list_get_size(faces); i++) {
     const GValue *v = gst_value_list_get_value(faces, i);
@@ -292,6 +303,75 @@ bool download_to_file(const std::string &url, const std::string &path, unsigned 
   return ok;
 }
 
+namespace {
+
+struct Download {
+  std::string url, path, ca_file, error;
+  unsigned timeout_s = 0;
+  uint64_t bytes = 0;
+  bool ok = false;
+  int signum = 0;
+  GCancellable *cancellable = nullptr;
+  GMainLoop *loop = nullptr;
+};
+
+gboolean on_download_signal(Download *d, int signum) {
+  if (!d->signum) d->signum = signum;
+  g_cancellable_cancel(d->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+gboolean on_download_sigint(gpointer data) {
+  return on_download_signal(static_cast<Download *>(data), SIGINT);
+}
+gboolean on_download_sigterm(gpointer data) {
+  return on_download_signal(static_cast<Download *>(data), SIGTERM);
+}
+
+gboolean on_download_done(gpointer data) {
+  g_main_loop_quit(static_cast<Download *>(data)->loop);
+  return G_SOURCE_REMOVE;
+}
+
+}  // namespace
+
+// The download on a thread of its own, so that Ctrl-C (or SIGTERM) reaches
+// the main loop and cancels it: download_to_file() then removes its
+// temporary file, and nothing is left beside `path`.
+static bool download_interruptibly(const std::string &url, const std::string &path, unsigned timeout_s,
+                                   const std::string &ca_file, std::string &error, uint64_t *bytes, int *signum) {
+  Download d;
+  d.url = url;
+  d.path = path;
+  d.ca_file = ca_file;
+  d.timeout_s = timeout_s;
+  d.cancellable = g_cancellable_new();
+  GMainContext *context = g_main_context_default();
+  d.loop = g_main_loop_new(context, FALSE);
+  guint sigint = g_unix_signal_add(SIGINT, on_download_sigint, &d);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_download_sigterm, &d);
+  GThread *thread = g_thread_new(
+      "lipsync-download",
+      [](gpointer data) -> gpointer {
+        auto *dl = static_cast<Download *>(data);
+        dl->ok =
+            download_to_file(dl->url, dl->path, dl->timeout_s, dl->ca_file, dl->cancellable, dl->error, &dl->bytes);
+        g_idle_add(on_download_done, dl);
+        return nullptr;
+      },
+      &d);
+  g_main_loop_run(d.loop);
+  g_thread_join(thread);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  g_main_loop_unref(d.loop);
+  g_object_unref(d.cancellable);
+  if (d.signum) d.error = std::string("download cancelled (") + (d.signum == SIGINT ? "Ctrl-C" : "terminated") + ")";
+  error = d.error;
+  *bytes = d.bytes;
+  *signum = d.ok ? 0 : d.signum;
+  return d.ok;
+}
+
 static void copy_property(GstElement *from, GstElement *to, const char *name) {
   GParamSpec *a = g_object_class_find_property(G_OBJECT_GET_CLASS(from), name);
   GParamSpec *b = g_object_class_find_property(G_OBJECT_GET_CLASS(to), name);
@@ -331,8 +411,12 @@ int lipsync_after_identification(GstElement *identifyface, const CliOptions &opt
   std::string poll_url = string_property(identifyface, "poll-url");
   if (!poll_url.empty() && api_url == string_property(identifyface, "api-url"))
     g_object_set(lipsync, "poll-url", poll_url.c_str(), nullptr);  // kirin: the same task endpoint
-  g_object_set(lipsync, "audio-uri", options.lipsync_audio.c_str(), nullptr);
+  if (!options.lipsync_task_id.empty())
+    g_object_set(lipsync, "task-id", options.lipsync_task_id.c_str(), nullptr);
+  else
+    g_object_set(lipsync, "audio-uri", options.lipsync_audio.c_str(), nullptr);
   if (!options.lipsync_face.empty()) g_object_set(lipsync, "face-id", options.lipsync_face.c_str(), nullptr);
+  if (options.check) g_object_set(lipsync, "check-only", TRUE, nullptr);
   if (options.lipsync_insert_at >= 0)
     g_object_set(lipsync, "insert-time", (guint64)(options.lipsync_insert_at * GST_SECOND + 0.5), nullptr);
   std::string error, warning;
@@ -355,13 +439,17 @@ int lipsync_after_identification(GstElement *identifyface, const CliOptions &opt
   progress.finish();
   gst_object_unref(lipsync);
 
+  if (options.check && outcome.exit_code == kExitResult && !outcome.checked.empty()) {
+    printf("lip-sync %s\n", outcome.checked.c_str());
+    return kExitResult;
+  }
   if (outcome.exit_code != kExitResult || !outcome.result) {
     g_printerr("gst-identify-face: %s\n", outcome.failure_text.c_str());
     if (!outcome.task_id.empty())
       g_printerr(
-          "gst-identify-face: lip-sync task %s was submitted: look it up with the service (or collect it "
-          "with lipsync task-id=%s), it is not resubmitted\n",
-          outcome.task_id.c_str(), outcome.task_id.c_str());
+          "gst-identify-face: lip-sync task %s was submitted and may still finish: it is not resubmitted; collect "
+          "it without a new charge with --lipsync-task-id=%s (the lipsync element: task-id=%s)\n",
+          outcome.task_id.c_str(), outcome.task_id.c_str(), outcome.task_id.c_str());
     return outcome.exit_code;
   }
   const GstStructure *r = outcome.result;
@@ -373,8 +461,9 @@ int lipsync_after_identification(GstElement *identifyface, const CliOptions &opt
   gst_structure_get_uint64(r, LIPSYNC_FIELD_INSERT_TIME, &insert);
   gst_structure_get_uint64(r, LIPSYNC_FIELD_RESULT_DURATION, &duration);
   std::string choice = field(LIPSYNC_FIELD_CHOICE);
-  printf("lip-sync face: %s, audio inserted at %.3f s%s%s\n", field(IDENTIFYFACE_FIELD_FACE_ID).c_str(), insert / 1e9,
-         choice.empty() ? "" : ": ", choice.c_str());
+  if (!field(IDENTIFYFACE_FIELD_FACE_ID).empty())  // a collected task names no face
+    printf("lip-sync face: %s, audio inserted at %.3f s%s%s\n", field(IDENTIFYFACE_FIELD_FACE_ID).c_str(), insert / 1e9,
+           choice.empty() ? "" : ": ", choice.c_str());
   printf("lip-sync task: %s (%s), credits: %s\n", field(IDENTIFYFACE_FIELD_TASK_ID).c_str(),
          field(IDENTIFYFACE_FIELD_STATUS).c_str(), field(IDENTIFYFACE_FIELD_FINAL_UNIT_DEDUCTION).c_str());
   printf("lip-sync video: %s (%.1f s)\n", field(LIPSYNC_FIELD_RESULT_URL).c_str(), duration / 1e9);
@@ -382,11 +471,12 @@ int lipsync_after_identification(GstElement *identifyface, const CliOptions &opt
   if (options.lipsync_output.empty()) return kExitResult;
   uint64_t bytes = 0;
   std::string ca_file = string_property(identifyface, "ssl-ca-file");
-  if (!download_to_file(field(LIPSYNC_FIELD_RESULT_URL), options.lipsync_output, request_timeout, ca_file, nullptr,
-                        error, &bytes)) {
+  int signum = 0;
+  if (!download_interruptibly(field(LIPSYNC_FIELD_RESULT_URL), options.lipsync_output, request_timeout, ca_file, error,
+                              &bytes, &signum)) {
     g_printerr("gst-identify-face: %s; %s was not written (the video stays at the URL above)\n", error.c_str(),
                options.lipsync_output.c_str());
-    return kExitFailed;
+    return signum ? 128 + signum : kExitFailed;
   }
   printf("wrote %s (%" G_GUINT64_FORMAT " bytes)\n", options.lipsync_output.c_str(), (guint64)bytes);
   return kExitResult;

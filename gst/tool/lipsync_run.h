@@ -18,6 +18,7 @@ struct LipsyncOutcome {
   GstStructure *result = nullptr;  // the lipsync message, on success
   std::string failure_text;
   std::string task_id;  // once submitted, also on failure
+  std::string checked;  // check-only: what would be sent (the checks passed)
   ~LipsyncOutcome();
 };
 
@@ -37,7 +38,8 @@ bool download_to_file(const std::string &url, const std::string &path, unsigned 
 struct CliOptions;
 // gst-identify-face --lipsync: the lipsync element configured like
 // `identifyface` (provider, timeouts, keys; its lip-sync endpoint beside
-// identifyface's api-url unless --lipsync-api-url), run on `identify_result`,
+// identifyface's api-url unless --lipsync-api-url), run on `identify_result`
+// (nullptr with --lipsync-task-id: that task is collected, nothing submitted),
 // then the choice and result printed and, with --output, the video
 // downloaded. Returns the exit status.
 int lipsync_after_identification(GstElement *identifyface, const CliOptions &options, const std::string &clip_uri,
