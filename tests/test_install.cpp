@@ -53,7 +53,8 @@ static void test_install_and_build_against_it() {
   if (r.status != 0 || r.out.find("-I" + inc + "/gstreamer-1.0") == std::string::npos)
     g_error("pkg-config --cflags: %s", r.describe().c_str());
   // The header reads face marks: its .pc file requires gstreamer-video.
-  ProcessSpec requires;
+  ProcessSpec
+    requires;
   requires.argv = {"pkg-config", "--print-requires", "gstreamer-identifyface-1.0"};
   requires.setenv = {{"PKG_CONFIG_PATH", pc_dir}};
   r = run_process(requires);

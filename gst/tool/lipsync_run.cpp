@@ -430,7 +430,8 @@ int lipsync_after_identification(GstElement *identifyface, const CliOptions &opt
   g_object_get(lipsync, "request-timeout", &request_timeout, "timeout", &timeout, nullptr);
   idf::ClipInfo clip;
   std::string clip_error;
-  measure_clip(clip_uri, request_timeout, options.get("ssl-ca-file"), clip, clip_error);  // unknown: the element says it cannot check
+  measure_clip(clip_uri, request_timeout, options.get("ssl-ca-file"), clip,
+               clip_error);  // unknown: the element says it cannot check
 
   ProgressLine progress(stderr, isatty(STDERR_FILENO), options.quiet);
   LipsyncOutcome outcome;
