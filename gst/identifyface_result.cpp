@@ -4,17 +4,6 @@
 #include <cstdint>
 #include <string>
 
-// ISO 8601 UTC, as the result cache writes its times.
-static std::string iso8601_utc(int64_t unix_s) {
-  GDateTime *t = g_date_time_new_from_unix_utc(unix_s);
-  if (!t) return "";
-  char *text = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
-  g_date_time_unref(t);
-  std::string out = text ? text : "";
-  g_free(text);
-  return out;
-}
-
 void idf_register_tags(void) {
   gst_tag_register(IDENTIFYFACE_TAG_SESSION_CREATED, GST_TAG_FLAG_META, G_TYPE_STRING, "lip-sync session created",
                    "when the session was made (ISO 8601 UTC); a session lives 24 hours", gst_tag_merge_use_first);
@@ -86,8 +75,8 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
     if (r.cost) gst_structure_set(s, IDENTIFYFACE_FIELD_ORIGINAL_COST, G_TYPE_STRING, r.cost->c_str(), nullptr);
   }
   if (r.session_created_s && !r.session_id.empty())
-    gst_structure_set(s, IDENTIFYFACE_FIELD_SESSION_CREATED, G_TYPE_STRING, iso8601_utc(r.session_created_s).c_str(),
-                      nullptr);
+    gst_structure_set(s, IDENTIFYFACE_FIELD_SESSION_CREATED, G_TYPE_STRING,
+                      idf::iso8601_utc(r.session_created_s).c_str(), nullptr);
 
   GValue faces = G_VALUE_INIT;
   gst_value_list_init(&faces, (guint)r.faces.size());
@@ -118,7 +107,7 @@ GstTagList *idf_result_to_tags(const idf::Result &r) {
     gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_SESSION_ID, r.session_id.c_str(), nullptr);
   if (!r.session_id.empty() && r.session_created_s)
     gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_SESSION_CREATED,
-                     iso8601_utc(r.session_created_s).c_str(), nullptr);
+                     idf::iso8601_utc(r.session_created_s).c_str(), nullptr);
   for (const auto &face : r.faces) {
     GstStructure *s = face_to_structure(face);
     gst_tag_list_add(tags, GST_TAG_MERGE_APPEND, IDENTIFYFACE_TAG_FACE, s, nullptr);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "result.h"
 
+#include <glib.h>
 #include <gst/identifyface/identifyface.h>
 
 #include <algorithm>
@@ -29,6 +30,16 @@ void clamp_faces_to_duration(std::vector<Face> &faces, std::optional<uint64_t> d
     face.start_ns = std::min(face.start_ns, *duration_ns);
     face.end_ns = std::min(face.end_ns, *duration_ns);
   }
+}
+
+std::string iso8601_utc(int64_t unix_s) {
+  GDateTime *t = g_date_time_new_from_unix_utc(unix_s);
+  if (!t) return "";
+  char *text = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+  g_date_time_unref(t);
+  std::string out = text ? text : "";
+  g_free(text);
+  return out;
 }
 
 }  // namespace idf

@@ -150,4 +150,8 @@ using Outcome = std::variant<Result, Failure>;
 // the clip by a few milliseconds). No-op when the duration is unknown.
 void clamp_faces_to_duration(std::vector<Face> &faces, std::optional<uint64_t> duration_ns);
 
+// `unix_s` as ISO 8601 UTC ("2026-11-21T21:30:00Z"), as the cache stores
+// times and the message shows them; "" when out of range.
+std::string iso8601_utc(int64_t unix_s);
+
 }  // namespace idf

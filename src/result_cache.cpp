@@ -51,16 +51,6 @@ bool is_hex(const std::string &s, size_t len) {
   return true;
 }
 
-std::string iso8601_utc(int64_t unix_s) {
-  GDateTime *t = g_date_time_new_from_unix_utc(unix_s);
-  if (!t) return "";
-  char *text = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
-  g_date_time_unref(t);
-  std::string out = text ? text : "";
-  g_free(text);
-  return out;
-}
-
 // Strict readers: an entry with a member of the wrong type is corrupt.
 JsonNode *value_member(JsonObject *o, const char *name, GType type) {
   JsonNode *n = o && json_object_has_member(o, name) ? json_object_get_member(o, name) : nullptr;
