@@ -135,8 +135,9 @@ static std::string codes_help() {
 }
 
 int main(int argc, char **argv) {
-  gchar *provider = g_strdup("kling"), *key = nullptr, *serve = nullptr, *task_fails = nullptr;
-  gint task_seconds = 3, lifetime = 0, refuse = 0, refusals = -1, http_status = 0;
+  gchar *provider = g_strdup("kling"), *key = nullptr, *serve = nullptr, *task_fails = nullptr,
+        *lipsync_task_fails = nullptr;
+  gint task_seconds = 3, lifetime = 0, refuse = 0, refusals = -1, http_status = 0, lipsync_refuse = 0;
   gdouble delay_s = 0;
   gboolean background = FALSE, env = FALSE, lipsync = FALSE;
   GOptionEntry entries[] = {
@@ -167,6 +168,10 @@ int main(int argc, char **argv) {
       {"lipsync", 0, 0, G_OPTION_ARG_NONE, &lipsync,
        "kling: also serve Kling's advanced lip-sync beside identify-face (.../advanced-lip-sync) and its video",
        nullptr},
+      {"lipsync-refuse", 0, 0, G_OPTION_ARG_INT, &lipsync_refuse,
+       "with --lipsync: answer lip-sync submissions with this Kling code (the first --refusals N, else all)", "CODE"},
+      {"lipsync-task-fails", 0, 0, G_OPTION_ARG_STRING, &lipsync_task_fails,
+       "with --lipsync: the lip-sync task ends failed with this message", "TEXT"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   GOptionContext *ctx = g_option_context_new("- a fake identify-face service (Kling and Kirin) on 127.0.0.1");
   g_option_context_add_main_entries(ctx, entries, nullptr);
@@ -178,6 +183,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   g_option_context_free(ctx);
+  if (lipsync_refuse && !kling_code(lipsync_refuse)) {
+    g_printerr("identifyface-fake-service: --lipsync-refuse=%d: not one of Kling's codes:\n%s", lipsync_refuse,
+               codes_help().c_str());
+    return 2;
+  }
   if (refuse && !kling_code(refuse)) {
     g_printerr("identifyface-fake-service: --refuse=%d: not one of Kling's codes:\n%s", refuse, codes_help().c_str());
     return 2;
@@ -244,7 +254,13 @@ int main(int argc, char **argv) {
     if (const KlingCode *c = auth_problem(*b, req)) return kling_refusal(*c, b->delay_ms);
     return CannedResponse::json(200, kirin_task(*b), b->delay_ms);
   });
-  if (lipsync) install_fake_lipsync(svc, FakeLipsyncOptions());
+  if (lipsync) {
+    FakeLipsyncOptions lipsync_options;
+    if (lipsync_refuse)
+      lipsync_options.submit_codes.assign(refusals < 0 ? 1000 : (size_t)refusals, std::to_string(lipsync_refuse));
+    if (lipsync_task_fails) lipsync_options.task_failure = lipsync_task_fails;
+    install_fake_lipsync(svc, lipsync_options);
+  }
   std::string clip_url;
   if (serve) {
     gchar *base = g_path_get_basename(serve);
@@ -282,5 +298,6 @@ int main(int argc, char **argv) {
   g_free(key);
   g_free(serve);
   g_free(task_fails);
+  g_free(lipsync_task_fails);
   return 0;
 }
