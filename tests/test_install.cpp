@@ -53,11 +53,10 @@ static void test_install_and_build_against_it() {
   if (r.status != 0 || r.out.find("-I" + inc + "/gstreamer-1.0") == std::string::npos)
     g_error("pkg-config --cflags: %s", r.describe().c_str());
   // The header reads face marks: its .pc file requires gstreamer-video.
-  ProcessSpec
-    requires;
-  requires.argv = {"pkg-config", "--print-requires", "gstreamer-identifyface-1.0"};
-  requires.setenv = {{"PKG_CONFIG_PATH", pc_dir}};
-  r = run_process(requires);
+  ProcessSpec print_requires;
+  print_requires.argv = {"pkg-config", "--print-requires", "gstreamer-identifyface-1.0"};
+  print_requires.setenv = {{"PKG_CONFIG_PATH", pc_dir}};
+  r = run_process(print_requires);
   if (r.status != 0 || r.out.find("gstreamer-video-1.0") == std::string::npos)
     g_error("the .pc file does not require gstreamer-video-1.0: %s", r.describe().c_str());
   // C: the example; C++: every reader.
