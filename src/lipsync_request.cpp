@@ -40,9 +40,14 @@ static void add_optional(JsonBuilder *b, const char *name, const std::string &va
   json_builder_add_string_value(b, value.c_str());
 }
 
-std::string kling_lipsync_body(const LipsyncRequest &r) {
+// Both dialects send the same members; Kirin names its model first.
+static std::string lipsync_body(const std::string *model, const LipsyncRequest &r) {
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
+  if (model) {
+    json_builder_set_member_name(b, "model");
+    json_builder_add_string_value(b, model->c_str());
+  }
   json_builder_set_member_name(b, "session_id");
   json_builder_add_string_value(b, r.session_id.c_str());
   add_face_choose(b, r);
@@ -52,18 +57,12 @@ std::string kling_lipsync_body(const LipsyncRequest &r) {
   return json::finish(b);
 }
 
+std::string kling_lipsync_body(const LipsyncRequest &r) {
+  return lipsync_body(nullptr, r);
+}
+
 std::string kirin_lipsync_body(const std::string &model, const LipsyncRequest &r) {
-  JsonBuilder *b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "model");
-  json_builder_add_string_value(b, model.c_str());
-  json_builder_set_member_name(b, "session_id");
-  json_builder_add_string_value(b, r.session_id.c_str());
-  add_face_choose(b, r);
-  add_optional(b, "external_task_id", r.external_task_id);
-  add_optional(b, "callback_url", r.callback_url);
-  json_builder_end_object(b);
-  return json::finish(b);
+  return lipsync_body(&model, r);
 }
 
 std::string kling_lipsync_poll_url(const std::string &api_url, const std::string &task_id) {
