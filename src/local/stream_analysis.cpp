@@ -26,25 +26,6 @@ std::vector<Mark> StreamAnalysis::marks_at(uint64_t) const {
 bool StreamAnalysis::ended_by(const std::string &, uint64_t) const {
   return false;
 }
-bool StreamAnalysis::ended_by(const std::string &face_id, uint64_t time_ns) const {
-  const Impl &d = *impl_;
-  std::lock_guard<std::mutex> g(d.lock);
-  const AnalysedSample *latest = nullptr, *seen = nullptr;
-  bool cut_since_seen = false;
-  for (const auto &s : d.recent) {
-    if (s.time_ns > time_ns) break;
-    latest = &s;
-    if (find_face(s, face_id)) {
-      seen = &s;
-      cut_since_seen = false;
-    } else if (s.cut_before) {
-      cut_since_seen = true;
-    }
-  }
-  if (!latest || time_ns - latest->time_ns > 2 * kSampleIntervalNs) return false;  // not analysed that far
-  if (!seen) return true;  // last seen before the samples kept, longer ago than any gap
-  return cut_since_seen || latest->time_ns - seen->time_ns > d.max_gap_ns;
-}
 
 Outcome StreamAnalysis::finish(uint64_t, bool) {
   return Failure::local("provider=local is not available");
