@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "answer_limits.h"
+#include "base/answer_limits.h"
 
 namespace answer_fuzz {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <variant>
 
-#include "kirin_dialect.h"
-#include "result.h"
+#include "model/result.h"
+#include "wire/kirin_dialect.h"
 
 namespace answer_fuzz {
 

@@ -4,7 +4,7 @@
 #include <glib.h>
 
 #include "answer_fuzz.h"
-#include "answer_limits.h"
+#include "base/answer_limits.h"
 
 namespace lipsync_fuzz {
 

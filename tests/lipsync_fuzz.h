@@ -10,7 +10,7 @@
 #include <string>
 #include <variant>
 
-#include "kirin_dialect.h"
+#include "wire/kirin_dialect.h"
 
 namespace lipsync_fuzz {
 

@@ -13,11 +13,11 @@
 #include <set>
 #include <string>
 
-#include "account_fingerprint.h"
-#include "admission.h"
-#include "clip_fingerprint.h"
-#include "local_engine.h"
-#include "result_cache.h"
+#include "admission/account_fingerprint.h"
+#include "admission/admission.h"
+#include "admission/clip_fingerprint.h"
+#include "admission/result_cache.h"
+#include "local/local_engine.h"
 #include "support/job_fixture.h"
 
 using namespace idf;

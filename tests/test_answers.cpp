@@ -8,16 +8,16 @@
 
 #include <string>
 
-#include "answer_limits.h"
-#include "http_worker.h"
-#include "json_doc.h"
-#include "json_util.h"
-#include "jwt.h"
-#include "kirin_dialect.h"
-#include "kling_dialect.h"
-#include "retry_policy.h"
-#include "url_policy.h"
-#include "utf8_text.h"
+#include "base/answer_limits.h"
+#include "base/url_policy.h"
+#include "model/utf8_text.h"
+#include "runtime/http_worker.h"
+#include "wire/json_doc.h"
+#include "wire/json_util.h"
+#include "wire/jwt.h"
+#include "wire/kirin_dialect.h"
+#include "wire/kling_dialect.h"
+#include "wire/retry_policy.h"
 
 using namespace idf;
 

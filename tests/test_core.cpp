@@ -6,13 +6,13 @@
 
 #include <ctime>
 
-#include "clip_info.h"
-#include "face_image_folders.h"
-#include "job_settings.h"
-#include "jwt.h"
-#include "kirin_dialect.h"
-#include "kling_dialect.h"
-#include "retry_policy.h"
+#include "job/job_settings.h"
+#include "local/face_image_folders.h"
+#include "model/clip_info.h"
+#include "wire/jwt.h"
+#include "wire/kirin_dialect.h"
+#include "wire/kling_dialect.h"
+#include "wire/retry_policy.h"
 
 using namespace idf;
 

@@ -7,8 +7,8 @@
 #include <map>
 
 #include "answer_fuzz.h"
-#include "kirin_dialect.h"
-#include "kling_dialect.h"
+#include "wire/kirin_dialect.h"
+#include "wire/kling_dialect.h"
 
 using namespace answer_fuzz;
 

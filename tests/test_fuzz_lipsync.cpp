@@ -7,8 +7,8 @@
 #include <map>
 
 #include "answer_fuzz.h"
-#include "lipsync_dialect.h"
 #include "lipsync_fuzz.h"
+#include "wire/lipsync_dialect.h"
 
 namespace {
 

@@ -10,11 +10,11 @@
 #include <optional>
 #include <vector>
 
-#include "answer_limits.h"
+#include "base/answer_limits.h"
 #include "fake_service.h"
-#include "http_worker.h"
-#include "retry_policy.h"
+#include "runtime/http_worker.h"
 #include "test_certs.h"
+#include "wire/retry_policy.h"
 
 using namespace idf;
 

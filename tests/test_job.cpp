@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "answer_fuzz.h"
-#include "http_worker.h"
-#include "job.h"
-#include "jwt.h"
+#include "job/job.h"
+#include "runtime/http_worker.h"
 #include "support/job_fixture.h"
+#include "wire/jwt.h"
 
 using namespace idf;
 using namespace jobtest;

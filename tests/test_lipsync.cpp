@@ -6,10 +6,10 @@
 
 #include <string>
 
-#include "audio_probe.h"
-#include "lipsync_dialect.h"
-#include "lipsync_preflight.h"
-#include "lipsync_request.h"
+#include "job/lipsync_preflight.h"
+#include "runtime/audio_probe.h"
+#include "wire/lipsync_dialect.h"
+#include "wire/lipsync_request.h"
 
 using namespace idf;
 

@@ -12,7 +12,8 @@
 #include <string>
 
 #include "fake_lipsync.h"
-#include "job.h"
+#include "job/job.h"
+#include "runtime/production_deps.h"
 #include "test_util.h"  // also gives the process a fresh cache folder
 
 using namespace idf;
@@ -57,7 +58,7 @@ Outcome run_lipsync(Provider provider, const std::string &api_url) {
     state->outcome = o;
     state->cond.notify_all();
   };
-  auto job = Job::start(cfg, listener);
+  auto job = Job::start(cfg, listener, production_job_deps());
   std::unique_lock<std::mutex> lk(state->lock);
   auto limit = std::chrono::duration<double>(60 * test_slowdown());
   if (!state->cond.wait_for(lk, limit, [&] { return state->outcome.has_value(); })) g_error("no outcome in time");

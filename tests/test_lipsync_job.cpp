@@ -8,8 +8,8 @@
 #include <functional>
 #include <string>
 
-#include "admission.h"
-#include "job.h"
+#include "admission/admission.h"
+#include "job/job.h"
 #include "support/job_fixture.h"
 
 using namespace idf;

@@ -18,9 +18,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "account_fingerprint.h"
-#include "clip_fingerprint.h"
-#include "result_cache.h"
+#include "admission/account_fingerprint.h"
+#include "admission/clip_fingerprint.h"
+#include "admission/result_cache.h"
 
 using namespace idf;
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "account_fingerprint.h"
-#include "request_coalescer.h"
-#include "request_scheduler.h"
+#include "admission/account_fingerprint.h"
+#include "admission/request_coalescer.h"
+#include "admission/request_scheduler.h"
 
 using namespace idf;
 using Ticket = RequestScheduler::Ticket;

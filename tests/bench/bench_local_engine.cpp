@@ -31,7 +31,7 @@
 #include <string>
 #include <thread>
 
-#include "local_engine.h"
+#include "local/local_engine.h"
 #include "test_util.h"
 
 namespace {

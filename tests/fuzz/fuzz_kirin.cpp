@@ -6,7 +6,7 @@
 #include <string>
 
 #include "answer_fuzz.h"
-#include "kirin_dialect.h"
+#include "wire/kirin_dialect.h"
 
 static void require(const std::string &why, const char *where) {
   if (why.empty()) return;

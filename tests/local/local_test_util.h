@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "local_engine.h"
+#include "local/local_engine.h"
 #include "test_util.h"
 
 namespace idf::test {

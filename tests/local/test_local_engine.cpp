@@ -8,7 +8,7 @@
 #include <cstring>
 #include <thread>
 
-#include "local_engine.h"
+#include "local/local_engine.h"
 #include "local_test_util.h"
 
 using namespace idf;

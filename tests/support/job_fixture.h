@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "job.h"
+#include "job/job.h"
 #include "manual_loop.h"
 #include "scripted_transport.h"
 

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/transport.h"
 #include "manual_loop.h"
-#include "transport.h"
 
 struct ScriptedReply {
   idf::HttpResponse response;
