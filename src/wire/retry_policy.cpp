@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "runtime/http_worker.h"
+#include "base/transport.h"
 
 namespace idf {
 

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "answer_fuzz.h"
 #include "base/answer_limits.h"
+#include "support/answer_fuzz.h"
 #include "wire/json_util.h"
 #include "wire/kirin_dialect.h"
 #include "wire/kling_dialect.h"

@@ -32,7 +32,7 @@
 #include <thread>
 
 #include "local/local_engine.h"
-#include "test_util.h"
+#include "support/test_util.h"
 
 namespace {
 

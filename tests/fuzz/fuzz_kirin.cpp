@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "answer_fuzz.h"
+#include "support/answer_fuzz.h"
 #include "wire/kirin_dialect.h"
 
 static void require(const std::string &why, const char *where) {

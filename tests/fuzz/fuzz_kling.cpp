@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "answer_fuzz.h"
+#include "support/answer_fuzz.h"
 #include "wire/json_util.h"
 #include "wire/kling_dialect.h"
 

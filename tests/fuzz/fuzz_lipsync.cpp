@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "lipsync_fuzz.h"
+#include "support/lipsync_fuzz.h"
 #include "wire/lipsync_dialect.h"
 
 static void require(const std::string &why, const char *where) {

@@ -16,7 +16,7 @@
 #include "local/face_model.h"
 #include "local/local_engine.h"
 #include "local/shot_cut_detector.h"
-#include "local_test_util.h"
+#include "support/local_test_util.h"
 
 using namespace idf;
 using namespace idf::local;

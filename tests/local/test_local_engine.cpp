@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "local/local_engine.h"
-#include "local_test_util.h"
+#include "support/local_test_util.h"
 
 using namespace idf;
 using namespace idf::test;

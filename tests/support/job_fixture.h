@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "job/job.h"
-#include "manual_loop.h"
-#include "scripted_transport.h"
+#include "support/manual_loop.h"
+#include "support/scripted_transport.h"
 
 namespace jobtest {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "base/transport.h"
-#include "manual_loop.h"
+#include "support/manual_loop.h"
 
 struct ScriptedReply {
   idf::HttpResponse response;
