@@ -62,6 +62,7 @@
 #include "identifyface_result.h"
 #include "job/job.h"
 #include "local/local_engine.h"
+#include "local/raw_video.h"
 #include "runtime/production_deps.h"
 #include "wire/jwt.h"
 
@@ -467,12 +468,10 @@ static gboolean gst_identify_face_accept_caps(GstBaseTransform *trans, GstPadDir
 // With provider=local, raw video is offered in the formats the analysis
 // reads, so that upstream converts (or picks one) rather than failing.
 static void restrict_raw_caps_for_local(GstQuery *query) {
-  static GstStaticCaps local_raw =
-      GST_STATIC_CAPS("video/x-raw, format=(string){ I420, NV12, RGB, BGR, RGBA, RGBx, BGRA, BGRx }");
   GstCaps *caps = nullptr;
   gst_query_parse_caps_result(query, &caps);
   if (!caps || gst_caps_is_any(caps)) return;
-  GstCaps *raw = gst_static_caps_get(&local_raw);
+  GstCaps *raw = idf::local::raw_video_caps();
   GstCaps *out = gst_caps_new_empty();
   for (guint i = 0; i < gst_caps_get_size(caps); i++) {
     GstCaps *one = gst_caps_copy_nth(caps, i);

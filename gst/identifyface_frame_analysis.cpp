@@ -7,6 +7,8 @@
 
 #include "identifyface_frames.h"
 #include "identifyface_private.h"
+#include "job/clip_validation.h"
+#include "local/raw_video.h"
 
 #define GST_CAT_DEFAULT gst_identify_face_debug
 
@@ -62,39 +64,25 @@ void start_frame_analysis(GstIdentifyFace *self, const Settings &s) {
     fail_stream(self, idf::Failure::config("provider=local cannot read the raw video's caps"), provider);
     return;
   }
-  switch (GST_VIDEO_INFO_FORMAT(&info)) {
-    case GST_VIDEO_FORMAT_I420:
-    case GST_VIDEO_FORMAT_NV12:
-    case GST_VIDEO_FORMAT_RGB:
-    case GST_VIDEO_FORMAT_BGR:
-    case GST_VIDEO_FORMAT_RGBA:
-    case GST_VIDEO_FORMAT_RGBx:
-    case GST_VIDEO_FORMAT_BGRA:
-    case GST_VIDEO_FORMAT_BGRx: break;
-    default:
-      fail_stream(
-          self,
-          idf::Failure::config(std::string("provider=local analyses raw video in ") + idf_frames_supported_formats() +
-                               ", not " + gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info)) +
-                               ": put videoconvert before identifyface"),
-          provider);
-      return;
+  if (!idf::local::raw_video_format_supported(GST_VIDEO_INFO_FORMAT(&info))) {
+    fail_stream(self,
+                idf::Failure::config(std::string("provider=local analyses raw video in ") +
+                                     idf::local::raw_video_formats_text() + ", not " +
+                                     gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info)) +
+                                     ": put videoconvert before identifyface"),
+                provider);
+    return;
   }
   idf::ClipInfo clip = priv->clip;
   query_upstream(self, clip);
-  // Nothing is billed: the limits are a verdict in the result unless
-  // validation was set.
-  if (s.validation != IDF_VALIDATION_OFF && s.validation_set) {
-    auto violations = idf::validate_clip(clip, idf::VideoRef::Url);
-    if (!violations.empty()) {
-      std::string text = idf::describe_violations(violations);
-      if (s.validation == IDF_VALIDATION_STRICT) {
-        fail_stream(self, idf::Failure::validation(text + "; nothing analysed (set validation=warn or off)"), provider);
-        return;
-      }
-      GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("%s", text.c_str()), ("validation=warn: analysing anyway"));
-    }
+  const idf::ClipValidation checked = idf::validate_clip_for_job(
+      clip, idf::VideoRef::Url, (idf::ValidationMode)s.validation, s.validation_set, /*billed=*/false);
+  if (checked.refuse) {
+    fail_stream(self, idf::Failure::validation(checked.problem), provider);
+    return;
   }
+  if (!checked.problem.empty())
+    GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("%s", checked.problem.c_str()), ("validation=warn: analysing anyway"));
   bool live = stream_is_live(self);
   idf::local::StreamAnalysisOptions opts;
   opts.face_image_dir = s.face_image_dir;
@@ -172,7 +160,7 @@ void feed_frame(GstIdentifyFace *self, const std::shared_ptr<idf::local::StreamA
   GstVideoFrame vf;
   if (!gst_video_frame_map(&vf, &info, buffer, GST_MAP_READ)) return;
   idf::local::RawFrame raw;
-  if (idf_raw_frame_from_video_frame(&vf, &raw) && !frames->push(raw, *t))
+  if (idf::local::raw_frame_from_video_frame(&vf, &raw) && !frames->push(raw, *t))
     GST_LOG_OBJECT(self, "sample at %" GST_TIME_FORMAT " dropped: the analysis is behind", GST_TIME_ARGS(*t));
   gst_video_frame_unmap(&vf);
 }
@@ -202,6 +190,8 @@ void finish_frame_analysis(GstIdentifyFace *self, bool complete) {
       s = priv->settings;
     }
     r->provider = "local";
+    r->complete = complete;
+    r->samples_dropped = frames->samples_dropped();
     r->video_url = !s.video_url.empty() ? s.video_url : priv->clip.uri;  // reported only: the frames were analysed
     r->stream_id = stream_id;
     r->service_verdict = verdict.verdict;

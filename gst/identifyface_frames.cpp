@@ -11,35 +11,6 @@
 #include <cmath>
 #include <string>
 
-using idf::local::RawFrame;
-
-const char *idf_frames_supported_formats() {
-  return "I420, NV12, RGB, BGR, RGBA, BGRA, RGBx, BGRx";
-}
-
-bool idf_raw_frame_from_video_frame(const GstVideoFrame *frame, RawFrame *out) {
-  switch (GST_VIDEO_FRAME_FORMAT(frame)) {
-    case GST_VIDEO_FORMAT_I420: out->format = RawFrame::Format::I420; break;
-    case GST_VIDEO_FORMAT_NV12: out->format = RawFrame::Format::NV12; break;
-    case GST_VIDEO_FORMAT_RGB: out->format = RawFrame::Format::RGB; break;
-    case GST_VIDEO_FORMAT_BGR: out->format = RawFrame::Format::BGR; break;
-    case GST_VIDEO_FORMAT_RGBA:
-    case GST_VIDEO_FORMAT_RGBx: out->format = RawFrame::Format::RGBA; break;
-    case GST_VIDEO_FORMAT_BGRA:
-    case GST_VIDEO_FORMAT_BGRx: out->format = RawFrame::Format::BGRA; break;
-    default: return false;
-  }
-  out->width = GST_VIDEO_FRAME_WIDTH(frame);
-  out->height = GST_VIDEO_FRAME_HEIGHT(frame);
-  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES(frame) && i < 3; i++) {
-    out->planes[i] = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(frame, i));
-    out->strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE(frame, i);
-  }
-  const GstVideoInfo *info = &frame->info;
-  out->pixel_aspect = info->par_d > 0 ? (double)info->par_n / info->par_d : 1.0;
-  return true;
-}
-
 namespace {
 
 // A mark's box in whole buffer pixels, the same in both metas.

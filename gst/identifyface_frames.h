@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// provider=local on raw video: what the element hands the stream analysis
-// (its frames, mapped without a copy) and what it gives back to the stream
+// provider=local on raw video: what the element gives back to the stream
 // (a GstVideoRegionOfInterestMeta per face on each buffer and, with
 // GStreamer's analytics library, a GstAnalyticsRelationMeta).
 #pragma once
@@ -11,12 +10,6 @@
 
 #include "local/mark_tracks.h"
 #include "local/stream_analysis.h"
-
-// The planes of a mapped frame in a format the analysis reads; false for
-// other formats (see idf_frames_supported_formats()).
-bool idf_raw_frame_from_video_frame(const GstVideoFrame *frame, idf::local::RawFrame *out);
-// "I420, NV12, RGB, BGR, RGBA, BGRA, RGBx, BGRx" for error messages.
-const char *idf_frames_supported_formats();
 
 // Whether the plugin was built with GStreamer's analytics library (1.24+):
 // then marked buffers also carry a GstAnalyticsRelationMeta.

@@ -7,6 +7,7 @@
 
 #include "base/debug_categories.h"
 #include "base/url_policy.h"
+#include "job/clip_validation.h"
 #include "job/lipsync_flow.h"
 
 #define GST_CAT_DEFAULT idf_job_debug
@@ -265,33 +266,14 @@ void Job::probe_size() {
 }
 
 void Job::validate_and_run() {
-  // Nothing is billed locally: the limits are a verdict in the result, not a
-  // gate, unless validation was set.
-  const bool local_precheck = cfg_.provider == Provider::Local && !cfg_.validation_explicit;
-  if (cfg_.validation != ValidationMode::Off && !local_precheck) {
-    VideoRef ref = cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id;
-    std::string text;
-    auto violations = validate_clip(cfg_.clip, ref);
-    if (!violations.empty()) text = describe_violations(violations);
-    // A limit that could not be checked is only a problem where credits are
-    // spent: the local engine costs nothing.
-    std::vector<std::string> unknown;
-    if (provider_info(cfg_.provider).needs_credentials) unknown = unknown_limits(cfg_.clip, ref);
-    if (!unknown.empty()) {
-      std::string names;
-      for (const auto &u : unknown) names += (names.empty() ? "" : ", ") + u;
-      text += std::string(text.empty() ? "" : "; ") + "cannot check the clip against the service's limits: " + names +
-              " unknown" + (probe_problem_.empty() ? "" : " (" + probe_problem_ + ")") +
-              "; place identifyface after the demuxer, or set validation=warn";
-    }
-    if (!text.empty()) {
-      if (cfg_.validation == ValidationMode::Strict) {
-        finish(Failure::validation(text + "; no request sent (set validation=warn or off to send anyway)"));
-        return;
-      }
-      if (listener_.warning) listener_.warning(text);
-    }
+  const ClipValidation checked =
+      validate_clip_for_job(cfg_.clip, cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id, cfg_.validation,
+                            cfg_.validation_explicit, provider_info(cfg_.provider).needs_credentials, probe_problem_);
+  if (checked.refuse) {
+    finish(Failure::validation(checked.problem));
+    return;
   }
+  if (!checked.problem.empty() && listener_.warning) listener_.warning(checked.problem);
   admit();
 }
 

@@ -4,7 +4,6 @@
 #include <mutex>
 
 #include "job/provider_flow.h"
-#include "local/face_image_folders.h"
 
 namespace idf {
 
@@ -17,10 +16,6 @@ class LocalFlow final : public ProviderFlow {
   void run(FlowHost &host) override {
     host.begin_work(false);
     host.progress({IDENTIFYFACE_PHASE_ANALYSING, "analysing the clip locally"});
-    // The crops folder does not grow without bound: the element's own
-    // session folders older than 7 days go when a new analysis starts.
-    const std::string &dir = host.config().face_image_dir;
-    prune_session_folders(dir.empty() ? LocalEngine::default_face_image_dir() : dir, host.wall_s());
     LocalEngineOptions opts;
     opts.uri = host.config().target.video_url;
     opts.face_image_dir = host.config().face_image_dir;

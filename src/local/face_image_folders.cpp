@@ -13,10 +13,31 @@
 
 namespace idf {
 
-std::string make_face_image_dir(const std::string &face_image_dir) {
+// Empty when face crops can be written to `face_image_dir` (made with its
+// parents if needed), else why not, naming the folder: said when an
+// analysis starts rather than after the whole clip was analysed.
+static std::string make_face_image_dir(const std::string &face_image_dir) {
   if (g_mkdir_with_parents(face_image_dir.c_str(), 0700) != 0 || g_access(face_image_dir.c_str(), W_OK) != 0)
     return "cannot write face images to " + face_image_dir + ": " + g_strerror(errno);
   return "";
+}
+
+std::string default_face_image_dir() {
+  gchar *dir = g_build_filename(g_get_user_cache_dir(), "gst-identify-face", "faces", nullptr);
+  std::string result(dir);
+  g_free(dir);
+  return result;
+}
+
+std::string open_face_image_dir(const std::string &face_image_dir, int64_t now_s, std::string *error) {
+  gchar *absolute = g_canonicalize_filename(
+      face_image_dir.empty() ? default_face_image_dir().c_str() : face_image_dir.c_str(), nullptr);
+  std::string dir(absolute);
+  g_free(absolute);
+  *error = make_face_image_dir(dir);
+  if (!error->empty()) return "";
+  prune_session_folders(dir, now_s);
+  return dir;
 }
 
 bool mark_session_folder(const std::string &dir) {

@@ -12,11 +12,16 @@ namespace idf {
 constexpr const char *kSessionFolderMarker = ".gst-identify-face-session";
 constexpr int64_t kSessionFolderMaxAgeS = 7 * 24 * 3600;
 
-// Makes `face_image_dir` (and its parents) if needed. Empty when face crops
-// can be written there, else why not, naming the folder. Called when an
-// analysis starts, so that an unusable folder is said at once rather than
-// after the whole clip was analysed.
-std::string make_face_image_dir(const std::string &face_image_dir);
+// Default for face-image-dir: a folder of the user's cache dir.
+std::string default_face_image_dir();
+
+// The one policy of both analyses (a clip the engine decodes, raw frames
+// flowing through the element), applied when one starts: `face_image_dir`
+// ("" = the default) made absolute (image URLs need one) and created, and
+// the element's own session folders there older than 7 days removed, so
+// that the folder does not grow without bound. Returns the folder, or ""
+// with why not in `error` (naming the folder).
+std::string open_face_image_dir(const std::string &face_image_dir, int64_t now_s, std::string *error);
 
 // Marks `dir` (a session folder just made) as the element's.
 bool mark_session_folder(const std::string &dir);

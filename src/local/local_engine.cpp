@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// provider=local: decodes the clip with a GStreamer pipeline of its own and
-// hands sampled frames to the FaceAnalyser (BlazeFace through OpenCV's DNN
-// module, tracking, shot cuts, face pictures), which issue-10 style callers
-// can also feed with the buffers flowing through the element.
+// provider=local: a decoding source for the stream analysis. The engine
+// decodes the clip with a GStreamer pipeline of its own and pushes its
+// frames into the same StreamAnalysis as the element's raw frames (one
+// sampler, one queue, one crop-folder policy), as a stream that is not live
+// and needs no marks (stream_analysis.h).
 //
 // Threads of one analysis:
-//  - the engine's worker thread builds and owns the pipeline, runs the
-//    analyser, writes the face images and calls the callbacks;
-//  - GStreamer's streaming threads decode. A pad probe behind the decoder lets
-//    through only one frame per kSampleIntervalNs (8 a second), the appsink
-//    callback copies that frame's planes into a small bounded queue (blocking
-//    when detection is behind: no frame is ever dropped for lack of time) and
-//    returns the decoder's buffer at once.
+//  - the engine's worker thread builds and owns the pipeline, handles its
+//    messages, finishes the analysis and calls the callbacks;
+//  - GStreamer's streaming threads decode. A pad probe behind the decoder
+//    lets through only the frames the analysis samples (so that only those
+//    are converted); the appsink callback pushes each into the analysis's
+//    bounded queue (waiting when detection is behind: no frame is ever
+//    dropped for lack of time);
+//  - the analysis's own thread runs the face analyser.
 //
 // The callbacks must not be blocked on a lock that the caller of cancel()
 // holds: cancel() waits for a callback that is already running.
@@ -24,17 +26,6 @@
 #include <string>
 
 #include "base/package_info.h"
-
-namespace idf {
-
-std::string LocalEngine::default_face_image_dir() {
-  char *dir = g_build_filename(g_get_user_cache_dir(), "gst-identify-face", "faces", nullptr);
-  std::string result(dir);
-  g_free(dir);
-  return result;
-}
-
-}  // namespace idf
 
 #ifndef IDF_HAVE_LOCAL_ENGINE
 
@@ -86,32 +77,21 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
 #include <cmath>
 #include <condition_variable>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 #include <thread>
 
-#include "local/face_analyser.h"
 #include "local/face_image_folders.h"
 #include "local/face_model.h"
-#include "local/local_result.h"
+#include "local/raw_video.h"
+#include "local/stream_analysis.h"
 
 namespace idf {
 
 namespace {
 
-using local::AnalyserConfig;
-using local::FaceAnalyser;
-using local::FoundFace;
-using local::FrameView;
+using local::StreamAnalysis;
 
-// Frames are sampled 8 times a second; boundaries land within half a sample
-// interval (~63 ms) of the truth.
-constexpr uint64_t kSampleIntervalNs = kNsPerSecond / 8;
-// Sampled frames waiting for the worker. Small: each is a full-size copy.
-constexpr size_t kMaxQueuedFrames = 2;
 constexpr auto kProgressMinInterval = std::chrono::milliseconds(500);
 constexpr double kProgressMinStep = 0.05;
 constexpr auto kWorkerPollInterval = std::chrono::milliseconds(100);
@@ -156,30 +136,23 @@ Failure local_failure(std::string message) {
   return failure;
 }
 
-// One sampled frame: its own copy of the I420 planes, and its stream time.
-struct SampledFrame {
-  uint64_t time_ns = 0;
-  double pixel_aspect = 1.0;
-  cv::Mat y, u, v;
-};
-
 // State shared by the engine handle and its worker thread; the worker holds
 // a reference, so it outlives a handle destroyed from within a callback.
 class Session {
  public:
   Session(LocalEngineOptions options, LocalEngine::ProgressFn progress, LocalEngine::DoneFn done)
-      : options_(std::move(options)), progress_(std::move(progress)), done_(std::move(done)) {
-    if (options_.face_image_dir.empty()) options_.face_image_dir = LocalEngine::default_face_image_dir();
-    // Image URLs need an absolute path.
-    options_.face_image_dir = take_string(g_canonicalize_filename(options_.face_image_dir.c_str(), nullptr));
-    session_id_ = take_string(g_uuid_string_random());
-  }
+      : options_(std::move(options)), progress_(std::move(progress)), done_(std::move(done)) {}
 
   void request_cancel() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    cancelled_ = true;
-    wake_worker_.notify_all();
-    space_available_.notify_all();
+    std::shared_ptr<StreamAnalysis> analysis;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cancelled_ = true;
+      wake_worker_.notify_all();
+      analysis = analysis_;
+    }
+    // A streaming thread waiting for room in its queue lets go.
+    if (analysis) analysis->stop();
   }
 
   void run();
@@ -187,7 +160,9 @@ class Session {
  private:
   // --- pipeline ---
   std::optional<Failure> build_pipeline();
-  void teardown_pipeline();
+  // `drained`: the stream ended, every frame was pushed and none waits;
+  // else the analysis is stopped first, so that a waiting push returns.
+  void teardown_pipeline(bool drained = false);
   static void on_pad_added(GstElement *decodebin, GstPad *pad, Session *self);
   static void on_no_more_pads(GstElement *decodebin, Session *self);
   static gboolean on_autoplug_continue(GstElement *decodebin, GstPad *pad, GstCaps *caps, Session *self);
@@ -195,35 +170,28 @@ class Session {
   static GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer self);
   static GstBusSyncReply on_bus_message(GstBus *bus, GstMessage *message, gpointer self);
   void link_to_fakesink(GstPad *pad);
-  bool queue_frame(SampledFrame frame);
   std::optional<Failure> failure_from_message(GstMessage *message);
 
   // --- analysis ---
-  std::optional<Failure> load_analyser();
+  std::optional<Failure> start_analysis();
   Outcome analyse();
   void report_progress(uint64_t time_ns);
   void emit_progress(double fraction);
   std::optional<uint64_t> query_duration();
   void remove_written_images();
-  bool cancelled() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return cancelled_;
-  }
 
   LocalEngineOptions options_;
   LocalEngine::ProgressFn progress_;
   LocalEngine::DoneFn done_;
-  std::string session_id_;
 
-  // Guards the frame queue and every flag below; wake_worker_ tells the
-  // worker that a frame, a bus message or a cancellation arrived.
+  // Guards every member below it; wake_worker_ tells the worker that a bus
+  // message, the analysis's progress or a cancellation arrived.
   std::mutex mutex_;
   std::condition_variable wake_worker_;
-  std::condition_variable space_available_;
-  std::deque<SampledFrame> frames_;
   bool cancelled_ = false;
-  bool queue_closed_ = false;           // streaming threads must not wait any more
-  std::deque<GstMessagePtr> messages_;  // taken off the bus for the worker
+  std::shared_ptr<StreamAnalysis> analysis_;  // set once before the pipeline runs: streaming threads read it freely
+  std::optional<uint64_t> analysed_until_;    // by the analysis's thread
+  std::deque<GstMessagePtr> messages_;        // taken off the bus for the worker
   bool video_linked_ = false;
   std::string undecodable_video_;          // caps of a video stream without decoder
   std::string other_streams_;              // caps of the streams that are not video, for "no video"
@@ -232,10 +200,7 @@ class Session {
   // Owned by the worker thread (and streaming threads, where noted).
   GstElement *pipeline_ = nullptr;
   GstElement *converter_ = nullptr;
-  std::atomic<uint64_t> next_sample_ns_{0};     // decoder probe only
-  std::atomic<bool> sampled_any_{false};        // decoder probe only
   std::atomic<uint64_t> last_frame_end_ns_{0};  // decoder probe only
-  std::unique_ptr<FaceAnalyser> analyser_;
   std::optional<uint64_t> duration_ns_;
   std::chrono::steady_clock::time_point last_progress_time_;
   double last_progress_ = -1;
@@ -265,11 +230,12 @@ std::optional<Failure> Session::build_pipeline() {
   g_signal_connect(decodebin, "no-more-pads", G_CALLBACK(on_no_more_pads), this);
   g_signal_connect(decodebin, "autoplug-continue", G_CALLBACK(on_autoplug_continue), this);
 
-  // I420 is what software H.264/H.265/VP9 decoders output, so the converter
-  // usually passes buffers through untouched; other formats are converted,
-  // but only for the frames that are sampled.
-  GstCapsPtr i420(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", nullptr));
-  g_object_set(appsink, "caps", i420.get(), "sync", FALSE, "max-buffers", 1u, "enable-last-sample", FALSE, nullptr);
+  // The formats the analysis reads include what decoders output (I420 from
+  // software H.264/H.265/VP9), so the converter usually passes buffers
+  // through untouched; other formats are converted, but only for the frames
+  // that are sampled.
+  GstCapsPtr raw(local::raw_video_caps());
+  g_object_set(appsink, "caps", raw.get(), "sync", FALSE, "max-buffers", 1u, "enable-last-sample", FALSE, nullptr);
   GstAppSinkCallbacks callbacks = {};
   callbacks.new_sample = &Session::on_new_sample;
   gst_app_sink_set_callbacks(GST_APP_SINK(appsink), &callbacks, this, nullptr);
@@ -283,15 +249,17 @@ std::optional<Failure> Session::build_pipeline() {
   return std::nullopt;
 }
 
-void Session::teardown_pipeline() {
+void Session::teardown_pipeline(bool drained) {
   if (!pipeline_) return;
+  // A streaming thread waiting for room in the analysis's queue must
+  // return before the pipeline can stop. Without a pipeline nothing more is
+  // pushed, and finish() analyses what was.
+  std::shared_ptr<StreamAnalysis> analysis;
   {
-    // A streaming thread waiting for room in the queue must return before
-    // the pipeline can stop.
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_closed_ = true;
-    space_available_.notify_all();
+    analysis = analysis_;
   }
+  if (analysis && !drained) analysis->stop();
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   GstObjectPtr<GstBus> bus(gst_element_get_bus(pipeline_));
   gst_bus_set_sync_handler(bus.get(), nullptr, nullptr, nullptr);
@@ -300,7 +268,6 @@ void Session::teardown_pipeline() {
   pipeline_ = nullptr;
   converter_ = nullptr;
   std::lock_guard<std::mutex> lock(mutex_);
-  frames_.clear();
   messages_.clear();
 }
 
@@ -372,8 +339,8 @@ void Session::on_no_more_pads(GstElement *, Session *self) {
   self->wake_worker_.notify_all();
 }
 
-// Runs right behind the decoder: lets through the first frame at or after
-// each sampling point and drops the others before any conversion.
+// Runs right behind the decoder: lets through the frames the analysis
+// samples and drops the others before any conversion.
 GstPadProbeReturn Session::on_decoded_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
   auto *self = static_cast<Session *>(data);
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
@@ -390,10 +357,7 @@ GstPadProbeReturn Session::on_decoded_buffer(GstPad *pad, GstPadProbeInfo *info,
   const uint64_t end_ns = time_ns + (GST_BUFFER_DURATION_IS_VALID(buffer) ? GST_BUFFER_DURATION(buffer) : 0);
   if (end_ns > self->last_frame_end_ns_.load()) self->last_frame_end_ns_.store(end_ns);
 
-  if (self->sampled_any_.load() && time_ns < self->next_sample_ns_.load()) return GST_PAD_PROBE_DROP;
-  self->sampled_any_.store(true);
-  self->next_sample_ns_.store((time_ns / kSampleIntervalNs + 1) * kSampleIntervalNs);
-  return GST_PAD_PROBE_OK;
+  return self->analysis_->wants(time_ns) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
 GstFlowReturn Session::on_new_sample(GstAppSink *appsink, gpointer data) {
@@ -406,42 +370,22 @@ GstFlowReturn Session::on_new_sample(GstAppSink *appsink, gpointer data) {
       !gst_video_info_from_caps(&info, gst_sample_get_caps(sample.get())))
     return GST_FLOW_OK;
 
-  SampledFrame frame;
   const GstSegment *segment = gst_sample_get_segment(sample.get());
   const GstClockTime timestamp = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
   guint64 time_ns = GST_CLOCK_TIME_NONE;
   if (segment && GST_CLOCK_TIME_IS_VALID(timestamp))
     time_ns = gst_segment_to_stream_time(segment, GST_FORMAT_TIME, timestamp);
   // Frames without a timestamp continue from the latest sample.
-  frame.time_ns = GST_CLOCK_TIME_IS_VALID(time_ns) ? time_ns : self->next_sample_ns_.load();
-  if (GST_VIDEO_INFO_PAR_N(&info) > 0 && GST_VIDEO_INFO_PAR_D(&info) > 0)
-    frame.pixel_aspect = static_cast<double>(GST_VIDEO_INFO_PAR_N(&info)) / GST_VIDEO_INFO_PAR_D(&info);
+  if (!GST_CLOCK_TIME_IS_VALID(time_ns)) time_ns = self->analysis_->next_sample_ns();
 
   GstVideoFrame mapped;
   if (!gst_video_frame_map(&mapped, &info, buffer, GST_MAP_READ)) return GST_FLOW_OK;
-  auto copy_plane = [&](int plane) {
-    return cv::Mat(GST_VIDEO_FRAME_COMP_HEIGHT(&mapped, plane), GST_VIDEO_FRAME_COMP_WIDTH(&mapped, plane), CV_8UC1,
-                   GST_VIDEO_FRAME_PLANE_DATA(&mapped, plane), GST_VIDEO_FRAME_PLANE_STRIDE(&mapped, plane))
-        .clone();
-  };
-  frame.y = copy_plane(0);
-  frame.u = copy_plane(1);
-  frame.v = copy_plane(2);
+  local::RawFrame raw;
+  // push() copies the frame and waits while detection is behind (so that
+  // decoding never runs far ahead of it); false once the analysis stopped.
+  const bool pushed = local::raw_frame_from_video_frame(&mapped, &raw) && self->analysis_->push(raw, time_ns);
   gst_video_frame_unmap(&mapped);
-  sample.reset();  // the decoder gets its buffer back before we may wait
-
-  return self->queue_frame(std::move(frame)) ? GST_FLOW_OK : GST_FLOW_FLUSHING;
-}
-
-// Streaming thread: waits while detection is behind (so decoding never runs
-// far ahead of detection), until the worker takes frames or stops.
-bool Session::queue_frame(SampledFrame frame) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  space_available_.wait(lock, [&] { return queue_closed_ || cancelled_ || frames_.size() < kMaxQueuedFrames; });
-  if (queue_closed_ || cancelled_) return false;
-  frames_.push_back(std::move(frame));
-  wake_worker_.notify_all();
-  return true;
+  return pushed ? GST_FLOW_OK : GST_FLOW_FLUSHING;
 }
 
 GstBusSyncReply Session::on_bus_message(GstBus *, GstMessage *message, gpointer data) {
@@ -494,20 +438,29 @@ std::optional<Failure> Session::failure_from_message(GstMessage *message) {
 
 // ---------------------------------------------------------------- analysis
 
-// The analyser's settings for a clip the engine decodes itself.
-static AnalyserConfig engine_config() {
-  AnalyserConfig config;
-  config.sample_interval_ns = kSampleIntervalNs;
-  return config;
-}
-
-std::optional<Failure> Session::load_analyser() {
+std::optional<Failure> Session::start_analysis() {
+  local::StreamAnalysisOptions options;
+  options.face_image_dir = options_.face_image_dir;
+  options.live = false;         // a file waits for the analysis: every sample is analysed
+  options.frame_marks = false;  // nobody marks its frames: only the result counts
+  options.face_model = options_.face_model;
+  options.requester = "provider=local " + options_.uri;
+  // From the analysis's thread: the worker reports it.
+  auto progress = [this](uint64_t analysed_until_ns) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    analysed_until_ = analysed_until_ns;
+    wake_worker_.notify_all();
+  };
   std::string error;
-  const std::string model = local::locate_face_model(&error, options_.face_model);
-  if (!model.empty()) {
-    analyser_ = FaceAnalyser::create(model, engine_config(), &error);
+  std::shared_ptr<StreamAnalysis> analysis = StreamAnalysis::create(std::move(options), progress, &error);
+  if (!analysis) return local_failure("cannot analyse " + options_.uri + ": " + error);
+  bool cancelled;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    analysis_ = analysis;
+    cancelled = cancelled_;
   }
-  if (!analyser_) return local_failure("cannot analyse " + options_.uri + ": " + error);
+  if (cancelled) analysis->stop();  // cancel() came while it was made
   return std::nullopt;
 }
 
@@ -544,9 +497,7 @@ void Session::emit_progress(double fraction) {
 }
 
 Outcome Session::analyse() {
-  const std::string unwritable = make_face_image_dir(options_.face_image_dir);
-  if (!unwritable.empty()) return local_failure(unwritable);
-  if (auto failure = load_analyser()) return *failure;
+  if (auto failure = start_analysis()) return *failure;
   if (auto failure = build_pipeline()) {
     teardown_pipeline();
     return *failure;
@@ -562,13 +513,15 @@ Outcome Session::analyse() {
       failure = local_failure("cannot analyse " + options_.uri + ": the decoding pipeline refused to start");
   }
 
-  while (!failure && !was_cancelled) {
-    std::optional<SampledFrame> frame;
+  // Every sample reaches the analysis's queue before the appsink sees EOS:
+  // at EOS nothing more comes.
+  while (!failure && !was_cancelled && !end_of_stream) {
+    std::optional<uint64_t> analysed_until;
     std::deque<GstMessagePtr> messages;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_worker_.wait_for(lock, kWorkerPollInterval,
-                            [&] { return cancelled_ || !messages_.empty() || stream_failure_ || !frames_.empty(); });
+                            [&] { return cancelled_ || !messages_.empty() || stream_failure_ || analysed_until_; });
       if (cancelled_) {
         was_cancelled = true;
         break;
@@ -578,17 +531,9 @@ Outcome Session::analyse() {
         break;
       }
       messages.swap(messages_);
-      if (!frames_.empty()) {
-        frame = std::move(frames_.front());
-        frames_.pop_front();
-        space_available_.notify_all();
-      }
+      std::swap(analysed_until, analysed_until_);
     }
-    if (frame) {
-      // The planes are this sample's own copy: kept without another one.
-      analyser_->analyse_owned(FrameView::i420(frame->y, frame->u, frame->v, frame->pixel_aspect), frame->time_ns);
-      report_progress(frame->time_ns);
-    }
+    if (analysed_until) report_progress(*analysed_until);
     for (auto &message : messages) {
       if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) {
         failure = failure_from_message(message.get());
@@ -607,46 +552,30 @@ Outcome Session::analyse() {
           undecodable_video_ = caps_description(caps);
       }
     }
-    if (end_of_stream && !failure) {
-      // Every sample reached the queue before the appsink saw EOS.
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (frames_.empty()) break;
-    }
   }
 
   const std::optional<uint64_t> duration = query_duration();
-  teardown_pipeline();
+  teardown_pipeline(end_of_stream && !failure && !was_cancelled);
   if (was_cancelled) return local_failure("cancelled");
   if (failure) return *failure;
-  // The last sample closes the clip: analyse what waits for a key sample.
-  analyser_->flush();
-  {
-    // Where the analysis spent its time (G_MESSAGES_DEBUG=all shows it).
-    const local::AnalyserStats &stats = analyser_->stats();
-    g_debug(
-        "provider=local: %zu samples, detection on %zu, %zu forward passes (%.2f CPU-s), %zu cuts, "
-        "appearances %.3f CPU-s",
-        stats.samples, stats.samples_detected, stats.forward_passes, stats.detection_s, stats.cuts, stats.appearance_s);
-  }
-
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!video_linked_) return local_failure("cannot analyse " + options_.uri + ": it has no video stream");
   }
-  if (analyser_->sample_count() == 0)
-    return local_failure("cannot analyse " + options_.uri + ": no video frame could be decoded");
 
   const uint64_t clip_end_ns = duration ? *duration : last_frame_end_ns_.load();
-  // The same writer as the analysis of raw frames: a marked session folder.
-  Outcome out = local::write_local_result(analyser_->faces(clip_end_ns),
-                                          local::LocalResultOptions{options_.face_image_dir, session_id_});
+  // What waits is analysed (the last sample closes the clip), then the
+  // pictures are written into a marked session folder.
+  Outcome out = analysis_->finish(clip_end_ns, true);
+  if (analysis_->samples_analysed() == 0)
+    return local_failure("cannot analyse " + options_.uri + ": no video frame could be decoded");
   if (auto *result = std::get_if<Result>(&out)) {
     result->video_url = options_.uri;
-    result->shot_cuts_ns = analyser_->cuts();
     clamp_faces_to_duration(result->faces, duration ? duration : std::optional<uint64_t>(clip_end_ns));
     // Kept so that a cancel() racing the report removes them.
     if (!result->faces.empty()) {
-      session_dir_ = take_string(g_build_filename(options_.face_image_dir.c_str(), session_id_.c_str(), nullptr));
+      session_dir_ =
+          take_string(g_build_filename(analysis_->face_image_dir().c_str(), result->session_id.c_str(), nullptr));
       for (const Face &face : result->faces)
         written_files_.push_back(take_string(g_filename_from_uri(face.image.c_str(), nullptr, nullptr)));
       written_files_.push_back(take_string(g_build_filename(session_dir_.c_str(), kSessionFolderMarker, nullptr)));
@@ -727,7 +656,7 @@ std::optional<std::string> LocalEngine::unavailable_reason() {
 
 std::string LocalEngine::result_identity() {
   return std::string(IDF_PACKAGE_NAME "/" IDF_VERSION " model ") + local::kFaceModelSha256 + " " +
-         engine_config().fingerprint();
+         StreamAnalysis::whole_clip_fingerprint();
 }
 
 std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, ProgressFn progress, DoneFn done) {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local: identifies faces on this machine, without network or key.
 // The engine decodes the clip itself on its own thread (never a streaming
-// thread), samples frames 8 times a second, detects faces with a CNN
-// (BlazeFace, src/local/face_analyser.h) and tracks them with the service's
-// rule (a face unseen for more than 1 s comes back with a new id); a shot
-// cut ends every face.
+// thread) and feeds its frames to the stream analysis, as the element feeds
+// raw frames (stream_analysis.h): it samples them 8 times a second, detects
+// faces with a CNN (BlazeFace, src/local/face_analyser.h) and tracks them
+// with the service's rule (a face unseen for more than 1 s comes back with
+// a new id); a shot cut ends every face.
 #pragma once
 
 #include <cstdint>
@@ -46,8 +47,6 @@ class LocalEngine {
   // face detection model is missing or damaged, with how to get it), or
   // nothing when it can run.
   static std::optional<std::string> unavailable_reason();
-  // Default for face-image-dir: a folder of the user's cache dir.
-  static std::string default_face_image_dir();
   // What an analysis's faces depend on besides the clip: the plugin's
   // version, the model and the analyser's settings. Part of the result
   // cache's key, so that a newer engine never serves an older one's answer.

@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include "local/face_image_folders.h"
-#include "local/local_engine.h"
 
 namespace idf::local {
 
@@ -83,7 +82,7 @@ Outcome write_local_result(const std::vector<FoundFace> &found, const LocalResul
     result.faces.push_back(face);
   }
   if (result.faces.empty()) return result;
-  std::string root = options.face_image_dir.empty() ? LocalEngine::default_face_image_dir() : options.face_image_dir;
+  std::string root = options.face_image_dir.empty() ? default_face_image_dir() : options.face_image_dir;
   std::string dir = take(g_build_filename(root.c_str(), result.session_id.c_str(), nullptr));
   if (g_mkdir_with_parents(dir.c_str(), 0700) != 0)
     return Failure::local("cannot write face images to " + dir + ": " + g_strerror(errno));

@@ -13,7 +13,7 @@
 namespace idf::local {
 
 struct LocalResultOptions {
-  std::string face_image_dir;  // "" = LocalEngine::default_face_image_dir()
+  std::string face_image_dir;  // "" = default_face_image_dir()
   std::string session_id;      // "" = a new UUID
 };
 

@@ -16,6 +16,13 @@ StreamAnalysis::~StreamAnalysis() = default;
 bool StreamAnalysis::wants(uint64_t) const {
   return false;
 }
+uint64_t StreamAnalysis::next_sample_ns() const {
+  return 0;
+}
+uint64_t StreamAnalysis::next_sample_ns() const {
+  return impl_->next_sample_ns.value_or(0);
+}
+
 bool StreamAnalysis::push(const RawFrame &, uint64_t) {
   return false;
 }
@@ -31,6 +38,13 @@ Outcome StreamAnalysis::finish(uint64_t, bool) {
   return Failure::local("provider=local is not available");
 }
 void StreamAnalysis::stop() {}
+const std::string &StreamAnalysis::face_image_dir() const {
+  static const std::string none;
+  return none;
+}
+std::string StreamAnalysis::whole_clip_fingerprint() {
+  return "";
+}
 uint64_t StreamAnalysis::samples_dropped() const {
   return 0;
 }
@@ -52,7 +66,6 @@ uint64_t StreamAnalysis::samples_analysed() const {
 #include "local/face_analyser.h"
 #include "local/face_image_folders.h"
 #include "local/face_model.h"
-#include "local/local_engine.h"
 #include "local/local_result.h"
 
 #define GST_CAT_DEFAULT idf_local_debug
@@ -61,8 +74,6 @@ namespace idf::local {
 
 namespace {
 
-// One frame per 1/8 s, as the engine samples a file.
-constexpr uint64_t kSampleIntervalNs = kNsPerSecond / 8;
 // Frames waiting for the analysis: each is a full-size copy.
 constexpr size_t kQueuedFrames = 3;
 // Analysed samples kept for marks: enough to interpolate behind a live
@@ -122,6 +133,15 @@ Detection lerp(const Detection &a, const Detection &b, double f) {
   return d;
 }
 
+// The analyser's settings: with frame marks every sample is analysed at
+// once (the stream waits for it, not for a key sample).
+AnalyserConfig analyser_config(bool frame_marks) {
+  AnalyserConfig config;
+  if (frame_marks) config.key_interval_ns = 0;
+  config.sample_interval_ns = kSampleIntervalNs;
+  return config;
+}
+
 const SampleFace *find_face(const AnalysedSample &s, const std::string &id) {
   for (const auto &f : s.faces)
     if (f.id && *f.id == id) return &f;
@@ -147,6 +167,12 @@ struct StreamAnalysis::Impl {
   std::optional<uint64_t> next_sample_ns;  // streaming thread only
   uint64_t max_gap_ns = 0;                 // the tracker's: longer unseen, a face ends
   std::thread thread;
+  std::mutex join_lock;  // stop() may come from two threads at once
+
+  void join() {
+    std::lock_guard<std::mutex> g(join_lock);
+    if (thread.joinable()) thread.join();
+  }
 
   void run() {
     std::unique_lock<std::mutex> lk(lock);
@@ -160,7 +186,8 @@ struct StreamAnalysis::Impl {
       lk.unlock();
       std::vector<AnalysedSample> done;
       try {
-        done = analyser->analyse(frame, time_ns);
+        // The queue's copy: kept without another one when it must wait.
+        done = analyser->analyse_owned(frame, time_ns);
       } catch (const std::exception &e) {
         GST_WARNING("%s: frame at %" GST_TIME_FORMAT " not analysed: %s", options.requester.c_str(),
                     GST_TIME_ARGS(time_ns), e.what());
@@ -185,13 +212,10 @@ std::unique_ptr<StreamAnalysis> StreamAnalysis::create(StreamAnalysisOptions opt
                                                        std::string *error) {
   init_debug_categories();
   // Resolved once: the folder checked now is the one the crops go to.
-  if (options.face_image_dir.empty()) options.face_image_dir = LocalEngine::default_face_image_dir();
-  *error = make_face_image_dir(options.face_image_dir);
-  if (!error->empty()) return nullptr;
-  AnalyserConfig config;
-  config.key_interval_ns = 0;  // every sample analysed at once: the stream waits for it, not for a key sample
-  config.sample_interval_ns = kSampleIntervalNs;
-  std::string model = locate_face_model(error);
+  options.face_image_dir = open_face_image_dir(options.face_image_dir, g_get_real_time() / G_USEC_PER_SEC, error);
+  if (options.face_image_dir.empty()) return nullptr;
+  const AnalyserConfig config = analyser_config(options.frame_marks);
+  std::string model = locate_face_model(error, options.face_model);
   if (model.empty()) return nullptr;
   auto analyser = FaceAnalyser::create(model, config, error);
   if (!analyser) return nullptr;
@@ -202,8 +226,9 @@ std::unique_ptr<StreamAnalysis> StreamAnalysis::create(StreamAnalysisOptions opt
   impl->max_gap_ns = config.tracker.max_gap_ns;
   Impl *raw = impl.get();
   impl->thread = std::thread([raw] { raw->run(); });
-  GST_INFO("%s: analysing the frames that flow through the element (%s stream, no second decode)",
-           raw->options.requester.c_str(), raw->options.live ? "live" : "non-live");
+  GST_INFO("%s: analysing frames (%s stream%s), face pictures in %s", raw->options.requester.c_str(),
+           raw->options.live ? "live" : "non-live", raw->options.frame_marks ? ", marks as it goes" : "",
+           raw->options.face_image_dir.c_str());
   return std::unique_ptr<StreamAnalysis>(new StreamAnalysis(std::move(impl)));
 }
 
@@ -215,6 +240,10 @@ StreamAnalysis::~StreamAnalysis() {
 
 bool StreamAnalysis::wants(uint64_t time_ns) const {
   return !impl_->next_sample_ns || time_ns >= *impl_->next_sample_ns;
+}
+
+uint64_t StreamAnalysis::next_sample_ns() const {
+  return impl_->next_sample_ns.value_or(0);
 }
 
 bool StreamAnalysis::push(const RawFrame &frame, uint64_t time_ns) {
@@ -312,16 +341,19 @@ Outcome StreamAnalysis::finish(uint64_t clip_end_ns, bool complete) {
     d.queue.clear();
     d.changed.notify_all();
   }
-  if (d.thread.joinable()) d.thread.join();
+  d.join();
   d.analyser->flush();
+  {
+    // Where the analysis spent its time.
+    const AnalyserStats &stats = d.analyser->stats();
+    GST_DEBUG("%s: %zu samples, detection on %zu, %zu forward passes (%.2f CPU-s), %zu cuts, appearances %.3f CPU-s",
+              d.options.requester.c_str(), stats.samples, stats.samples_detected, stats.forward_passes,
+              stats.detection_s, stats.cuts, stats.appearance_s);
+  }
   LocalResultOptions opts;
   opts.face_image_dir = d.options.face_image_dir;
   Outcome out = write_local_result(d.analyser->faces(clip_end_ns), opts);
-  if (auto *r = std::get_if<Result>(&out)) {
-    r->complete = complete;
-    r->samples_dropped = d.dropped;
-    r->shot_cuts_ns = d.analyser->cuts();
-  }
+  if (auto *r = std::get_if<Result>(&out)) r->shot_cuts_ns = d.analyser->cuts();
   return out;
 }
 
@@ -332,7 +364,15 @@ void StreamAnalysis::stop() {
     d.stopping = true;
     d.changed.notify_all();
   }
-  if (d.thread.joinable()) d.thread.join();
+  d.join();
+}
+
+const std::string &StreamAnalysis::face_image_dir() const {
+  return impl_->options.face_image_dir;
+}
+
+std::string StreamAnalysis::whole_clip_fingerprint() {
+  return analyser_config(false).fingerprint();
 }
 
 uint64_t StreamAnalysis::samples_dropped() const {

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// provider=local on the frames that flow through the element: no second
-// decode. The element hands over one raw frame per sampling interval; a
-// thread of the analysis runs the face analyser on them, in order, and the
-// element asks where the faces are at each buffer's time (the per-frame
-// marks) and, at the end, for the result.
+// provider=local's one path from frames to faces, whoever decodes them: the
+// element hands over the raw frames that flow through it (no second
+// decode), the engine those of the clip it decodes itself (local_engine.h).
+// The analysis samples them (one per kSampleIntervalNs), a thread of its
+// own runs the face analyser on the samples in order, the element asks
+// where the faces are at each buffer's time (the per-frame marks), and at
+// the end both get the result, its pictures in a session folder of
+// face-image-dir (face_image_folders.h).
 //
 // Flow control. The queue between the streaming thread and the analysis
 // holds a few frames. A live stream never waits: a frame that finds the
@@ -22,6 +25,10 @@
 #include "model/result.h"
 
 namespace idf::local {
+
+// Frames are sampled 8 times a second: boundaries land within half a sample
+// interval (~63 ms) of the truth.
+constexpr uint64_t kSampleIntervalNs = kNsPerSecond / 8;
 
 // One raw frame as the element maps it: planes, strides, no copy.
 struct RawFrame {
@@ -45,7 +52,13 @@ struct Mark {
 struct StreamAnalysisOptions {
   std::string face_image_dir;  // "" = the default
   bool live = false;
-  std::string requester;  // for the log
+  // marks_at() and wait_analysed() answer as the stream goes: every sample
+  // is analysed at once. Without (a whole clip, for its result only), the
+  // samples between key samples wait and are analysed only where the key
+  // samples disagree: fewer passes of the detector.
+  bool frame_marks = true;
+  std::string face_model;  // the model file; "" = the one set up by the build
+  std::string requester;   // for the log
 };
 
 class StreamAnalysis {
@@ -58,6 +71,9 @@ class StreamAnalysis {
 
   // Streaming thread. Whether `time_ns` is due for a sample (one per 1/8 s).
   bool wants(uint64_t time_ns) const;
+  // Streaming thread. The time of the next sample due (0 before the first):
+  // where a frame without a timestamp is placed.
+  uint64_t next_sample_ns() const;
   // Streaming thread. Copies the frame for the analysis. Live: never waits,
   // false when the frame was dropped. Not live: waits for room (or stop()).
   bool push(const RawFrame &frame, uint64_t time_ns);
@@ -72,14 +88,23 @@ class StreamAnalysis {
   // back, or when the analysis has not reached `time_ns`.
   bool ended_by(const std::string &face_id, uint64_t time_ns) const;
 
-  // The stream ended: analyses what waits, writes the face pictures and
-  // returns the result (complete=false when the stream was stopped early).
+  // The stream ended: analyses what waits (all that was pushed, with
+  // `complete`; else only what the analysis already took), writes the face
+  // pictures and returns the result.
   Outcome finish(uint64_t clip_end_ns, bool complete);
   // Any thread, synchronous: stops the analysis; no callback after it.
   void stop();
 
+  // The folder the face pictures go to, absolute.
+  const std::string &face_image_dir() const;
+  // Samples a live stream skipped because the analysis was behind.
   uint64_t samples_dropped() const;
+  // Samples handed to the face analyser (final once finish() returned).
   uint64_t samples_analysed() const;
+
+  // What a whole clip's analysis depends on besides its frames (part of
+  // the result cache's key).
+  static std::string whole_clip_fingerprint();
 
  private:
   struct Impl;

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // identifyface provider=local: the same message and tags as the services,
 // offline, with validation, and cancellation that leaves nothing behind.
+#include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <utime.h>
 
+#include <ctime>
+
+#include "local/face_image_folders.h"
 #include "support/local_test_util.h"
 #include "support/test_util.h"
 
@@ -186,6 +191,54 @@ static void test_stop_mid_analysis_leaves_nothing() {
   g_assert_cmpuint(thread_count(), <=, threads_before);
 }
 
+// An old session folder of the element's in `dir` (its marker 8 days old)
+// and a folder of the user's; returns their paths.
+static std::pair<std::string, std::string> old_crop_folders(const std::string &dir) {
+  std::string old_session = dir + "/old-session", users = dir + "/users-own";
+  g_assert_cmpint(g_mkdir_with_parents(old_session.c_str(), 0700), ==, 0);
+  g_assert_cmpint(g_mkdir_with_parents(users.c_str(), 0700), ==, 0);
+  g_assert_true(idf::mark_session_folder(old_session));
+  const time_t eight_days_ago = time(nullptr) - 8 * 24 * 3600;
+  struct utimbuf t = {eight_days_ago, eight_days_ago};
+  g_assert_cmpint(utime((old_session + "/" + idf::kSessionFolderMarker).c_str(), &t), ==, 0);
+  return {old_session, users};
+}
+
+// One crop-folder policy whoever decodes: a relative face-image-dir is made
+// absolute (face-image is a file:// URL) and the element's session folders
+// older than 7 days go, the user's own stay, for a clip the engine decodes
+// and for raw frames flowing through.
+static void test_crop_folders_alike_on_both_paths() {
+  gchar *cwd = g_get_current_dir();
+  g_assert_cmpint(g_chdir(g_dir.c_str()), ==, 0);
+  for (bool raw : {false, true}) {
+    const std::string relative = raw ? "faces-rel-raw" : "faces-rel-uri";
+    auto [old_session, users] = old_crop_folders(g_dir + "/" + relative);
+    std::string desc = "filesrc location=\"" + g_face_clip + "\" ! qtdemux ! h264parse ! " +
+                       (raw ? "avdec_h264 ! " : "") + "identifyface provider=local face-image-dir=" + relative +
+                       " ! fakesink sync=false";
+    GstElement *p = launch(desc);
+    BusLog log;
+    run_until_done(p, log, 60000);
+    g_assert_true(log.eos);
+    const GstStructure *s = log.element_message("identify-face");
+    g_assert_nonnull(s);
+    g_assert_cmpuint(gst_value_list_get_size(faces_of(s)), ==, 1);
+    const gchar *image = gst_structure_get_string(face_at(s, 0), "face-image");
+    gchar *path = image ? g_filename_from_uri(image, nullptr, nullptr) : nullptr;
+    if (!path) g_error("%s path: face-image \"%s\" is not a file:// URL", raw ? "raw" : "URI", image ? image : "");
+    g_assert_true(g_str_has_prefix(path, (g_dir + "/" + relative + "/").c_str()));
+    g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+    g_free(path);
+    if (g_file_test(old_session.c_str(), G_FILE_TEST_EXISTS))
+      g_error("%s path: the 8-day-old session folder was not removed", raw ? "raw" : "URI");
+    g_assert_true(g_file_test(users.c_str(), G_FILE_TEST_IS_DIR));
+    stop(p);
+  }
+  g_assert_cmpint(g_chdir(cwd), ==, 0);
+  g_free(cwd);
+}
+
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
@@ -200,6 +253,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/local-element/video-id-is-an-error", test_video_id_is_an_error);
   g_test_add_func("/local-element/wait-for-result-on-raw-refused", test_wait_for_result_on_raw_video_is_refused);
   g_test_add_func("/local-element/stop-mid-analysis", test_stop_mid_analysis_leaves_nothing);
+  g_test_add_func("/local-element/crop-folders-alike-on-both-paths", test_crop_folders_alike_on_both_paths);
   int ret = g_test_run();
   remove_dir(g_dir);
   return ret;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "local/face_image_folders.h"
 #include "local/local_engine.h"
 #include "support/local_test_util.h"
 
@@ -385,7 +386,7 @@ void test_missing_model() {
 }
 
 void test_default_face_image_dir() {
-  const std::string dir = LocalEngine::default_face_image_dir();
+  const std::string dir = default_face_image_dir();
   g_assert_true(g_str_has_prefix(dir.c_str(), g_get_user_cache_dir()));
   g_assert_true(g_str_has_suffix(dir.c_str(), "gst-identify-face/faces"));
   g_assert_true(LocalEngine::available());
