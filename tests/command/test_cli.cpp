@@ -638,8 +638,10 @@ static void test_audio_only_clip_fails_at_once() {
     std::vector<std::string> args;
     const char *has;
   } cases[] = {
+#ifdef IDF_HAVE_LOCAL_ENGINE
       {{"--provider=local", mp3}, "audio/mpeg"},
       {{"--provider=local", m4a}, "audio/mpeg"},
+#endif
       {{"--api-url=" + svc.url(kKlingPath), std::string("--video-url=") + kVideoUrl, mp3}, "audio/mpeg"},
       {{"--provider=kirin", "--api-url=" + svc.url(kKirinPath), std::string("--video-url=") + kVideoUrl, m4a},
        "audio/mpeg"},
