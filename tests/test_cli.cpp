@@ -616,6 +616,25 @@ static void test_task_id_collects_without_a_submission() {
   g_assert_cmpuint(svc.requests().size(), ==, 2);
 }
 
+// A Kirin task the service reports failed: the command says it failed and
+// names it, and does not offer to collect what will never finish.
+static void test_failed_task_says_failed() {
+  FakeService svc;
+  svc.script(kKirinRoute, {CannedResponse::json(200, "{\"task_id\":\"cli-task\",\"status\":\"pending\"}")});
+  svc.script(kKirinPoll, {CannedResponse::json(200,
+                                               "{\"task_id\":\"cli-task\",\"status\":\"failed\",\"error\":{"
+                                               "\"code\":\"500\",\"message\":\"the model crashed\"}}")});
+  auto args = kirin_args(svc);
+  args.push_back(g_clip);
+  ProcessResult r = run_process(tool(args));
+  expect_status(r, 1);
+  contains(r.err, "the model crashed", r);
+  contains(r.err, "kirin task cli-task failed", r);
+  lacks(r.err, "may still finish", r);
+  lacks(r.err, "--task-id=cli-task", r);
+  g_assert_cmpuint(svc.count(kKirinRoute), ==, 1);
+}
+
 /* ---- clips without video, and --timeout ---- */
 
 // An encoded audio-only clip, made with GStreamer's encoders.
@@ -866,6 +885,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/keys/access-secret", test_access_and_secret_key_from_environment);
   g_test_add_func("/cli/ctrl-c", test_ctrl_c_cancels_cleanly);
   g_test_add_func("/cli/task-id-collects", test_task_id_collects_without_a_submission);
+  g_test_add_func("/cli/failed-task-says-failed", test_failed_task_says_failed);
   g_test_add_func("/cli/no-video/fails-at-once", test_audio_only_clip_fails_at_once);
   g_test_add_func("/cli/timeout-bounds-reading", test_timeout_bounds_reading_the_clip);
 #ifdef IDF_HAVE_LOCAL_ENGINE

@@ -195,11 +195,17 @@ static int run_identify(GstElement *identifyface, const CliOptions &options, con
   progress.finish();
   // A task the service created was paid for: whatever the ending, say how
   // to collect it (the answer's table shows it already).
+  // A task the service ended failed will never finish: nothing to collect.
   std::string collect;
+  const char *ended = outcome.failure ? gst_structure_get_string(outcome.failure, IDENTIFYFACE_FIELD_STATUS) : nullptr;
   if (!outcome.task_id.empty() && !(outcome.exit_code == kExitResult && outcome.result))
-    collect = "gst-identify-face: kirin task " + outcome.task_id +
-              " was submitted and may still finish: collect it without a new charge with --task-id=" + outcome.task_id +
-              "\n";
+    collect = ended && *ended ? "gst-identify-face: kirin task " + outcome.task_id + " failed (status \"" + ended +
+                                    "\"): the service ended it; it is not resubmitted (a new run submits the clip "
+                                    "again, at a new charge)\n"
+                              : "gst-identify-face: kirin task " + outcome.task_id +
+                                    " was submitted and may still finish: collect it without a new charge with "
+                                    "--task-id=" +
+                                    outcome.task_id + "\n";
 
   if (outcome.exit_code == kExitResult && outcome.result) {
     std::string out;

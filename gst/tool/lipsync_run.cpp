@@ -83,6 +83,8 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
         run->error_message = gst_structure_copy(s);
         const char *t = gst_structure_get_string(s, IDENTIFYFACE_FIELD_TASK_ID);
         if (t && *t) run->outcome->task_id = t;
+        const char *ended = gst_structure_get_string(s, IDENTIFYFACE_FIELD_STATUS);
+        if (ended && *ended) run->outcome->task_status = ended;
       }
       break;
     case GST_MESSAGE_WARNING: {
@@ -446,7 +448,12 @@ int lipsync_after_identification(GstElement *identifyface, const CliOptions &opt
   }
   if (outcome.exit_code != kExitResult || !outcome.result) {
     g_printerr("gst-identify-face: %s\n", outcome.failure_text.c_str());
-    if (!outcome.task_id.empty())
+    if (!outcome.task_id.empty() && !outcome.task_status.empty())
+      g_printerr(
+          "gst-identify-face: lip-sync task %s failed (status \"%s\"): the service ended it; it is not resubmitted "
+          "(a new run submits it again, at a new charge)\n",
+          outcome.task_id.c_str(), outcome.task_status.c_str());
+    else if (!outcome.task_id.empty())
       g_printerr(
           "gst-identify-face: lip-sync task %s was submitted and may still finish: it is not resubmitted; collect "
           "it without a new charge with --lipsync-task-id=%s (the lipsync element: task-id=%s)\n",
