@@ -384,8 +384,57 @@ static void test_http_uri_is_the_video_url() {
     if (req.method == "POST") g_assert_true(req.body.find(uri) != std::string::npos);
 }
 
+// --check reads the clip as the element does, under the redirect policy of
+// every request: a HEAD redirected more than 4 times leaves the file size
+// unknown for both (libsoup alone follows 20, and --check once reported a
+// size the element never saw, calling a clip fine that the element refuses).
+static void test_check_reads_as_the_element_does() {
+  FakeService svc;
+  svc.script(kKlingRoute, {CannedResponse::json(200, kling_body())});
+  gchar *bytes = nullptr;
+  gsize length = 0;
+  g_assert_true(g_file_get_contents(g_clip.c_str(), &bytes, &length, nullptr));
+  CannedResponse whole = CannedResponse::json(200, std::string(bytes, length));
+  whole.content_type = "video/mp4";
+  g_free(bytes);
+  svc.script("GET /hops/clip.mp4", {whole});
+  svc.serve_file("/hops/end.mp4", g_clip);
+  svc.script("HEAD /hops/clip.mp4", {CannedResponse::redirect(302, svc.url("/hops/1"))});
+  for (int i = 1; i <= 4; i++)
+    svc.script("HEAD /hops/" + std::to_string(i),
+               {CannedResponse::redirect(302, svc.url(i < 4 ? "/hops/" + std::to_string(i + 1) : "/hops/end.mp4"))});
+  std::string uri = svc.url("/hops/clip.mp4");
+
+  ProcessResult r = run_process(tool({"--check", "--json", uri}), 60000);
+  expect_status(r, 0);  // nothing broken
+  JsonNode *root = parse_json(r.out, r);
+  JsonObject *o = json_node_get_object(root);
+  g_assert_cmpstr(json_object_get_string_member(o, "verdict"), ==, "unknown");
+  JsonArray *limits = json_object_get_array_member(o, "limits");
+  for (guint i = 0; i < json_array_get_length(limits); i++) {
+    JsonObject *l = json_array_get_object_element(limits, i);
+    std::string name = json_object_get_string_member(l, "limit");
+    if (name == "file size") {
+      g_assert_cmpstr(json_object_get_string_member(l, "verdict"), ==, "unknown");
+      g_assert_true(json_object_get_null_member(l, "file-size-bytes"));
+    } else if (name == "duration") {  // the clip itself was read
+      g_assert_cmpfloat(std::fabs(json_object_get_double_member(l, "duration-seconds") - 3.0), <, 0.1);
+    }
+  }
+  json_node_unref(root);
+  g_assert_cmpuint(svc.count("HEAD /hops/4"), ==, 1);
+  g_assert_cmpuint(svc.count("HEAD /hops/end.mp4"), ==, 0);
+
+  // The element, on the same clip, cannot check the size either: refused.
+  r = run_process(tool({"--api-url=" + svc.url(kKlingPath), uri}), 60000);
+  expect_status(r, 1);
+  contains(r.err, "file size unknown", r);
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 0);
+}
+
 // Behind a private CA (a corporate proxy, a test server): --ssl-ca-file
-// trusts it for the service.
+// trusts it for the service and for reading an https clip (the command's
+// pipeline, the element's own reading, --check), besides the system's CAs.
 static void test_ssl_ca_file() {
   TestCerts certs = make_test_certs();
   FakeServiceOptions tls;
@@ -407,6 +456,35 @@ static void test_ssl_ca_file() {
   expect_status(r, 0);
   contains(r.out, "sess-cli", r);
   g_assert_cmpuint(svc.count(kKlingRoute), ==, 1);
+
+  // The https clip itself: without the CA, a clear error naming the option.
+  for (bool check : {false, true}) {
+    std::vector<std::string> args = {"--api-url=" + svc.url(kKlingPath)};
+    if (check) args.push_back("--check");
+    args.push_back(clip);
+    r = run_process(tool(args), 60000);
+    expect_status(r, 1);
+    contains(r.err, "cannot read the clip", r);
+    contains(r.err, "--ssl-ca-file", r);
+  }
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 1);
+
+  // With it, the clip is read over https and identified.
+  size_t clip_reads = svc.count("GET /media/clip.mp4");
+  r = run_process(tool({"--api-url=" + svc.url(kKlingPath), "--ssl-ca-file=" + certs.ca_pem, clip}), 60000);
+  expect_status(r, 0);
+  contains(r.out, "sess-cli", r);
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 2);
+  g_assert_cmpuint(svc.count("GET /media/clip.mp4"), >, clip_reads);
+
+  // --check reads it too: its size (HEAD) and what the clip says.
+  r = run_process(tool({"--check", "--ssl-ca-file=" + certs.ca_pem, clip}), 60000);
+  expect_status(r, 0);
+  GStatBuf st;
+  g_assert_cmpint(g_stat(g_clip.c_str(), &st), ==, 0);
+  contains(r.out, ("(" + std::to_string((long long)st.st_size) + " bytes)").c_str(), r);
+  contains(r.out, "1280x720", r);
+  contains(r.out, "within the service's limits", r);
 
   remove_test_certs(certs);
 }
@@ -874,6 +952,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/progress/quiet", test_quiet);
   g_test_add_func("/cli/check/refuses-75-s", test_check_refuses_a_75_s_clip_without_a_request);
   g_test_add_func("/cli/check/accepts-and-json", test_check_accepts_and_json);
+  g_test_add_func("/cli/check/reads-as-the-element-does", test_check_reads_as_the_element_does);
   g_test_add_func("/cli/container/matroska", test_matroska_clip_identified);
   g_test_add_func("/cli/http-uri", test_http_uri_is_the_video_url);
   g_test_add_func("/cli/ssl-ca-file", test_ssl_ca_file);

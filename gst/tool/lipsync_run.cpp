@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "ca_file_trust.h"
 #include "cli_options.h"
 #include "clip_check.h"
 #include "credentials.h"
@@ -251,18 +252,21 @@ bool download_to_file(const std::string &url, const std::string &path, unsigned 
     return false;
   }
   SoupSession *session = soup_session_new_with_options("timeout", timeout_s, nullptr);
-  if (!ca_file.empty()) {
-    if (GTlsDatabase *db = g_tls_file_database_new(ca_file.c_str(), nullptr)) {
+  std::string ca_problem;
+  if (!ca_file.empty()) {  // besides the system's CAs: the video may be on a public CDN
+    if (GTlsDatabase *db = idf::ca_file_database_new(ca_file, ca_problem)) {
       soup_session_set_tls_database(session, db);
       g_object_unref(db);
     }
   }
   bool ok = false;
   uint64_t total = 0;
-  SoupMessage *msg = soup_message_new("GET", url.c_str());
+  SoupMessage *msg = ca_problem.empty() ? soup_message_new("GET", url.c_str()) : nullptr;
   GError *err = nullptr;
   GInputStream *in = msg ? soup_session_send(session, msg, cancellable, &err) : nullptr;
-  if (!msg) {
+  if (!ca_problem.empty()) {
+    error = "download failed: " + ca_problem;
+  } else if (!msg) {
     error = "the result URL cannot be fetched: " + url;
   } else if (!in) {
     error = std::string("download failed: ") + err->message;
