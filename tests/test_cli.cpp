@@ -25,9 +25,10 @@
 
 static std::string g_tool;
 static std::string g_dir;
-static std::string g_clip;       // 1280x720, 3 s, mp4
-static std::string g_long_clip;  // 1280x720, 75 s, mp4
-static std::string g_mkv_clip;   // 1280x720, 3 s, mkv
+static std::string g_clip;             // 1280x720, 3 s, mp4
+static std::string g_long_clip;        // 1280x720, 75 s, mp4
+static std::string g_mkv_clip;         // 1280x720, 3 s, mkv
+static std::string g_late_index_clip;  // 1280x720, 2 s, 6 MB mp4 with its index (moov) at the end
 
 static const char *kKey = "sk-cli-test-0f1e2d3c4b5a";
 static const char *kKlingPath = "/kling/v1/videos/identify-face";
@@ -513,12 +514,25 @@ static void test_service_failure_explained() {
 static void test_clip_read_errors_explained() {
   FakeService svc;
   svc.script(kKlingRoute, {CannedResponse::json(200, kling_body())});
+  // A server that ignores Range: the whole clip, HTTP 200, to every request.
+  // The clip's index is at its end: the demuxer must seek to it.
+  gchar *bytes = nullptr;
+  gsize length = 0;
+  g_assert_true(g_file_get_contents(g_late_index_clip.c_str(), &bytes, &length, nullptr));
+  CannedResponse whole = CannedResponse::json(200, std::string(bytes, length));
+  whole.content_type = "video/mp4";
+  whole.ignore_range = true;
+  svc.script("GET /no-range/clip.mp4", {whole});
+  svc.script("HEAD /no-range/clip.mp4", {whole});
+  g_free(bytes);
   struct Case {
     std::string uri;
     std::vector<const char *> says;
   } cases[] = {
       {refused_url("/clip.mp4"), {"refused the connection", "127.0.0.1:", "what to do:", "port"}},
       {svc.url("/missing/clip.mp4"), {"HTTP 404", "what to do:", "check the URL"}},
+      {svc.url("/no-range/clip.mp4"), {"does not support Range requests", "what to do:", "faststart"}},
+      {"http://clip.invalid/clip.mp4", {"host \"clip.invalid\" not found", "what to do:", "host name"}},
   };
   for (const auto &c : cases) {
     for (bool check : {false, true}) {
@@ -945,6 +959,18 @@ int main(int argc, char **argv) {
   ClipSpec mkv;
   mkv.container = "mkv";
   g_mkv_clip = make_clip(g_dir, "clip.mkv", mkv);
+  // Big enough (6 MB) that qtdemux seeks to the index rather than buffer
+  // what comes before it (it buffered a 3 MB one).
+  g_late_index_clip = g_dir + "/late-index.mp4";
+  GstElement *encode = launch(
+      "videotestsrc num-buffers=60 pattern=snow ! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 ! "
+      "x264enc speed-preset=ultrafast tune=zerolatency bitrate=20000 ! h264parse ! mp4mux faststart=false ! "
+      "filesink location=\"" +
+      g_late_index_clip + "\"");
+  BusLog encoded;
+  run_until_done(encode, encoded, 60000);
+  if (!encoded.eos) g_error("could not encode %s", g_late_index_clip.c_str());
+  stop(encode);
 
   g_test_add_func("/cli/table", test_table);
   g_test_add_func("/cli/json-is-the-message", test_json_has_exactly_the_message_fields);
