@@ -66,11 +66,17 @@ void read_size(const std::shared_ptr<Reading> &r) {
     r->step([&] {
       bool ok = resp.error == HttpResponse::Error::None && resp.status >= 200 && resp.status < 300;
       if (ok && !r->out.clip.size_bytes && resp.content_length) r->out.clip.size_bytes = resp.content_length;
-      if (ok)
+      if (ok) {
         r->out.validators = HttpValidators{resp.etag, resp.last_modified, resp.content_length};
-      else
+      } else {
         GST_DEBUG("%s: HEAD of the clip: status %u, %s", r->req.requester.c_str(), resp.status,
                   resp.error_text.c_str());
+        // Why the size stays unknown, where it is the user's to fix (a
+        // private CA: ssl-ca-file; a redirect refused).
+        bool actionable = resp.error == HttpResponse::Error::Tls || resp.error == HttpResponse::Error::Redirect;
+        if (r->req.size && !r->out.clip.size_bytes && actionable)
+          r->out.size_problem = "the HEAD for its size: " + resp.error_text;
+      }
       finish(r);
     });
   });

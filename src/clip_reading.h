@@ -32,11 +32,12 @@ struct ClipReadRequest {
 };
 
 struct ClipReading {
-  ClipInfo clip;          // `known`, its gaps filled with what was read
-  bool probed = false;    // the clip itself was read
-  bool has_video = true;  // false: the clip has streams, none of them video (nothing else is read then)
-  std::string streams;    // the streams found when none is video, e.g. "audio/mpeg"
-  std::string problem;    // why the probe learned nothing (or not everything); "" when all went well
+  ClipInfo clip;             // `known`, its gaps filled with what was read
+  bool probed = false;       // the clip itself was read
+  bool has_video = true;     // false: the clip has streams, none of them video (nothing else is read then)
+  std::string streams;       // the streams found when none is video, e.g. "audio/mpeg"
+  std::string problem;       // why the probe learned nothing (or not everything); "" when all went well
+  std::string size_problem;  // why a HEAD left the size unknown, when the user can act on it, else ""
   std::optional<HttpValidators> validators;  // from a HEAD that succeeded
 };
 

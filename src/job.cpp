@@ -195,6 +195,8 @@ void Job::read_clip_metadata() {
         }
         self->cfg_.clip = reading.clip;
         self->probe_problem_ = reading.problem;
+        if (!reading.size_problem.empty())
+          self->probe_problem_ += (self->probe_problem_.empty() ? "" : "; ") + reading.size_problem;
         if (reading.validators) self->validators_ = *reading.validators;
         self->validate_and_run();
       });

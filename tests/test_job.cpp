@@ -558,6 +558,25 @@ void test_clip_read_trusts_ssl_ca_file() {
   g_assert_cmpstr(run.transport.sent()[0].request.ca_file.c_str(), ==, "/etc/corp-ca.pem");
 }
 
+// Without ssl-ca-file, an https clip behind a private CA cannot be sized:
+// the refusal says why, naming the property.
+void test_untrusted_clip_names_ssl_ca_file() {
+  Run run;
+  run.cfg.clip.size_bytes.reset();
+  run.cfg.clip.uri = "https://cdn.test/clip.mp4";
+  ScriptedReply untrusted;
+  untrusted.response.error = HttpResponse::Error::Tls;
+  untrusted.response.error_text =
+      "the TLS certificate of cdn.test is not trusted: issued by an unknown or untrusted authority; if a private CA "
+      "signed it, set ssl-ca-file to that CA's certificate";
+  run.transport.script("HEAD", {untrusted});
+  run.start();
+  g_assert_true(run.finish_within_s(1));
+  assert_contains(run.failure().message, "file size unknown");
+  assert_contains(run.failure().message, "set ssl-ca-file");
+  g_assert_cmpuint(run.transport.count("POST"), ==, 0);
+}
+
 void test_unknown_limits_warn_and_local() {
   for (Provider provider : {Provider::Kling, Provider::Local}) {
     Run run(provider);
@@ -792,6 +811,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/job/fuzz/hostile-answers", test_hostile_answers_through_the_job);
   g_test_add_func("/job/probe/fills-only-gaps", test_probe_fills_only_the_gaps);
   g_test_add_func("/job/probe/trusts-ssl-ca-file", test_clip_read_trusts_ssl_ca_file);
+  g_test_add_func("/job/probe/untrusted-clip-names-ssl-ca-file", test_untrusted_clip_names_ssl_ca_file);
   g_test_add_func("/job/probe/unknowns-under-warn-and-local", test_unknown_limits_warn_and_local);
   g_test_add_func("/job/probe/no-video-refused", test_clip_without_video_is_refused);
   g_test_add_func("/job/cancel/while-reading-the-clip", test_cancel_while_reading_the_clip);

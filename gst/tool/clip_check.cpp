@@ -42,7 +42,7 @@ struct Wait {
 }  // namespace
 
 bool measure_clip(const std::string &uri, unsigned timeout_s, const std::string &ca_file, idf::ClipInfo &clip,
-                  std::string &error) {
+                  std::string &error, std::string *size_problem) {
   idf::ClipReadRequest req;
   req.uri = uri;
   req.timeout_s = timeout_s;
@@ -79,6 +79,7 @@ bool measure_clip(const std::string &uri, unsigned timeout_s, const std::string 
   const idf::ClipReading &reading = wait->reading;
   clip = reading.clip;
   clip.uri = uri;
+  if (size_problem) *size_problem = reading.size_problem;
   if (!reading.problem.empty()) {
     error = reading.problem;
     return false;

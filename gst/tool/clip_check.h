@@ -23,9 +23,10 @@ struct ClipCheck {
 
 // Reads the clip's metadata. On failure returns false and sets `error`.
 // `ca_file` (may be "") is trusted besides the system's CAs for an https
-// clip. Blocks for at most about 2 x `timeout_s`.
+// clip. Blocks for at most about 2 x `timeout_s`. `size_problem`, when given,
+// says why the size of an http(s) clip stayed unknown ("" if it did not).
 bool measure_clip(const std::string &uri, unsigned timeout_s, const std::string &ca_file, idf::ClipInfo &clip,
-                  std::string &error);
+                  std::string &error, std::string *size_problem = nullptr);
 
 ClipCheck check_clip(const std::string &uri, const idf::ClipInfo &clip, bool by_video_id);
 

@@ -61,12 +61,14 @@ static int clip_unreadable(GstElement *identifyface, const std::string &uri, con
 // --check: the limits, measured; no request to the service.
 static int run_check(GstElement *identifyface, const CliOptions &options, const std::string &uri) {
   idf::ClipInfo clip;
-  std::string error;
+  std::string error, size_problem;
   // Reading the clip is bounded by --timeout too.
   if (!measure_clip(uri,
                     std::min(uint_property(identifyface, "request-timeout"), uint_property(identifyface, "timeout")),
-                    options.get("ssl-ca-file"), clip, error))
+                    options.get("ssl-ca-file"), clip, error, &size_problem))
     return clip_unreadable(identifyface, uri, error, options);
+  if (!size_problem.empty())
+    g_printerr("gst-identify-face: warning: the clip's size is unknown: %s\n", size_problem.c_str());
   ClipCheck check = check_clip(uri, clip, !options.get("video-id").empty());
   std::string out = options.json ? format_check_json(check) : format_check_table(check);
   fputs(out.c_str(), stdout);
