@@ -12,9 +12,10 @@
 #include <mutex>
 #include <optional>
 
-#include "clip_reading.h"
-#include "http_worker.h"
+#include "job/clip_reading.h"
 #include "result_output.h"
+#include "runtime/clip_discoverer.h"
+#include "runtime/http_worker.h"
 
 bool ClipCheck::accepted() const {
   for (const auto &l : limits)

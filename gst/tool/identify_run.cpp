@@ -7,10 +7,10 @@
 #include <csignal>
 #include <mutex>
 
-#include "ca_file_trust.h"
 #include "cli_options.h"
 #include "clip_check.h"
 #include "result_output.h"
+#include "runtime/ca_file_trust.h"
 
 RunOutcome::~RunOutcome() {
   if (result) gst_structure_free(result);

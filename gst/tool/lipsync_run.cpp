@@ -14,11 +14,11 @@
 #include <cstdio>
 #include <vector>
 
-#include "ca_file_trust.h"
 #include "cli_options.h"
 #include "clip_check.h"
 #include "credentials.h"
-#include "lipsync_request.h"
+#include "runtime/ca_file_trust.h"
+#include "wire/lipsync_request.h"
 
 LipsyncOutcome::~LipsyncOutcome() {
   if (result) gst_structure_free(result);
