@@ -9,13 +9,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <mutex>
 
 #include "admission/account_fingerprint.h"
 #include "admission/clip_fingerprint.h"
+#include "base/debug_categories.h"
 #include "wire/json_util.h"
 
-GST_DEBUG_CATEGORY_STATIC(idf_cache_debug);
 #define GST_CAT_DEFAULT idf_cache_debug
 
 namespace idf {
@@ -34,11 +33,6 @@ constexpr const char *kLocalFolder = "local";
 constexpr const char *kHashFolder = "hashes";
 constexpr const char *kSaltFile = "salt";
 constexpr const char *kPruneStamp = ".pruned";
-
-void init_debug() {
-  static std::once_flag once;
-  std::call_once(once, [] { GST_DEBUG_CATEGORY_INIT(idf_cache_debug, "identifyface-cache", 0, "result cache"); });
-}
 
 std::string join(const std::string &a, const std::string &b) {
   return a + G_DIR_SEPARATOR_S + b;
@@ -274,7 +268,7 @@ std::string default_result_cache_dir() {
 }
 
 ResultCache::ResultCache(CacheSettings settings) : settings_(std::move(settings)) {
-  init_debug();
+  init_debug_categories();
   dir_ = settings_.dir.empty() ? default_result_cache_dir() : settings_.dir;
   if (settings_.ttl_s < 0) settings_.ttl_s = 0;
 }
@@ -392,7 +386,14 @@ std::optional<CachedResult> ResultCache::lookup(const CacheKey &key, const std::
                       entry->session_started_s};
 }
 
-bool ResultCache::store(const CacheKey &key, const std::string &account_in, const Result &result,
+bool ResultCache::store(const CacheKey &key, const std::string &account, const Result &result,
+                        std::optional<int64_t> session_started_s) {
+  if (!write(key, account, result, session_started_s)) return false;
+  upkeep(key.provider == "local" ? "" : account);
+  return true;
+}
+
+bool ResultCache::write(const CacheKey &key, const std::string &account_in, const Result &result,
                         std::optional<int64_t> session_started_s) {
   if (!enabled()) return false;
   bool local = key.provider == "local";
@@ -433,19 +434,23 @@ bool ResultCache::store(const CacheKey &key, const std::string &account_in, cons
     return false;
   }
   GST_DEBUG("result cache: stored %s", path.c_str());
+  return true;
+}
 
-  // Bounded upkeep: one pass per folder per kPruneIntervalS, shared by every
-  // process through a stamp file holding the time of the last pass.
+void ResultCache::upkeep(const std::string &account) {
+  if (!enabled()) return;
+  // One pass per folder per kPruneIntervalS, shared by every process through
+  // a stamp file holding the time of the last pass.
+  std::string dir = folder(account);
   std::string stamp_path = join(dir, kPruneStamp), stamp;
-  int64_t last = 0;
+  int64_t t = now(), last = 0;
   if (read_file(stamp_path, &stamp, nullptr)) last = g_ascii_strtoll(stamp.c_str(), nullptr, 10);
-  if (last <= t && t < last + kPruneIntervalS) return true;
+  if (last <= t && t < last + kPruneIntervalS) return;
   std::string now_text = std::to_string(t);
   g_file_set_contents_full(stamp_path.c_str(), now_text.data(), (gssize)now_text.size(), G_FILE_SET_CONTENTS_CONSISTENT,
                            0600, nullptr);
   prune(account);
   FileHashIndex(join(dir_, kHashFolder)).prune(kHashRecordMaxAgeS);
-  return true;
 }
 
 unsigned ResultCache::prune(const std::string &account_in, unsigned max_files) {

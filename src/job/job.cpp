@@ -118,8 +118,17 @@ void Job::finish(Outcome outcome) {
     f.detail = with_request(answering_, f.detail);
     emit_progress({IDENTIFYFACE_PHASE_ERROR, f.message});
   }
-  if (admission_) deps_.admission->finished(admission_, outcome, submitted_wall_s_);
-  if (listener_.done) listener_.done(outcome);
+  if (!admission_) {
+    if (listener_.done) listener_.done(outcome);
+    return;
+  }
+  // Heard once the answer is in the cache: a command that exits on it has
+  // cached it. Not after a stop, like any other step.
+  auto self = shared_from_this();
+  deps_.admission->finished(admission_, outcome, submitted_wall_s_, [self, outcome] {
+    std::lock_guard<std::recursive_mutex> g(self->step_lock_);
+    if (!self->cancelled_ && self->listener_.done) self->listener_.done(outcome);
+  });
 }
 
 std::function<void(std::function<void()>)> Job::guarded_poster() {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // provider=local: decodes the clip with a GStreamer pipeline of its own and
 // hands sampled frames to the FaceAnalyser (BlazeFace through OpenCV's DNN
-// module, tracking, shot cuts, face pictures), which issue-10 style callers
-// can also feed with the buffers flowing through the element.
+// module, tracking, shot cuts, face pictures), which the element also feeds
+// with the raw frames flowing through it.
 //
 // Threads of one analysis:
 //  - the engine's worker thread builds and owns the pipeline, runs the

@@ -414,9 +414,8 @@ static void test_poll_url_keeps_the_task_segment() {
 
 static void test_timeout_before_written_is_retried() {
   // Nothing was written (DNS, connect, TLS handshake): nothing can be billed.
-  g_assert_true(classify_transport_failure(RequestKind::Submission, false, true) == Verdict::Retry);
-  g_assert_true(classify_transport_failure(RequestKind::Submission, true, true) == Verdict::Ambiguous);
-  g_assert_true(classify_transport_failure(RequestKind::Submission, true, false) == Verdict::Ambiguous);
+  g_assert_true(classify_transport_failure(RequestKind::Submission, false) == Verdict::Retry);
+  g_assert_true(classify_transport_failure(RequestKind::Submission, true) == Verdict::Ambiguous);
   HttpResponse timeout;
   timeout.error = HttpResponse::Error::Timeout;
   g_assert_true(classify_response_error(RequestKind::Submission, timeout) == Verdict::Retry);

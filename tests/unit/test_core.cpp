@@ -157,11 +157,10 @@ static void test_retry_classification() {
   g_assert_true(classify_http_failure(RequestKind::Poll, 500, "") == Verdict::Retry);
   g_assert_true(classify_http_failure(RequestKind::Poll, 404, "") == Verdict::Permanent);
   g_assert_true(classify_http_failure(RequestKind::Submission, 400, "1201") == Verdict::Permanent);
-  g_assert_true(classify_transport_failure(RequestKind::Submission, false, false) == Verdict::Retry);
-  g_assert_true(classify_transport_failure(RequestKind::Submission, true, false) == Verdict::Ambiguous);
-  // Timed out before it was written: nothing can have been billed.
-  g_assert_true(classify_transport_failure(RequestKind::Submission, false, true) == Verdict::Retry);
-  g_assert_true(classify_transport_failure(RequestKind::Poll, true, true) == Verdict::Retry);
+  // Failed before it was written: nothing can have been billed.
+  g_assert_true(classify_transport_failure(RequestKind::Submission, false) == Verdict::Retry);
+  g_assert_true(classify_transport_failure(RequestKind::Submission, true) == Verdict::Ambiguous);
+  g_assert_true(classify_transport_failure(RequestKind::Poll, true) == Verdict::Retry);
 }
 
 static void test_backoff_and_retry_after() {
