@@ -301,7 +301,7 @@ std::optional<int64_t> ResultCache::expiry(const std::string &provider, int64_t 
   // Local results have no session: only cache-ttl applies. A service's
   // session must keep at least kSessionMarginS of its 24 h, whatever the ttl.
   if (provider == "local") return cached_at_s + settings_.ttl_s;
-  return session_started_s + std::min(settings_.ttl_s, kDefaultCacheTtlS);
+  return session_started_s + std::min(settings_.ttl_s, kMaxCacheTtlS);
 }
 
 std::string ResultCache::account(const std::string &credential) {

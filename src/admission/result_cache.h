@@ -21,10 +21,11 @@
 
 namespace idf {
 
-// A Kling session is valid 24 h; an entry is used while at least 1 h is left.
-constexpr int64_t kSessionLifetimeS = 24 * 3600;
+// A service's entry is used while at least 1 h of its session's 24 h is
+// left, whatever cache-ttl says: the most cache-ttl can be, and its default.
 constexpr int64_t kSessionMarginS = 3600;
-constexpr int64_t kDefaultCacheTtlS = kSessionLifetimeS - kSessionMarginS;  // 82800
+constexpr int64_t kMaxCacheTtlS = kSessionLifetimeS - kSessionMarginS;  // 82800
+constexpr int64_t kDefaultCacheTtlS = kMaxCacheTtlS;
 
 // Everything an answer depends on except the account. Fill what applies;
 // leave the rest "".
