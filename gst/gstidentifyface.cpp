@@ -79,7 +79,6 @@ static_assert((int)IDF_VALIDATION_STRICT == (int)idf::ValidationMode::Strict);
 static_assert((int)IDF_VALIDATION_WARN == (int)idf::ValidationMode::Warn);
 static_assert((int)IDF_VALIDATION_OFF == (int)idf::ValidationMode::Off);
 
-
 enum {
   PROP_0,
   PROP_PROVIDER,
@@ -911,7 +910,8 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_API_KEY,
       g_param_spec_string("api-key", "API key",
-                          "Bearer API key (write-only; falls back to the " IDENTIFYFACE_API_KEY_ENV " environment variable)",
+                          "Bearer API key (write-only; falls back to the " IDENTIFYFACE_API_KEY_ENV
+                          " environment variable)",
                           nullptr, wo));
   g_object_class_install_property(
       gobject_class, PROP_ACCESS_KEY,

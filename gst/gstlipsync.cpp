@@ -434,8 +434,9 @@ static void start_job(GstLipsync *self) {
   };
   if (provider != idf::Provider::Local && !credentials.any()) {
     fail_stream(self,
-                idf::Failure::config("no credentials: set api-key (or access-key and secret-key), or the "
-                                     IDENTIFYFACE_API_KEY_ENV " environment variable"),
+                idf::Failure::config(
+                    "no credentials: set api-key (or access-key and secret-key), or the " IDENTIFYFACE_API_KEY_ENV
+                    " environment variable"),
                 provider_name);
     return;
   }
@@ -806,7 +807,8 @@ static void gst_lipsync_class_init(GstLipsyncClass *klass) {
       PROP_POLL_URL, "poll-url",
       "Task status URL template, {task_id} is replaced (NULL: kling api-url/{task_id}, kirin api-url/task/{task_id})",
       nullptr, rw);
-  string(PROP_API_KEY, "api-key", "Bearer API key (write-only; falls back to " IDENTIFYFACE_API_KEY_ENV ")", nullptr, wo);
+  string(PROP_API_KEY, "api-key", "Bearer API key (write-only; falls back to " IDENTIFYFACE_API_KEY_ENV ")", nullptr,
+         wo);
   string(PROP_ACCESS_KEY, "access-key", "Kling access key (write-only): with secret-key, requests carry a JWT", nullptr,
          wo);
   string(PROP_SECRET_KEY, "secret-key", "Kling secret key that signs the JWT (write-only)", nullptr, wo);

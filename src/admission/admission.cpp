@@ -139,11 +139,17 @@ void Admission::refused(Handle handle) {
 void Admission::finished(Handle handle, const Outcome &outcome, int64_t session_started_s,
                          std::function<void()> recorded) {
   auto it = entries_.find(handle);
-  if (it == entries_.end()) return;
+  if (it == entries_.end()) {  // answered from the cache: nothing to write
+    recorded();
+    return;
+  }
   Entry e = std::move(it->second);
   entries_.erase(it);
   if (e.member) members_.erase(e.member);
-  if (!e.leads) return;  // the request was another element's
+  if (!e.leads) {  // the request was another element's: its leader writes
+    recorded();
+    return;
+  }
   if (e.ticket) {
     tickets_.erase(e.ticket);
     scheduler_.finished(e.ticket, std::holds_alternative<Result>(outcome) ? Completion::Success : Completion::Failed,

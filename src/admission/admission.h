@@ -72,8 +72,8 @@ class Admission {
   // `recorded` runs once the entry is on disk (or could not be written): on
   // the loop thread, later; inline when there is nothing to write. So an
   // answer is not delivered before a process that exits on it has cached it.
-  void finished(Handle handle, const Outcome &outcome, int64_t session_started_s,
-                std::function<void()> recorded = [] {});
+  void finished(
+      Handle handle, const Outcome &outcome, int64_t session_started_s, std::function<void()> recorded = [] {});
   // The element stopped: its place in the queue is freed; the elements that
   // shared its request start their own when nothing was sent yet, or are
   // told it stopped after it may have been billed (never resent).

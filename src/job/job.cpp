@@ -285,7 +285,7 @@ void Job::validate_and_run() {
     // A limit that could not be checked is only a problem where credits are
     // spent: the local engine costs nothing.
     std::vector<std::string> unknown;
-    if (provider_info(cfg_.provider).needs_credentials) unknown = unknown_limits(cfg_.clip, ref);
+    if (flow_->billed()) unknown = unknown_limits(cfg_.clip, ref);
     if (!unknown.empty()) {
       std::string names;
       for (const auto &u : unknown) names += (names.empty() ? "" : ", ") + u;
@@ -357,24 +357,19 @@ void Job::admit() {
 }
 
 void Job::admit_with_content(std::string content) {
-  const ProviderInfo &info = provider_info(cfg_.provider);
   AdmissionRequest request;
-  request.key.provider = info.name;
-  request.key.endpoint = info.needs_credentials ? cfg_.api_url : "";
-  request.key.model = cfg_.provider == Provider::Kirin ? cfg_.model : "";
+  request.key.provider = provider_name(cfg_.provider);
   // A lip-sync's key names no clip: never cached nor shared, each is its own.
   request.key.video_url = cfg_.lipsync ? "" : cfg_.target.video_url;
   request.key.video_id = cfg_.lipsync ? "" : cfg_.target.video_id;
   request.key.content = std::move(content);
-  // provider=local: the crops' folder, and the engine that made the faces.
-  if (cfg_.provider == Provider::Local)
-    request.key.variant = "face-image-dir=" + cfg_.face_image_dir + "; engine " + LocalEngine::result_identity();
-  request.credential = info.needs_credentials ? cfg_.credential : "";
+  flow_->add_cache_key_parts(cfg_, request.key);
+  request.credential = flow_->billed() ? cfg_.credential : "";
   request.cache_dir = cfg_.cache_dir;
   request.cache_ttl_s = cfg_.lipsync ? 0 : cfg_.cache_ttl_s;
   request.max_concurrent = cfg_.max_concurrent;
-  // Collecting a task submitted before adds none to the account's.
-  request.queued = info.needs_credentials && !(cfg_.lipsync && !cfg_.lipsync->task_id.empty()) && !cfg_.cache_only;
+  // cache-only sends nothing, so it waits for no place.
+  request.queued = flow_->takes_queue_place(cfg_) && !cfg_.cache_only;
   request.requester = cfg_.requester;
   auto to_loop = guarded_poster();
   Admission::Callbacks callbacks;

@@ -13,6 +13,7 @@
 #include "admission/result_cache.h"
 #include "model/clip_info.h"
 #include "model/result.h"
+#include "wire/kling_dialect.h"  // VideoTarget
 #include "wire/lipsync_request.h"
 
 namespace idf {

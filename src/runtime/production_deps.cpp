@@ -8,7 +8,8 @@
 namespace idf {
 
 Admission &process_admission() {
-  static Admission *admission = new Admission(HttpWorker::get(), process_disk_thread());  // never freed: the worker outlives main too
+  static Admission *admission =
+      new Admission(HttpWorker::get(), process_disk_thread());  // never freed: the worker outlives main too
   return *admission;
 }
 

@@ -27,8 +27,7 @@ Verdict classify_response_error(RequestKind kind, const HttpResponse &resp) {
     case HttpResponse::Error::TooLarge:
       return kind == RequestKind::Submission ? Verdict::Ambiguous : Verdict::Permanent;
     case HttpResponse::Error::Timeout:
-    case HttpResponse::Error::Transport:
-      return classify_transport_failure(kind, resp.request_sent);
+    case HttpResponse::Error::Transport: return classify_transport_failure(kind, resp.request_sent);
   }
   return Verdict::Permanent;
 }
