@@ -60,6 +60,7 @@
 #include "identifyface_frames.h"
 #include "identifyface_private.h"
 #include "identifyface_result.h"
+#include "job/credentials.h"
 #include "job/job.h"
 #include "local/local_engine.h"
 #include "local/raw_video.h"
@@ -78,8 +79,6 @@ static_assert((int)IDF_PROVIDER_LOCAL == (int)idf::Provider::Local);
 static_assert((int)IDF_VALIDATION_STRICT == (int)idf::ValidationMode::Strict);
 static_assert((int)IDF_VALIDATION_WARN == (int)idf::ValidationMode::Warn);
 static_assert((int)IDF_VALIDATION_OFF == (int)idf::ValidationMode::Off);
-
-#define API_KEY_ENV "IDENTIFYFACE_API_KEY"
 
 enum {
   PROP_0,
@@ -317,22 +316,6 @@ void idf::element::query_upstream(GstIdentifyFace *self, idf::ClipInfo &clip) {
   gst_query_unref(q);
 }
 
-static std::string authorization_value(const std::shared_ptr<idf::JwtIssuer> &jwt, const Settings &s, int64_t wall_s) {
-  if (!s.api_key.empty()) return "Bearer " + s.api_key;
-  if (jwt) return "Bearer " + jwt->token(wall_s);
-  const char *env = g_getenv(API_KEY_ENV);
-  return env ? std::string("Bearer ") + env : std::string();
-}
-
-// What names the account (never logged): the API key, else the access key
-// of the JWT scheme, else the environment's key.
-static std::string account_credential(const Settings &s) {
-  if (!s.api_key.empty()) return s.api_key;
-  if (!s.access_key.empty()) return s.access_key;
-  const char *env = g_getenv(API_KEY_ENV);
-  return env ? env : "";
-}
-
 // Streaming thread, first buffer of a stream.
 static void start_job(GstIdentifyFace *self) {
   GstIdentifyFacePrivate *priv = self->priv;
@@ -382,8 +365,11 @@ static void start_job(GstIdentifyFace *self) {
   cfg.cache_only = s.cache_only;
   cfg.max_concurrent = s.max_concurrent;
   cfg.ca_file = s.ssl_ca_file;
-  cfg.credential = account_credential(s);
-  cfg.authorization = [jwt = priv->jwt, s](int64_t wall_s) { return authorization_value(jwt, s, wall_s); };
+  idf::Credentials credentials = idf::resolve_credentials(s.api_key, s.access_key, s.secret_key);
+  cfg.credential = credentials.account();
+  cfg.authorization = [jwt = priv->jwt, credentials](int64_t wall_s) {
+    return idf::authorization_header(credentials, jwt.get(), wall_s);
+  };
   gchar *name = gst_object_get_name(GST_OBJECT(self));
   cfg.requester = name ? name : "identifyface";
   g_free(name);
@@ -735,11 +721,10 @@ static gboolean gst_identify_face_start(GstBaseTransform *trans) {
     }
     if (!s.access_key.empty() && s.api_key.empty())
       priv->jwt = std::make_shared<idf::JwtIssuer>(s.access_key, s.secret_key);
-    const char *env = g_getenv(API_KEY_ENV);
-    if (s.api_key.empty() && !priv->jwt && (!env || !*env)) {
+    if (!idf::resolve_credentials(s.api_key, s.access_key, s.secret_key).any()) {
       GST_ELEMENT_ERROR(self, RESOURCE, NOT_AUTHORIZED,
                         ("No API key for provider=%s: set the api-key property (or access-key and secret-key), "
-                         "or the " API_KEY_ENV " environment variable",
+                         "or the " IDENTIFYFACE_API_KEY_ENV " environment variable",
                          s.provider == IDF_PROVIDER_KIRIN ? "kirin" : "kling"),
                         (nullptr));
       return FALSE;
@@ -927,7 +912,8 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_API_KEY,
       g_param_spec_string("api-key", "API key",
-                          "Bearer API key (write-only; falls back to the " API_KEY_ENV " environment variable)",
+                          "Bearer API key (write-only; falls back to the " IDENTIFYFACE_API_KEY_ENV
+                          " environment variable)",
                           nullptr, wo));
   g_object_class_install_property(
       gobject_class, PROP_ACCESS_KEY,
@@ -1024,7 +1010,7 @@ static void gst_identify_face_class_init(GstIdentifyFaceClass *klass) {
       g_param_spec_uint("cache-ttl", "Result cache lifetime",
                         "Seconds a finished identification is reused for the same clip, at most while its session "
                         "has 1 h left (sessions live 24 h); 0 disables the cache",
-                        0, 82800, idf::defaults::kCacheTtlS, rw));
+                        0, (guint)idf::kMaxCacheTtlS, idf::defaults::kCacheTtlS, rw));
   g_object_class_install_property(
       gobject_class, PROP_CACHE_ONLY,
       g_param_spec_boolean("cache-only", "Result cache only",

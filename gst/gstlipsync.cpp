@@ -30,6 +30,7 @@
 #include "base/debug_categories.h"
 #include "identifyface_enums.h"
 #include "identifyface_result.h"
+#include "job/credentials.h"
 #include "job/job.h"
 #include "job/lipsync_flow.h"
 #include "job/lipsync_preflight.h"
@@ -40,7 +41,6 @@
 GST_DEBUG_CATEGORY_STATIC(gst_lipsync_debug);
 #define GST_CAT_DEFAULT gst_lipsync_debug
 
-#define API_KEY_ENV "IDENTIFYFACE_API_KEY"
 #define DEFAULT_FACE_ID "auto"
 
 enum {
@@ -267,20 +267,6 @@ static void cancel_job(GstLipsync *self) {
   post_progress(self, p);
 }
 
-static std::string authorization_value(const std::shared_ptr<idf::JwtIssuer> &jwt, const Settings &s, int64_t wall_s) {
-  if (!s.api_key.empty()) return "Bearer " + s.api_key;
-  if (jwt) return "Bearer " + jwt->token(wall_s);
-  const char *env = g_getenv(API_KEY_ENV);
-  return env ? std::string("Bearer ") + env : std::string();
-}
-
-static std::string account_credential(const Settings &s) {
-  if (!s.api_key.empty()) return s.api_key;
-  if (!s.access_key.empty()) return s.access_key;
-  const char *env = g_getenv(API_KEY_ENV);
-  return env ? env : "";
-}
-
 // audio-uri as a URI: a plain path becomes file://.
 static std::string audio_uri_of(const std::string &value) {
   if (gst_uri_is_valid(value.c_str())) return value;
@@ -449,15 +435,18 @@ static void start_job(GstLipsync *self) {
   cfg.max_retries = s.max_retries;
   cfg.max_concurrent = s.max_concurrent;
   cfg.ca_file = s.ssl_ca_file;
-  cfg.credential = account_credential(s);
+  idf::Credentials credentials = idf::resolve_credentials(s.api_key, s.access_key, s.secret_key);
+  cfg.credential = credentials.account();
   std::shared_ptr<idf::JwtIssuer> jwt;
-  if (s.api_key.empty() && !s.access_key.empty() && !s.secret_key.empty())
-    jwt = std::make_shared<idf::JwtIssuer>(s.access_key, s.secret_key);
-  cfg.authorization = [jwt, s](int64_t wall_s) { return authorization_value(jwt, s, wall_s); };
-  if (provider != idf::Provider::Local && authorization_value(jwt, s, 0).empty()) {
+  if (credentials.uses_jwt()) jwt = std::make_shared<idf::JwtIssuer>(credentials.access_key, credentials.secret_key);
+  cfg.authorization = [jwt, credentials](int64_t wall_s) {
+    return idf::authorization_header(credentials, jwt.get(), wall_s);
+  };
+  if (provider != idf::Provider::Local && !credentials.any()) {
     fail_stream(self,
-                idf::Failure::config("no credentials: set api-key (or access-key and secret-key), or the " API_KEY_ENV
-                                     " environment variable"),
+                idf::Failure::config(
+                    "no credentials: set api-key (or access-key and secret-key), or the " IDENTIFYFACE_API_KEY_ENV
+                    " environment variable"),
                 provider_name);
     return;
   }
@@ -831,7 +820,8 @@ static void gst_lipsync_class_init(GstLipsyncClass *klass) {
       PROP_POLL_URL, "poll-url",
       "Task status URL template, {task_id} is replaced (NULL: kling api-url/{task_id}, kirin api-url/task/{task_id})",
       nullptr, rw);
-  string(PROP_API_KEY, "api-key", "Bearer API key (write-only; falls back to " API_KEY_ENV ")", nullptr, wo);
+  string(PROP_API_KEY, "api-key", "Bearer API key (write-only; falls back to " IDENTIFYFACE_API_KEY_ENV ")", nullptr,
+         wo);
   string(PROP_ACCESS_KEY, "access-key", "Kling access key (write-only): with secret-key, requests carry a JWT", nullptr,
          wo);
   string(PROP_SECRET_KEY, "secret-key", "Kling secret key that signs the JWT (write-only)", nullptr, wo);

@@ -59,7 +59,7 @@ bool apply_credentials(GstElement *element, const CliOptions &options, bool prov
                  g_getenv(IDENTIFYFACE_SECRET_KEY_ENV), nullptr);
     return true;
   }
-  if (provider_needs_key && !env_set(IDENTIFYFACE_API_KEY_ENV)) {
+  if (provider_needs_key && !idf::resolve_credentials("", "", "").any()) {
     error =
         "no key: set " IDENTIFYFACE_API_KEY_ENV " (or " IDENTIFYFACE_ACCESS_KEY_ENV " and " IDENTIFYFACE_SECRET_KEY_ENV
         ") in the environment, or use --api-key-file FILE; "

@@ -8,29 +8,50 @@
 
 namespace idf {
 
-Admission::Admission(EventLoop &loop) : loop_(loop) {}
+Admission::Admission(EventLoop &loop, DiskRunner disk) : loop_(loop), disk_(std::move(disk)) {}
+
+Admission::~Admission() {
+  *alive_ = false;
+}
 
 Admission::Handle Admission::admit(const AdmissionRequest &request, Callbacks callbacks) {
   Handle handle = next_handle_++;
-  auto cache = std::make_unique<ResultCache>(CacheSettings{request.cache_dir, request.cache_ttl_s, {}});
-  std::string cache_account = request.credential.empty() ? "" : cache->account(request.credential);
-  // No account fingerprint (no salt could be made): no cache for this account.
-  bool cache_usable =
-      cache->enabled() && request.key.usable() && (request.credential.empty() || !cache_account.empty());
-  if (cache_usable) {
-    if (auto hit = cache->lookup(request.key, cache_account)) {
-      GST_INFO("%s: answered from the result cache (stored %s)", request.requester.c_str(), hit->cached_at.c_str());
-      loop_.post([cb = callbacks.cached, hit = *hit] { cb(hit); });
-      return handle;
-    }
+  // Waits for the lookup in entries_, so that leave() finds it.
+  entries_[handle].callbacks = std::move(callbacks);
+  auto cache = std::make_shared<ResultCache>(CacheSettings{request.cache_dir, request.cache_ttl_s, {}});
+  if (!cache->enabled() || !request.key.usable()) {
+    looked_up(handle, request, nullptr, "", false, std::nullopt);
+    return handle;
   }
-  Entry &e = entries_[handle];
-  e.callbacks = std::move(callbacks);
+  disk_([this, alive = alive_, handle, request, cache] {
+    std::string cache_account = request.credential.empty() ? "" : cache->account(request.credential);
+    // No account fingerprint (no salt could be made): no cache for this account.
+    bool usable = request.credential.empty() || !cache_account.empty();
+    std::optional<CachedResult> hit;
+    if (usable) hit = cache->lookup(request.key, cache_account);
+    loop_.post([this, alive, handle, request, cache, cache_account, usable, hit] {
+      if (*alive) looked_up(handle, request, cache, cache_account, usable, hit);
+    });
+  });
+  return handle;
+}
+
+void Admission::looked_up(Handle handle, const AdmissionRequest &request, std::shared_ptr<ResultCache> cache,
+                          std::string cache_account, bool cache_usable, std::optional<CachedResult> hit) {
+  auto it = entries_.find(handle);
+  if (it == entries_.end()) return;  // the element left meanwhile
+  Entry &e = it->second;
+  if (hit) {
+    GST_INFO("%s: answered from the result cache (stored %s)", request.requester.c_str(), hit->cached_at.c_str());
+    loop_.post([cb = e.callbacks.cached, hit = *hit] { cb(hit); });
+    entries_.erase(it);
+    return;
+  }
   e.queued = request.queued;
   e.max_concurrent = request.max_concurrent;
   if (cache_usable) e.cache = std::move(cache);
   e.key = request.key;
-  e.cache_account = cache_account;
+  e.cache_account = std::move(cache_account);
   std::string account = process_account_fingerprint(request.credential);
   e.queue = scheduler_queue_key(request.key.endpoint, account);
   if (request.key.usable()) {
@@ -45,11 +66,10 @@ Admission::Handle Admission::admit(const AdmissionRequest &request, Callbacks ca
     if (!joined.starts_request) {
       GST_INFO("%s: the same clip is being identified for another element: sharing its request",
                request.requester.c_str());
-      return handle;
+      return;
     }
   }
   lead(handle);
-  return handle;
 }
 
 void Admission::lead(Handle handle) {
@@ -116,22 +136,44 @@ void Admission::refused(Handle handle) {
   dispatch();
 }
 
-void Admission::finished(Handle handle, const Outcome &outcome, int64_t session_started_s) {
+void Admission::finished(Handle handle, const Outcome &outcome, int64_t session_started_s,
+                         std::function<void()> recorded) {
   auto it = entries_.find(handle);
-  if (it == entries_.end()) return;
+  if (it == entries_.end()) {  // answered from the cache: nothing to write
+    recorded();
+    return;
+  }
   Entry e = std::move(it->second);
   entries_.erase(it);
   if (e.member) members_.erase(e.member);
-  if (!e.leads) return;  // the request was another element's
+  if (!e.leads) {  // the request was another element's: its leader writes
+    recorded();
+    return;
+  }
   if (e.ticket) {
     tickets_.erase(e.ticket);
     scheduler_.finished(e.ticket, std::holds_alternative<Result>(outcome) ? Completion::Success : Completion::Failed,
                         now_ms());
   }
-  if (e.cache)
-    if (const auto *r = std::get_if<Result>(&outcome)) e.cache->store(e.key, e.cache_account, *r, session_started_s);
-  if (!e.group.empty()) coalescer_.complete(e.group, outcome);
-  dispatch();
+  dispatch();  // its place in the queue is free now, stored or not
+  const auto *result = std::get_if<Result>(&outcome);
+  if (!e.cache || !result) {
+    if (!e.group.empty()) coalescer_.complete(e.group, outcome);
+    recorded();
+    return;
+  }
+  // Until the entry is written, the group stays open: an element asking the
+  // same meanwhile shares this answer (the write is ahead of its lookup).
+  disk_([this, alive = alive_, cache = e.cache, key = e.key, account = e.cache_account, result = *result,
+         session_started_s, group = e.group, outcome, recorded = std::move(recorded)] {
+    cache->write(key, account, result, session_started_s);
+    loop_.post([this, alive, group, outcome, recorded] {
+      if (!*alive) return;
+      if (!group.empty()) coalescer_.complete(group, outcome);
+      recorded();
+    });
+    cache->upkeep(key.provider == "local" ? "" : account);  // after the answer went on
+  });
 }
 
 void Admission::leave(Handle handle) {

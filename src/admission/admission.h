@@ -6,7 +6,10 @@
 // and fewer when the service says the account has too many).
 //
 // One instance per process, on the job loop's thread: every method is loop
-// thread only. Jobs reach it through JobDeps, so tests bind their own on a
+// thread only. The cache's disk work (the salt, lookups, writes, pruning)
+// never runs there: that thread is every element's, and a prune reads up to
+// 4,096 files. It goes to a DiskRunner, whose answers come back as posts to
+// the loop. Jobs reach it through JobDeps, so tests bind their own on a
 // manual loop. See docs/cache-and-scheduler.md.
 #pragma once
 
@@ -34,6 +37,11 @@ struct AdmissionRequest {
   std::string requester;                    // for the log
 };
 
+// Runs `work` away from the loop thread, one piece at a time in the order
+// given (a lookup made after a write sees it). Production: one thread for
+// the process (runtime/disk_thread.h); tests may run it inline or hold it.
+using DiskRunner = std::function<void(std::function<void()> work)>;
+
 class Admission {
  public:
   using Handle = uint64_t;
@@ -46,7 +54,10 @@ class Admission {
     std::function<void(const Outcome &)> shared;  // another element's request answered for this one too
   };
 
-  explicit Admission(EventLoop &loop);
+  Admission(EventLoop &loop, DiskRunner disk);
+  ~Admission();
+  Admission(const Admission &) = delete;
+  Admission &operator=(const Admission &) = delete;
 
   Handle admit(const AdmissionRequest &request, Callbacks callbacks);
   // The request was sent and may have been billed.
@@ -58,7 +69,11 @@ class Admission {
   void refused(Handle handle);
   // The request ended: a Result is cached (`session_started_s`: when it was
   // submitted, real time) and handed to the elements that shared it.
-  void finished(Handle handle, const Outcome &outcome, int64_t session_started_s);
+  // `recorded` runs once the entry is on disk (or could not be written): on
+  // the loop thread, later; inline when there is nothing to write. So an
+  // answer is not delivered before a process that exits on it has cached it.
+  void finished(
+      Handle handle, const Outcome &outcome, int64_t session_started_s, std::function<void()> recorded = [] {});
   // The element stopped: its place in the queue is freed; the elements that
   // shared its request start their own when nothing was sent yet, or are
   // told it stopped after it may have been billed (never resent).
@@ -79,11 +94,16 @@ class Admission {
     bool submitted = false;
     // Its own: a ResultCache is only its settings (everything else is on
     // disk), so none is kept per cache dir for the life of the process.
-    std::unique_ptr<ResultCache> cache;
+    // Shared with the disk work under way.
+    std::shared_ptr<ResultCache> cache;
     CacheKey key;
     std::string cache_account;
   };
 
+  // After the cache's lookup (on the disk runner): answer from the cache,
+  // or share or queue the request.
+  void looked_up(Handle handle, const AdmissionRequest &request, std::shared_ptr<ResultCache> cache,
+                 std::string cache_account, bool cache_usable, std::optional<CachedResult> hit);
   void lead(Handle handle);
   void dispatch();
   void arm_wakeup();
@@ -91,6 +111,7 @@ class Admission {
   uint64_t now_ms() const { return (uint64_t)(loop_.monotonic_us() / 1000); }
 
   EventLoop &loop_;
+  DiskRunner disk_;
   RequestCoalescer coalescer_;
   RequestScheduler scheduler_;
   std::map<Handle, Entry> entries_;
@@ -98,6 +119,8 @@ class Admission {
   std::map<RequestScheduler::Ticket, Handle> tickets_;
   Handle next_handle_ = 1;
   EventLoop::TimerId wakeup_ = 0;
+  // False once destroyed: disk work still under way posts nothing to it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace idf

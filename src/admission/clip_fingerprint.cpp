@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "wire/json_doc.h"
 #include "wire/json_util.h"
 
 namespace idf {
@@ -67,13 +68,6 @@ std::string sha256_text(const std::string &text) {
   return out;
 }
 
-// json::int_member goes through double; nanosecond stamps need all 64 bits.
-std::optional<int64_t> exact_int(JsonObject *o, const char *name) {
-  JsonNode *n = o && json_object_has_member(o, name) ? json_object_get_member(o, name) : nullptr;
-  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64) return std::nullopt;
-  return json_node_get_int(n);
-}
-
 bool is_sha256_hex(const std::string &s) {
   if (s.size() != 64) return false;
   for (char c : s)
@@ -99,17 +93,19 @@ std::variant<FileDigest, std::string> FileHashIndex::digest(const std::string &p
   char *text = nullptr;
   gsize len = 0;
   if (g_file_get_contents(record.c_str(), &text, &len, nullptr)) {
-    JsonNode *root = json::parse(std::string(text, len), nullptr);
+    std::string json_text(text, len);
     g_free(text);
-    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : nullptr;
-    auto num = [&](const char *name) { return exact_int(o, name).value_or(-1); };
-    auto sha = json::text_member(o, "sha256");
+    json::Problem problem;
+    json::Doc doc = json::Doc::parse(json_text, json::answer_limits(), &problem);
+    json::Value o = doc.root();
+    // Nanosecond stamps need all 64 bits: integer(), not through a double.
+    auto num = [&](const char *name) { return o.get(name).integer().value_or(-1); };
+    auto sha = o.get("sha256").is(json::Type::String) ? o.get("sha256").exact_text() : std::nullopt;
     Stamp rec{num("size"), num("mtime_ns"), num("ino"), num("dev")};
     int64_t hashed_at = num("hashed_at_ns");
-    bool hit = o && sha && is_sha256_hex(*sha) && rec == now_stamp && rec.mtime_ns + kRacyWindowNs <= hashed_at;
-    std::string digest = hit ? *sha : "";
-    if (root) json_node_unref(root);
-    if (hit) return FileDigest{digest, false};
+    bool hit = o.is(json::Type::Object) && sha && is_sha256_hex(*sha) && rec == now_stamp &&
+               rec.mtime_ns + kRacyWindowNs <= hashed_at;
+    if (hit) return FileDigest{*sha, false};
   }
 
   int fd = g_open(path.c_str(), O_RDONLY | O_CLOEXEC, 0);

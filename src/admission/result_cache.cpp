@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <mutex>
 
 #include "admission/account_fingerprint.h"
 #include "admission/clip_fingerprint.h"
+#include "base/debug_categories.h"
+#include "wire/json_doc.h"
 #include "wire/json_util.h"
 
-GST_DEBUG_CATEGORY_STATIC(idf_cache_debug);
 #define GST_CAT_DEFAULT idf_cache_debug
 
 namespace idf {
@@ -35,11 +35,6 @@ constexpr const char *kHashFolder = "hashes";
 constexpr const char *kSaltFile = "salt";
 constexpr const char *kPruneStamp = ".pruned";
 
-void init_debug() {
-  static std::once_flag once;
-  std::call_once(once, [] { GST_DEBUG_CATEGORY_INIT(idf_cache_debug, "identifyface-cache", 0, "result cache"); });
-}
-
 std::string join(const std::string &a, const std::string &b) {
   return a + G_DIR_SEPARATOR_S + b;
 }
@@ -52,20 +47,20 @@ bool is_hex(const std::string &s, size_t len) {
 }
 
 // Strict readers: an entry with a member of the wrong type is corrupt.
-JsonNode *value_member(JsonObject *o, const char *name, GType type) {
-  JsonNode *n = o && json_object_has_member(o, name) ? json_object_get_member(o, name) : nullptr;
-  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != type) return nullptr;
-  return n;
+bool get_string(json::Value o, const char *name, std::string *out) {
+  json::Value v = o.get(name);
+  if (!v.is(json::Type::String)) return false;
+  *out = *v.text();
+  return true;
 }
-bool get_string(JsonObject *o, const char *name, std::string *out) {
-  JsonNode *n = value_member(o, name, G_TYPE_STRING);
-  if (n) *out = json_node_get_string(n);
-  return n != nullptr;
+bool get_int(json::Value o, const char *name, int64_t *out) {
+  auto v = o.get(name).integer();
+  if (v) *out = *v;
+  return v.has_value();
 }
-bool get_int(JsonObject *o, const char *name, int64_t *out) {
-  JsonNode *n = value_member(o, name, G_TYPE_INT64);
-  if (n) *out = json_node_get_int(n);
-  return n != nullptr;
+std::optional<double> get_number(json::Value o, const char *name) {
+  json::Value v = o.get(name);
+  return v.is(json::Type::Number) ? v.number() : std::nullopt;
 }
 
 void add_string(JsonBuilder *b, const char *name, const std::string &value) {
@@ -125,63 +120,44 @@ void build_result(JsonBuilder *b, const Result &r) {
   json_builder_end_object(b);
 }
 
-bool parse_result(JsonObject *o, Result *r) {
-  if (!o) return false;
+bool parse_result(json::Value o, Result *r) {
+  if (!o.is(json::Type::Object)) return false;
   if (!get_string(o, "provider", &r->provider) || !get_string(o, "session_id", &r->session_id) ||
       !get_string(o, "request_id", &r->request_id) || !get_string(o, "task_id", &r->task_id) ||
       !get_string(o, "final_unit_deduction", &r->final_unit_deduction) || !get_string(o, "video_url", &r->video_url) ||
       !get_string(o, "video_id", &r->video_id) || !get_string(o, "stream_id", &r->stream_id))
     return false;
-  if (json_object_has_member(o, "cost")) {
+  if (o.get("cost")) {
     std::string cost;
     if (!get_string(o, "cost", &cost)) return false;
     r->cost = cost;
   }
-  if (json_object_has_member(o, "discount")) {
-    JsonNode *n = json_object_get_member(o, "discount");
-    if (!JSON_NODE_HOLDS_VALUE(n)) return false;
-    GType t = json_node_get_value_type(n);
-    if (t == G_TYPE_DOUBLE)
-      r->discount = json_node_get_double(n);
-    else if (t == G_TYPE_INT64)
-      r->discount = (double)json_node_get_int(n);
-    else
-      return false;
+  if (o.get("discount")) {
+    r->discount = get_number(o, "discount");
+    if (!r->discount) return false;
   }
-  if (json_object_has_member(o, "shot_cuts_ns")) {
-    JsonNode *n = json_object_get_member(o, "shot_cuts_ns");
-    if (!JSON_NODE_HOLDS_ARRAY(n)) return false;
-    JsonArray *cuts = json_node_get_array(n);
+  if (json::Value cuts = o.get("shot_cuts_ns")) {
+    if (!cuts.is(json::Type::Array)) return false;
     r->shot_cuts_ns.emplace();
-    for (guint i = 0; i < json_array_get_length(cuts); i++) {
-      JsonNode *c = json_array_get_element(cuts, i);
-      if (!JSON_NODE_HOLDS_VALUE(c) || json_node_get_value_type(c) != G_TYPE_INT64 || json_node_get_int(c) < 0)
-        return false;
-      r->shot_cuts_ns->push_back((uint64_t)json_node_get_int(c));
+    for (json::Value c = cuts.first(); c; c = c.next()) {
+      auto t = c.integer();
+      if (!t || *t < 0) return false;
+      r->shot_cuts_ns->push_back((uint64_t)*t);
     }
   }
-  JsonNode *faces = json_object_has_member(o, "faces") ? json_object_get_member(o, "faces") : nullptr;
-  if (!faces || !JSON_NODE_HOLDS_ARRAY(faces)) return false;
-  JsonArray *arr = json_node_get_array(faces);
-  for (guint i = 0; i < json_array_get_length(arr); i++) {
-    JsonNode *fn = json_array_get_element(arr, i);
-    JsonObject *fo = JSON_NODE_HOLDS_OBJECT(fn) ? json_node_get_object(fn) : nullptr;
+  json::Value faces = o.get("faces");
+  if (!faces.is(json::Type::Array)) return false;
+  for (json::Value fo = faces.first(); fo; fo = fo.next()) {
     Face f;
     int64_t start = -1, end = -1;
-    if (!fo || !get_string(fo, "id", &f.id) || !get_string(fo, "image", &f.image) || !get_int(fo, "start_ns", &start) ||
-        !get_int(fo, "end_ns", &end) || start < 0 || end < 0)
+    if (!fo.is(json::Type::Object) || !get_string(fo, "id", &f.id) || !get_string(fo, "image", &f.image) ||
+        !get_int(fo, "start_ns", &start) || !get_int(fo, "end_ns", &end) || start < 0 || end < 0)
       return false;
     f.start_ns = (uint64_t)start;
     f.end_ns = (uint64_t)end;
-    auto number = [fo](const char *name) -> std::optional<double> {
-      if (!json_object_has_member(fo, name)) return std::nullopt;
-      JsonNode *n = json_object_get_member(fo, name);
-      if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_DOUBLE) return std::nullopt;
-      return json_node_get_double(n);
-    };
-    auto x = number("x"), y = number("y"), w = number("width"), h = number("height");
+    auto x = get_number(fo, "x"), y = get_number(fo, "y"), w = get_number(fo, "width"), h = get_number(fo, "height");
     if (x && y && w && h) f.box = FaceBox{*x, *y, *w, *h};
-    f.score = number("score");
+    f.score = get_number(fo, "score");
     r->faces.push_back(std::move(f));
   }
   return true;
@@ -194,23 +170,23 @@ struct Entry {
 };
 
 // nullopt with `why` filled when the text is not a whole, well-formed entry.
+// Read with the bounded reader the answers go through (an entry holds an
+// answer, so the answers' limits fit it).
 std::optional<Entry> parse_entry(const std::string &text, std::string *why) {
-  std::string error;
-  JsonNode *root = json::parse(text, &error);
-  if (!root) {
-    *why = "not JSON (" + error + ")";
+  json::Problem problem;
+  json::Doc doc = json::Doc::parse(text, json::answer_limits(), &problem);
+  json::Value o = doc.root();
+  if (!o) {
+    *why = "not JSON (" + problem.what + ")";
     return std::nullopt;
   }
   Entry e;
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : nullptr;
   int64_t format = 0;
-  JsonNode *result = o && json_object_has_member(o, "result") ? json_object_get_member(o, "result") : nullptr;
-  bool ok = o && get_int(o, "format", &format) && format == kEntryFormat && get_string(o, "key", &e.key) &&
-            get_string(o, "account", &e.account) && get_string(o, "cached_at", &e.cached_at) &&
-            get_int(o, "cached_at_s", &e.cached_at_s) && get_int(o, "session_started_s", &e.session_started_s) &&
-            e.session_started_s <= e.cached_at_s && result && JSON_NODE_HOLDS_OBJECT(result) &&
-            parse_result(json_node_get_object(result), &e.result);
-  json_node_unref(root);
+  bool ok = o.is(json::Type::Object) && get_int(o, "format", &format) && format == kEntryFormat &&
+            get_string(o, "key", &e.key) && get_string(o, "account", &e.account) &&
+            get_string(o, "cached_at", &e.cached_at) && get_int(o, "cached_at_s", &e.cached_at_s) &&
+            get_int(o, "session_started_s", &e.session_started_s) && e.session_started_s <= e.cached_at_s &&
+            parse_result(o.get("result"), &e.result);
   if (!ok) {
     *why = "missing or mistyped members";
     return std::nullopt;
@@ -274,7 +250,7 @@ std::string default_result_cache_dir() {
 }
 
 ResultCache::ResultCache(CacheSettings settings) : settings_(std::move(settings)) {
-  init_debug();
+  init_debug_categories();
   dir_ = settings_.dir.empty() ? default_result_cache_dir() : settings_.dir;
   if (settings_.ttl_s < 0) settings_.ttl_s = 0;
 }
@@ -307,7 +283,7 @@ std::optional<int64_t> ResultCache::expiry(const std::string &provider, int64_t 
   // Local results have no session: only cache-ttl applies. A service's
   // session must keep at least kSessionMarginS of its 24 h, whatever the ttl.
   if (provider == "local") return cached_at_s + settings_.ttl_s;
-  return session_started_s + std::min(settings_.ttl_s, kDefaultCacheTtlS);
+  return session_started_s + std::min(settings_.ttl_s, kMaxCacheTtlS);
 }
 
 std::string ResultCache::account(const std::string &credential) {
@@ -334,7 +310,7 @@ std::string ResultCache::account(const std::string &credential) {
     GST_WARNING("result cache: cannot write a salt in %s: %s", dir_.c_str(), g_strerror(errno));
     return "";
   }
-  bool written = write(fd, fresh.data(), fresh.size()) == (ssize_t)fresh.size();
+  bool written = ::write(fd, fresh.data(), fresh.size()) == (ssize_t)fresh.size();
   written = fsync(fd) == 0 && written;
   close(fd);
   bool placed = false;
@@ -392,7 +368,14 @@ std::optional<CachedResult> ResultCache::lookup(const CacheKey &key, const std::
                       entry->session_started_s};
 }
 
-bool ResultCache::store(const CacheKey &key, const std::string &account_in, const Result &result,
+bool ResultCache::store(const CacheKey &key, const std::string &account, const Result &result,
+                        std::optional<int64_t> session_started_s) {
+  if (!write(key, account, result, session_started_s)) return false;
+  upkeep(key.provider == "local" ? "" : account);
+  return true;
+}
+
+bool ResultCache::write(const CacheKey &key, const std::string &account_in, const Result &result,
                         std::optional<int64_t> session_started_s) {
   if (!enabled()) return false;
   bool local = key.provider == "local";
@@ -433,19 +416,23 @@ bool ResultCache::store(const CacheKey &key, const std::string &account_in, cons
     return false;
   }
   GST_DEBUG("result cache: stored %s", path.c_str());
+  return true;
+}
 
-  // Bounded upkeep: one pass per folder per kPruneIntervalS, shared by every
-  // process through a stamp file holding the time of the last pass.
+void ResultCache::upkeep(const std::string &account) {
+  if (!enabled()) return;
+  // One pass per folder per kPruneIntervalS, shared by every process through
+  // a stamp file holding the time of the last pass.
+  std::string dir = folder(account);
   std::string stamp_path = join(dir, kPruneStamp), stamp;
-  int64_t last = 0;
+  int64_t t = now(), last = 0;
   if (read_file(stamp_path, &stamp, nullptr)) last = g_ascii_strtoll(stamp.c_str(), nullptr, 10);
-  if (last <= t && t < last + kPruneIntervalS) return true;
+  if (last <= t && t < last + kPruneIntervalS) return;
   std::string now_text = std::to_string(t);
   g_file_set_contents_full(stamp_path.c_str(), now_text.data(), (gssize)now_text.size(), G_FILE_SET_CONTENTS_CONSISTENT,
                            0600, nullptr);
   prune(account);
   FileHashIndex(join(dir_, kHashFolder)).prune(kHashRecordMaxAgeS);
-  return true;
 }
 
 unsigned ResultCache::prune(const std::string &account_in, unsigned max_files) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The on-disk cache of finished identifications, so that the same clip
-// asked again within its session's validity costs no request (issue 11).
+// asked again within its session's validity costs no request.
 //
 // Layout under the cache dir (0700):
 //   salt                      random salt of the account fingerprints (0600)
@@ -21,10 +21,11 @@
 
 namespace idf {
 
-// A Kling session is valid 24 h; an entry is used while at least 1 h is left.
-constexpr int64_t kSessionLifetimeS = 24 * 3600;
+// A service's entry is used while at least 1 h of its session's 24 h is
+// left, whatever cache-ttl says: the most cache-ttl can be, and its default.
 constexpr int64_t kSessionMarginS = 3600;
-constexpr int64_t kDefaultCacheTtlS = kSessionLifetimeS - kSessionMarginS;  // 82800
+constexpr int64_t kMaxCacheTtlS = kSessionLifetimeS - kSessionMarginS;  // 82800
+constexpr int64_t kDefaultCacheTtlS = kMaxCacheTtlS;
 
 // Everything an answer depends on except the account. Fill what applies;
 // leave the rest "".
@@ -92,14 +93,24 @@ class ResultCache {
   // GST_WARNING names the file; never a crash).
   std::optional<CachedResult> lookup(const CacheKey &key, const std::string &account);
 
-  // Stores a finished identification. Only a Result can be stored: failures
-  // are never cached. `session_started_s` is when the submission was sent
-  // (the session cannot be older than that); nullopt = now. Returns false
-  // (and logs a warning) when nothing was stored: disabled, key not usable,
-  // a service result without session id or without account, or I/O error.
-  // Also prunes expired entries of that account's folder (bounded work).
+  // Stores a finished identification: write(), then upkeep() of that
+  // account's folder.
   bool store(const CacheKey &key, const std::string &account, const Result &result,
              std::optional<int64_t> session_started_s = std::nullopt);
+
+  // Writes the entry of a finished identification. Only a Result can be
+  // stored: failures are never cached. `session_started_s` is when the
+  // submission was sent (the session cannot be older than that); nullopt =
+  // now. Returns false (and logs a warning) when nothing was stored:
+  // disabled, key not usable, a service result without session id or without
+  // account, or I/O error.
+  bool write(const CacheKey &key, const std::string &account, const Result &result,
+             std::optional<int64_t> session_started_s = std::nullopt);
+
+  // Bounded upkeep after a write: at most once per kPruneIntervalS per folder
+  // (shared by every process through a stamp file), prunes `account`'s folder
+  // and the hash index.
+  void upkeep(const std::string &account);
 
   // Removes the entries of every account and the hash index; leaves the
   // dir and its salt. Returns how many files were removed.

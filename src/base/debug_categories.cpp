@@ -6,6 +6,7 @@
 GST_DEBUG_CATEGORY(idf_job_debug);
 GST_DEBUG_CATEGORY(idf_http_debug);
 GST_DEBUG_CATEGORY(idf_local_debug);
+GST_DEBUG_CATEGORY(idf_cache_debug);
 
 namespace idf {
 
@@ -15,6 +16,7 @@ void init_debug_categories() {
     GST_DEBUG_CATEGORY_INIT(idf_job_debug, "identifyface-job", 0, "identifyface: identification jobs and retries");
     GST_DEBUG_CATEGORY_INIT(idf_http_debug, "identifyface-http", 0, "identifyface: the shared network worker");
     GST_DEBUG_CATEGORY_INIT(idf_local_debug, "identifyface-local", 0, "identifyface: the local face engine");
+    GST_DEBUG_CATEGORY_INIT(idf_cache_debug, "identifyface-cache", 0, "identifyface: the result cache");
   });
 }
 

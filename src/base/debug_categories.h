@@ -9,6 +9,7 @@
 GST_DEBUG_CATEGORY_EXTERN(idf_job_debug);
 GST_DEBUG_CATEGORY_EXTERN(idf_http_debug);
 GST_DEBUG_CATEGORY_EXTERN(idf_local_debug);
+GST_DEBUG_CATEGORY_EXTERN(idf_cache_debug);
 
 namespace idf {
 

@@ -120,8 +120,17 @@ void Job::finish(Outcome outcome) {
     f.detail = with_request(answering_, f.detail);
     emit_progress({IDENTIFYFACE_PHASE_ERROR, f.message});
   }
-  if (admission_) deps_.admission->finished(admission_, outcome, submitted_wall_s_);
-  if (listener_.done) listener_.done(outcome);
+  if (!admission_) {
+    if (listener_.done) listener_.done(outcome);
+    return;
+  }
+  // Heard once the answer is in the cache: a command that exits on it has
+  // cached it. Not after a stop, like any other step.
+  auto self = shared_from_this();
+  deps_.admission->finished(admission_, outcome, submitted_wall_s_, [self, outcome] {
+    std::lock_guard<std::recursive_mutex> g(self->step_lock_);
+    if (!self->cancelled_ && self->listener_.done) self->listener_.done(outcome);
+  });
 }
 
 std::function<void(std::function<void()>)> Job::guarded_poster() {
@@ -236,7 +245,7 @@ void Job::on_deadline() {
 void Job::validate_and_run() {
   const ClipValidation checked =
       validate_clip_for_job(cfg_.clip, cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id, cfg_.validation,
-                            cfg_.validation_explicit, provider_info(cfg_.provider).needs_credentials, probe_problem_);
+                            cfg_.validation_explicit, flow_->billed(), probe_problem_);
   if (checked.refuse) {
     finish(Failure::validation(checked.problem));
     return;
@@ -298,24 +307,19 @@ void Job::admit() {
 }
 
 void Job::admit_with_content(std::string content) {
-  const ProviderInfo &info = provider_info(cfg_.provider);
   AdmissionRequest request;
-  request.key.provider = info.name;
-  request.key.endpoint = info.needs_credentials ? cfg_.api_url : "";
-  request.key.model = cfg_.provider == Provider::Kirin ? cfg_.model : "";
+  request.key.provider = provider_name(cfg_.provider);
   // A lip-sync's key names no clip: never cached nor shared, each is its own.
   request.key.video_url = cfg_.lipsync ? "" : cfg_.target.video_url;
   request.key.video_id = cfg_.lipsync ? "" : cfg_.target.video_id;
   request.key.content = std::move(content);
-  // provider=local: the crops' folder, and the engine that made the faces.
-  if (cfg_.provider == Provider::Local)
-    request.key.variant = "face-image-dir=" + cfg_.face_image_dir + "; engine " + LocalEngine::result_identity();
-  request.credential = info.needs_credentials ? cfg_.credential : "";
+  flow_->add_cache_key_parts(cfg_, request.key);
+  request.credential = flow_->billed() ? cfg_.credential : "";
   request.cache_dir = cfg_.cache_dir;
   request.cache_ttl_s = cfg_.lipsync ? 0 : cfg_.cache_ttl_s;
   request.max_concurrent = cfg_.max_concurrent;
-  // Collecting a task submitted before adds none to the account's.
-  request.queued = info.needs_credentials && !(cfg_.lipsync && !cfg_.lipsync->task_id.empty()) && !cfg_.cache_only;
+  // cache-only sends nothing, so it waits for no place.
+  request.queued = flow_->takes_queue_place(cfg_) && !cfg_.cache_only;
   request.requester = cfg_.requester;
   auto to_loop = guarded_poster();
   Admission::Callbacks callbacks;

@@ -10,9 +10,10 @@
 #include <string>
 #include <variant>
 
+#include "admission/result_cache.h"
 #include "model/clip_info.h"
 #include "model/result.h"
-#include "wire/kirin_dialect.h"
+#include "wire/kling_dialect.h"  // VideoTarget
 #include "wire/lipsync_request.h"
 
 namespace idf {
@@ -28,8 +29,8 @@ constexpr unsigned kTimeoutS = 300;
 constexpr unsigned kPollIntervalMs = 1000;
 constexpr unsigned kPollIntervalMaxMs = 5000;
 constexpr unsigned kMaxRetries = 3;
-constexpr const char *kModel = kKirinDefaultModel;
-constexpr unsigned kCacheTtlS = 82800;  // a session lives 24 h; used while 1 h is left
+constexpr const char *kModel = "kirin_identify_face";  // kirin's; the others name none
+constexpr unsigned kCacheTtlS = (unsigned)kDefaultCacheTtlS;
 constexpr unsigned kMaxConcurrent = 0;  // no fixed limit
 }  // namespace defaults
 

@@ -13,6 +13,14 @@ namespace {
 
 class KirinFlow final : public ProviderFlow {
  public:
+  bool billed() const override { return true; }
+  // The endpoint and the model the task names.
+  void add_cache_key_parts(const JobConfig &config, CacheKey &key) const override {
+    key.endpoint = config.api_url;
+    key.model = config.model;
+  }
+  bool takes_queue_place(const JobConfig &) const override { return true; }
+
   void run(FlowHost &host) override {
     host_ = &host;
     const JobConfig &cfg = host.config();

@@ -27,6 +27,11 @@ class KlingFlow final : public ProviderFlow {
       return std::nullopt;
     });
   }
+
+  bool billed() const override { return true; }
+  // Another endpoint (a region, a proxy) may answer otherwise.
+  void add_cache_key_parts(const JobConfig &config, CacheKey &key) const override { key.endpoint = config.api_url; }
+  bool takes_queue_place(const JobConfig &) const override { return true; }
 };
 
 }  // namespace

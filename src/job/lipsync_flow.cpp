@@ -15,6 +15,18 @@ class LipsyncFlow final : public ProviderFlow {
  public:
   explicit LipsyncFlow(Provider provider) : provider_(provider) {}
 
+  bool billed() const override { return provider_ != Provider::Local; }
+  // Never looked up (a lip-sync's key names no clip), but complete.
+  void add_cache_key_parts(const JobConfig &config, CacheKey &key) const override {
+    if (provider_ == Provider::Local) return;
+    key.endpoint = config.api_url;
+    if (provider_ == Provider::Kirin) key.model = config.model;
+  }
+  // Collecting a task submitted before adds none to the account's.
+  bool takes_queue_place(const JobConfig &config) const override {
+    return billed() && !(config.lipsync && !config.lipsync->task_id.empty());
+  }
+
   void run(FlowHost &host) override {
     host_ = &host;
     const JobConfig &cfg = host.config();

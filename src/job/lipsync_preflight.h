@@ -23,7 +23,6 @@ constexpr uint64_t kMaxAudioBytes = 5ull * 1024 * 1024;
 constexpr int64_t kMinCropMs = 2000;
 constexpr int64_t kMinOverlapMs = 2000;
 constexpr double kMaxVolume = 2.0;
-constexpr int64_t kSessionLifetimeS = 24 * 3600;
 }  // namespace lipsync_limits
 
 // The audio as read (GstDiscoverer for a file or URL); unknown stays unset.

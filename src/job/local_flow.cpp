@@ -39,6 +39,14 @@ class LocalFlow final : public ProviderFlow {
       engine_->cancel();
   }
 
+  // Nothing is billed: no account, no queue.
+  bool billed() const override { return false; }
+  // The crops' folder, and the engine that made the faces.
+  void add_cache_key_parts(const JobConfig &config, CacheKey &key) const override {
+    key.variant = "face-image-dir=" + config.face_image_dir + "; engine " + LocalEngine::result_identity();
+  }
+  bool takes_queue_place(const JobConfig &) const override { return false; }
+
   void cancel() override {
     std::shared_ptr<LocalEngine> engine;
     {

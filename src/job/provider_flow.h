@@ -2,8 +2,9 @@
 // How one provider turns a clip that passed validation into an outcome.
 // The job owns the flow, runs it on its loop thread and guards every
 // callback it hands out: a flow never runs for a cancelled or finished job.
-// Adding a provider is one file with its flow plus a line in
-// provider_registry.cpp.
+// Everything a provider adds to the job (whether it is billed, its parts of
+// the cache key, whether it queues) is said by its flow, so adding a
+// provider is one file with its flow plus a line in provider_registry.cpp.
 #pragma once
 
 #include <functional>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "admission/result_cache.h"
 #include "base/transport.h"
 #include "job/job_settings.h"
 #include "local/local_engine.h"
@@ -79,13 +81,25 @@ class ProviderFlow {
   // Any thread, synchronous: stops work the flow runs off the loop (the local
   // engine). Requests and timers are the job's to cancel.
   virtual void cancel() {}
+
+  // Whether the service may charge an account for what this flow sends.
+  // Then every limit of the clip must be known before sending (validation
+  // refuses or warns otherwise), and its answers are the account's: the
+  // credential names its cache entries and its queue.
+  virtual bool billed() const = 0;
+  // What the answer depends on beyond the clip and the account: the
+  // endpoint asked, a model, the engine and its settings. The job fills the
+  // provider's name and the clip's parts.
+  virtual void add_cache_key_parts(const JobConfig &config, CacheKey &key) const = 0;
+  // Whether the request takes a place in the account's queue
+  // (max-concurrent, and the limit a concurrency refusal teaches).
+  virtual bool takes_queue_place(const JobConfig &config) const = 0;
 };
 
 struct ProviderInfo {
   Provider id;
   const char *name;         // "kling", as the provider enum's nick
   const char *default_url;  // "" when the provider calls no service
-  bool needs_credentials;
   std::unique_ptr<ProviderFlow> (*make_flow)();
 };
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "job/provider_flow.h"
+#include "wire/kirin_dialect.h"
+#include "wire/kling_dialect.h"
 
 namespace idf {
 
@@ -7,9 +9,9 @@ namespace {
 
 // Indexed by Provider: the static_asserts keep rows and enum in step.
 constexpr ProviderInfo kProviders[] = {
-    {Provider::Kling, "kling", kKlingDefaultUrl, true, make_kling_flow},
-    {Provider::Kirin, "kirin", kKirinDefaultUrl, true, make_kirin_flow},
-    {Provider::Local, "local", "", false, make_local_flow},
+    {Provider::Kling, "kling", kKlingDefaultUrl, make_kling_flow},
+    {Provider::Kirin, "kirin", kKirinDefaultUrl, make_kirin_flow},
+    {Provider::Local, "local", "", make_local_flow},
 };
 static_assert(kProviders[(int)Provider::Kling].id == Provider::Kling);
 static_assert(kProviders[(int)Provider::Kirin].id == Provider::Kirin);

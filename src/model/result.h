@@ -11,6 +11,9 @@
 
 namespace idf {
 
+// How long a service's session (and so its answer) stays valid.
+constexpr int64_t kSessionLifetimeS = 24 * 3600;
+
 constexpr uint64_t kNsPerMs = 1000000ull;
 constexpr uint64_t kNsPerSecond = 1000000000ull;
 // Kling's advanced lip-sync needs an interval of at least 2 s.

@@ -26,8 +26,6 @@ class HttpWorker final : public EventLoop, public Transport {
   // The worker thread's name, as top, ps and gdb show it.
   static constexpr const char *kThreadName = "idf-http";
 
-  GMainContext *context() const { return context_; }
-
   int64_t monotonic_us() const override;
   int64_t wall_s() const override;
   TimerId add_timer(unsigned ms, std::function<void()> fn) override;

@@ -2,12 +2,14 @@
 #include "runtime/production_deps.h"
 
 #include "runtime/clip_discoverer.h"
+#include "runtime/disk_thread.h"
 #include "runtime/http_worker.h"
 
 namespace idf {
 
 Admission &process_admission() {
-  static Admission *admission = new Admission(HttpWorker::get());  // never freed: the worker outlives main too
+  static Admission *admission =
+      new Admission(HttpWorker::get(), process_disk_thread());  // never freed: the worker outlives main too
   return *admission;
 }
 

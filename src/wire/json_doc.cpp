@@ -12,7 +12,7 @@
 namespace idf::json {
 
 Limits answer_limits() {
-  return Limits{kMaxAnswerBytes, kMaxAnswerDepth, kMaxAnswerValues, false};
+  return Limits{kMaxAnswerBytes, kMaxAnswerDepth, kMaxAnswerValues};
 }
 
 namespace {
@@ -74,15 +74,6 @@ size_t scan_number(std::string_view t, size_t i) {
     while (i < n && is_digit(t[i])) i++;
   }
   return i;
-}
-
-// Digits of an integer literal beyond int64's range?
-bool integer_out_of_range(std::string_view literal) {
-  bool negative = !literal.empty() && literal[0] == '-';
-  std::string_view digits = literal.substr(negative ? 1 : 0);
-  std::string_view limit = negative ? "9223372036854775808" : "9223372036854775807";
-  if (digits.size() != limit.size()) return digits.size() > limit.size();
-  return digits > limit;
 }
 
 // Bytes that end the fast scan of a string.
@@ -253,12 +244,6 @@ struct Parser {
         if (end == std::string_view::npos || (end < n && (g_ascii_isalnum(t[end]) || t[end] == '.')))
           return fail("a malformed number at byte " + std::to_string(start));
         i = end;
-        std::string_view literal = t.substr(start, i - start);
-        if (limits.refuse_wide_integers && literal.find_first_of(".eE") == std::string_view::npos &&
-            integer_out_of_range(literal))
-          return fail("the integer " + std::string(literal.substr(0, 40)) +
-                      (literal.size() > 40 ? "\xE2\x80\xA6" : "") + " at byte " + std::to_string(start) +
-                      " does not fit in 64 bits");
         if (!add(Type::Number, start, i - start, false)) return false;
       } else if (t.substr(i, 4) == "true" || t.substr(i, 4) == "null" || t.substr(i, 5) == "false") {
         Type type = c == 't' ? Type::True : c == 'n' ? Type::Null : Type::False;
@@ -452,6 +437,14 @@ bool Value::is_integer_literal() const {
   if (!is(Type::Number)) return false;
   std::string_view r = raw();
   return r.find_first_of(".eE") == std::string_view::npos;
+}
+
+std::optional<int64_t> Value::integer() const {
+  if (!is_integer_literal()) return std::nullopt;
+  std::string r(raw());
+  gint64 v = 0;
+  if (!g_ascii_string_to_signed(r.c_str(), 10, G_MININT64, G_MAXINT64, &v, nullptr)) return std::nullopt;
+  return (int64_t)v;
 }
 
 Value Value::get(std::string_view name) const {

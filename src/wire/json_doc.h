@@ -20,9 +20,6 @@ struct Limits {
   size_t max_bytes;
   unsigned max_depth;
   size_t max_values;
-  // Refuse integer literals beyond 64 bits (json-glib wraps them silently);
-  // for text that json-glib will parse after the check.
-  bool refuse_wide_integers = false;
 };
 // kMaxAnswerBytes, kMaxAnswerDepth, kMaxAnswerValues.
 Limits answer_limits();
@@ -64,6 +61,9 @@ class Value {
   std::optional<double> number() const;
   // The number as sent, when it is an integer literal (-?[0-9]+).
   bool is_integer_literal() const;
+  // An integer literal's exact value (all 64 bits, not through a double);
+  // nullopt for anything else or one beyond 64 bits.
+  std::optional<int64_t> integer() const;
   std::string_view raw() const;  // the source text of a scalar (strings without quotes)
 
   // For messages: 12, 1e19, "abc…" (quoted, shortened), an object, an

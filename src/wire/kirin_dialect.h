@@ -11,7 +11,6 @@
 namespace idf {
 
 constexpr const char *kKirinDefaultUrl = "https://cloud.vtrix.ai/model/v1/generation";
-constexpr const char *kKirinDefaultModel = "kirin_identify_face";
 
 std::string kirin_submit_body(const std::string &model, const VideoTarget &target);
 

@@ -203,21 +203,6 @@ Outcome parse_kling_envelope(json::Value env, unsigned http_status) {
   return r;
 }
 
-Outcome parse_kling_envelope(JsonObject *env, unsigned http_status) {
-  // Rare (callers holding json-glib nodes): back to text, then as any answer.
-  JsonNode *node = json_node_init_object(json_node_alloc(), env);
-  std::string text = json::to_string(node);
-  json_node_unref(node);
-  json::Problem problem;
-  json::Doc doc = json::Doc::parse(text, json::answer_limits(), &problem);
-  Outcome out = doc.root().is(json::Type::Object)
-                    ? parse_kling_envelope(doc.root(), http_status)
-                    : Outcome(Failure{Failure::Kind::Parse, "", "the service's answer cannot be read: " + problem.what,
-                                      http_status, "", "", http_status_line(http_status)});
-  if (auto *f = std::get_if<Failure>(&out)) make_valid_utf8(*f);  // a Result's strings all come from Value::text()
-  return out;
-}
-
 static Outcome parse_response(const std::string &body, unsigned http_status) {
   json::Problem problem;
   json::Doc doc = json::Doc::parse(body, json::answer_limits(), &problem);

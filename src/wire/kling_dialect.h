@@ -36,8 +36,6 @@ Outcome kling_outcome_of(json::Value root, const json::Problem &problem, size_t 
 
 // Parses the envelope object itself (also found inside Kirin's task output).
 Outcome parse_kling_envelope(json::Value envelope, unsigned http_status);
-// The same for a json-glib object (re-read as text: prefer the above).
-Outcome parse_kling_envelope(JsonObject *envelope, unsigned http_status);
 
 // Kling's error code of an answer ("" when it is 0, absent, or the body is
 // not a Kling envelope): what Job's retry decision needs, without a

@@ -11,7 +11,7 @@
 
 namespace idf {
 
-Verdict classify_transport_failure(RequestKind kind, bool request_sent, bool /*timed_out*/) {
+Verdict classify_transport_failure(RequestKind kind, bool request_sent) {
   if (kind != RequestKind::Submission) return Verdict::Retry;
   // Once written, the service may have received (and billed) the submission.
   return request_sent ? Verdict::Ambiguous : Verdict::Retry;
@@ -27,8 +27,7 @@ Verdict classify_response_error(RequestKind kind, const HttpResponse &resp) {
     case HttpResponse::Error::TooLarge:
       return kind == RequestKind::Submission ? Verdict::Ambiguous : Verdict::Permanent;
     case HttpResponse::Error::Timeout:
-    case HttpResponse::Error::Transport:
-      return classify_transport_failure(kind, resp.request_sent, resp.error == HttpResponse::Error::Timeout);
+    case HttpResponse::Error::Transport: return classify_transport_failure(kind, resp.request_sent);
   }
   return Verdict::Permanent;
 }

@@ -20,8 +20,8 @@ enum class Verdict { Retry, Permanent, Ambiguous };
 // A transport failure: `request_sent` is true once the body was written.
 // Only a submission that was written may have been billed: one that timed
 // out before (in DNS, connect or the TLS handshake) is retried like any
-// other. `timed_out` does not change the verdict; it is kept for callers.
-Verdict classify_transport_failure(RequestKind kind, bool request_sent, bool timed_out);
+// other: a timeout and a broken connection are judged alike.
+Verdict classify_transport_failure(RequestKind kind, bool request_sent);
 
 struct HttpResponse;
 // Any HttpWorker error (resp.error != None): TLS and redirect refusals are

@@ -34,6 +34,10 @@ ClipInfo valid_clip() {
   return clip;
 }
 
+DiskRunner inline_disk() {
+  return [](std::function<void()> work) { work(); };
+}
+
 void assert_contains(const std::string &text, const char *needle) {
   if (text.find(needle) == std::string::npos) g_error("\"%s\" not found in \"%s\"", needle, text.c_str());
 }

@@ -24,6 +24,9 @@ std::string kirin_task(const char *status, const char *extra = "", const char *t
 std::string kirin_completed(const char *task_id = "t-1");
 ClipInfo valid_clip();
 void assert_contains(const std::string &text, const char *needle);
+// The admission's disk work run at once on the calling thread (the loop's,
+// in these tests): its answers still come back as posts to the loop.
+DiskRunner inline_disk();
 
 struct Run {
   ManualLoop loop;

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -53,7 +54,16 @@ struct World {
   };
   ManualLoop loop;
   ScriptedTransport transport{loop};
-  Admission admission{loop};
+  // With hold_disk, the admission's disk work waits in `disk` until the test
+  // runs it; otherwise it runs at once.
+  bool hold_disk = false;
+  std::deque<std::function<void()>> disk;
+  Admission admission{loop, [this](std::function<void()> work) {
+                        if (hold_disk)
+                          disk.push_back(std::move(work));
+                        else
+                          work();
+                      }};
   LocalEngineFactory local_engine;  // provider=local
   std::string cache_dir;
   std::vector<std::unique_ptr<Element>> elements;
@@ -198,6 +208,43 @@ void test_second_run_is_answered_from_the_cache() {
   g_assert_cmpuint(e.result().faces.size(), ==, 1);
   g_assert_true(g_regex_match_simple("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$", e.result().cached_at.c_str(),
                                      (GRegexCompileFlags)0, (GRegexMatchFlags)0));
+  g_assert_cmpuint(second.transport.count("POST"), ==, 0);
+  remove_tree(dir);
+}
+
+// The cache's disk work never runs on the loop, the thread every element
+// shares: the lookup and the write go to the disk runner, and the job waits
+// for their answers on the loop, running nothing in between. The answer is
+// heard once it is written, so a command that exits on it has cached it.
+void test_disk_work_is_off_the_loop() {
+  std::string dir = temp_dir();
+  {
+    World w(dir);
+    w.hold_disk = true;
+    w.transport.script("HEAD", {ScriptedReply::http(200, "")});
+    w.transport.script("POST", {ScriptedReply::http(200, kKlingOk)});
+    auto &e = w.start(w.config());
+    w.loop.advance_ms(1000);
+    g_assert_cmpuint(w.disk.size(), ==, 1);  // the lookup, waiting for the disk
+    g_assert_cmpuint(w.transport.count("POST"), ==, 0);
+    auto lookup = std::move(w.disk.front());
+    w.disk.pop_front();
+    lookup();
+    w.loop.advance_ms(1000);
+    g_assert_cmpuint(w.transport.count("POST"), ==, 1);  // a miss: sent
+    g_assert_cmpuint(w.disk.size(), ==, 1);              // the write, waiting for the disk
+    g_assert_false(e.outcome.has_value());
+    auto write = std::move(w.disk.front());
+    w.disk.pop_front();
+    write();
+    w.loop.run_due();
+    g_assert_false(e.result().cached);
+  }
+  World second(dir);  // the write above is what answers it
+  second.transport.script("HEAD", {ScriptedReply::http(200, "")});
+  auto &e = second.start(second.config());
+  g_assert_true(second.all_done_within_s(5));
+  g_assert_true(e.result().cached);
   g_assert_cmpuint(second.transport.count("POST"), ==, 0);
   remove_tree(dir);
 }
@@ -417,6 +464,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/admission/cache/second-run-answered-from-cache", test_second_run_is_answered_from_the_cache);
   g_test_add_func("/admission/cache/what-misses", test_what_misses_the_cache);
+  g_test_add_func("/admission/cache/disk-work-off-the-loop", test_disk_work_is_off_the_loop);
   g_test_add_func("/admission/cache/local-result-kept-per-engine", test_local_result_kept_per_engine);
   g_test_add_func("/admission/shared/two-elements-one-request", test_two_elements_share_one_request);
   g_test_add_func("/admission/shared/stopped-leader", test_stopped_leader);

@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "job/credentials.h"
 #include "job/job_settings.h"
 #include "local/face_image_folders.h"
 #include "model/clip_info.h"
@@ -157,11 +158,10 @@ static void test_retry_classification() {
   g_assert_true(classify_http_failure(RequestKind::Poll, 500, "") == Verdict::Retry);
   g_assert_true(classify_http_failure(RequestKind::Poll, 404, "") == Verdict::Permanent);
   g_assert_true(classify_http_failure(RequestKind::Submission, 400, "1201") == Verdict::Permanent);
-  g_assert_true(classify_transport_failure(RequestKind::Submission, false, false) == Verdict::Retry);
-  g_assert_true(classify_transport_failure(RequestKind::Submission, true, false) == Verdict::Ambiguous);
-  // Timed out before it was written: nothing can have been billed.
-  g_assert_true(classify_transport_failure(RequestKind::Submission, false, true) == Verdict::Retry);
-  g_assert_true(classify_transport_failure(RequestKind::Poll, true, true) == Verdict::Retry);
+  // Failed before it was written: nothing can have been billed.
+  g_assert_true(classify_transport_failure(RequestKind::Submission, false) == Verdict::Retry);
+  g_assert_true(classify_transport_failure(RequestKind::Submission, true) == Verdict::Ambiguous);
+  g_assert_true(classify_transport_failure(RequestKind::Poll, true) == Verdict::Retry);
 }
 
 static void test_backoff_and_retry_after() {
@@ -310,12 +310,36 @@ static void test_prune_session_folders() {
   g_spawn_sync(nullptr, argv, nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
 }
 
+// One order for both elements and the command: the api-key property, then
+// access-key + secret-key, then the environment's key; the account is named
+// by the key used.
+static void test_credentials_resolved_in_one_order() {
+  g_setenv(IDENTIFYFACE_API_KEY_ENV, "env-key", TRUE);
+  Credentials c = resolve_credentials("prop-key", "ak", "sk");
+  g_assert_cmpstr(authorization_header(c, nullptr, 0).c_str(), ==, "Bearer prop-key");
+  g_assert_cmpstr(c.account().c_str(), ==, "prop-key");
+  c = resolve_credentials("", "ak", "sk");
+  g_assert_true(c.uses_jwt());
+  g_assert_cmpstr(c.account().c_str(), ==, "ak");
+  JwtIssuer jwt("ak", "sk");
+  g_assert_true(g_str_has_prefix(authorization_header(c, &jwt, 1700000000).c_str(), "Bearer eyJ"));
+  c = resolve_credentials("", "ak", "");  // half a key pair: the environment's key
+  g_assert_false(c.uses_jwt());
+  g_assert_cmpstr(authorization_header(c, nullptr, 0).c_str(), ==, "Bearer env-key");
+  g_assert_cmpstr(c.account().c_str(), ==, "env-key");
+  g_unsetenv(IDENTIFYFACE_API_KEY_ENV);
+  c = resolve_credentials("", "", "");
+  g_assert_false(c.any());
+  g_assert_cmpstr(authorization_header(c, nullptr, 0).c_str(), ==, "");
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/core/validation/limits", test_validation_limits);
   g_test_add_func("/core/validation/unknown", test_validation_checks_only_what_is_known);
   g_test_add_func("/core/validation/check-limits", test_check_limits_lists_every_limit);
   g_test_add_func("/core/container-names", test_container_names);
+  g_test_add_func("/core/credentials/one-order", test_credentials_resolved_in_one_order);
   g_test_add_func("/core/kling/parse", test_kling_parse);
   g_test_add_func("/core/clamp", test_clamp);
   g_test_add_func("/core/kirin/parse", test_kirin_parse);

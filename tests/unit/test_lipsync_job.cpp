@@ -138,7 +138,7 @@ void test_ambiguous_submission_never_resent() {
 
 void test_1303_waits_in_the_queue() {
   Run run;
-  Admission admission{run.loop};
+  Admission admission{run.loop, inline_disk()};
   run.admission = &admission;
   make_lipsync(run);
   run.transport.script(
@@ -169,7 +169,7 @@ void test_1303_without_queue_follows_retries() {
 void test_collect_existing_task() {
   for (Provider provider : {Provider::Kling, Provider::Kirin}) {
     Run run(provider);
-    Admission admission{run.loop};
+    Admission admission{run.loop, inline_disk()};
     run.admission = &admission;
     make_lipsync(run);
     run.cfg.lipsync->task_id = "t-7";
@@ -274,7 +274,7 @@ void test_cancel_while_queued() {
   // in the queue; cancelled there, it never sends.
   ManualLoop *loop = nullptr;
   Run first;
-  Admission admission{first.loop};
+  Admission admission{first.loop, inline_disk()};
   loop = &first.loop;
   first.admission = &admission;
   make_lipsync(first);
