@@ -36,7 +36,7 @@ Detection interpolate(const Detection &a, const Detection &b, double f) {
 }
 
 // What the tracker keeps of a detection for marks and the result: its
-// appearance is only needed as the track's latest one.
+// appearance is only needed among the track's kept ones.
 Detection without_appearance(const Detection &detection) {
   Detection kept = detection;
   kept.appearance = Appearance();
@@ -82,7 +82,18 @@ bool FaceTracker::looks_alike(const Track &track, const Detection &detection) co
          std::min(track.box.width, detection.box.width) < config_.min_appearance_width ||
          std::max(track.box.width, detection.box.width) >
              config_.max_appearance_width_ratio * std::min(track.box.width, detection.box.width) ||
-         appearance_distance(track.appearance, detection.appearance) <= config_.max_appearance_distance;
+         track.appearances.empty() || detection.appearance.empty() ||
+         std::any_of(track.appearances.rbegin(), track.appearances.rend(), [&](const Appearance &kept) {
+           return appearance_distance(kept, detection.appearance) <= config_.max_appearance_distance;
+         });
+}
+
+void FaceTracker::remember_appearance(Track &track, const Appearance &appearance) const {
+  if (appearance.empty() || config_.kept_appearances == 0) return;
+  if (track.appearances.size() >= config_.kept_appearances)
+    track.appearances.erase(track.appearances.begin(),
+                            track.appearances.end() - static_cast<long>(config_.kept_appearances - 1));
+  track.appearances.push_back(appearance);
 }
 
 bool FaceTracker::continues(const Track &track, uint64_t time_ns, const Detection &detection, double *cost) const {
@@ -138,6 +149,8 @@ void FaceTracker::close(size_t key) {
   Track &track = tracks_[key];
   if (!track.open) return;
   track.open = false;
+  track.appearances.clear();
+  track.appearances.shrink_to_fit();
   if (!track.spells.empty() && !track.spells.back().end_ns && track.first_miss_ns)
     track.spells.back().end_ns = midpoint(track.last_seen_ns, *track.first_miss_ns);
   if (!track.id) discarded_.push_back(key);
@@ -182,7 +195,7 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     track.box = detection.box;
     track.last_seen_ns = time_ns;
     track.samples++;
-    if (!detection.appearance.empty()) track.appearance = detection.appearance;
+    remember_appearance(track, detection.appearance);
     track.spells.back().observed.push_back({time_ns, without_appearance(detection)});
     if (detection.box.area() > track.largest.box.area()) track.largest = without_appearance(detection);
     track.best_score = std::max(track.best_score, detection.score);
@@ -220,7 +233,7 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     track.samples = 1;
     track.largest = without_appearance(detections[d]);
     track.best_score = detections[d].score;
-    track.appearance = detections[d].appearance;
+    remember_appearance(track, detections[d].appearance);
     track.spells.push_back({spell_start, std::nullopt, {{time_ns, without_appearance(detections[d])}}});
     keys[d] = tracks_.size();
     tracks_.push_back(track);

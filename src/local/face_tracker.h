@@ -41,12 +41,16 @@ struct TrackerConfig {
   // face found twice (IoU, or share of the smaller box inside the larger).
   double duplicate_iou = 0.4;
   double duplicate_containment = 0.7;
-  // A detection whose appearance is further than this from the face's
-  // latest one is another person (chosen with eval-local-detector's
-  // identity clips; 0 turns the check off). Compared with the latest
-  // detection, so that a face changing slowly (turning, lit differently)
-  // stays itself while a swap between two samples does not.
+  // A detection whose appearance is further than this from each of the
+  // face's kept appearances is another person (chosen with
+  // eval-local-detector's identity clips; 0 turns the check off).
   double max_appearance_distance = 0.6;
+  // The face's appearance as a running model: its latest appearances, this
+  // many at most. Those of the last second or so let a face change slowly
+  // (turning, lit otherwise) and stay itself, and keep how it looked before
+  // something passed in front of it, so that it is recognised once it is
+  // uncovered; a swap between two samples matches none of them.
+  size_t kept_appearances = 12;
   // Faces narrower than this (frame pixels) are not compared: the
   // detector's box around a small face varies by a fifth or more between
   // passes (the whole frame, a tile), and their pictures differ as much as
@@ -153,7 +157,7 @@ class FaceTracker {
     Detection largest;
     double best_score = 0;
     std::vector<Spell> spells;
-    Appearance appearance;  // of the latest detection that had one
+    std::vector<Appearance> appearances;  // the latest last; kept_appearances at most, none once closed
   };
 
   Box predict(const Track &track, uint64_t time_ns) const;
@@ -161,6 +165,7 @@ class FaceTracker {
   bool near(const Track &track, uint64_t time_ns, const Box &detection, double *cost) const;
   // ...and looks like it.
   bool looks_alike(const Track &track, const Detection &detection) const;
+  void remember_appearance(Track &track, const Appearance &appearance) const;
   bool continues(const Track &track, uint64_t time_ns, const Detection &detection, double *cost) const;
   // Indices of the detections that are not a duplicate of a larger one.
   std::vector<size_t> distinct(const std::vector<Detection> &detections) const;
