@@ -70,7 +70,7 @@ Appearance describe_appearance(const FrameView &frame, const Detection &detectio
   for (int y = 0; y < Appearance::kSide; y++)
     for (int x = 0; x < Appearance::kSide; x++)
       appearance.grey[static_cast<size_t>(y * Appearance::kSide + x)] = grey.at<float>(y + kInset, x + kInset);
-  normalise_cells(appearance.grey);
+  normalise_cells(appearance.grey, &appearance.layout);
 
   constexpr int kCellSide = Appearance::kSide / Appearance::kCells;
   appearance.chroma.reserve(Appearance::kCells * Appearance::kCells * 2);

@@ -18,8 +18,8 @@ namespace {
 constexpr double kFlatDeviation = 2.5;
 
 // Whether two grey regions show the same shapes, whatever their
-// brightness and contrast.
-bool correlated(const cv::Mat &a, const cv::Mat &b, double min_correlation) {
+// brightness and contrast: 1 yes, 0 no, -1 flat in both (nothing to tell).
+int correlated(const cv::Mat &a, const cv::Mat &b, double min_correlation) {
   CV_Assert(a.type() == CV_16S && b.type() == CV_16S && a.size() == b.size());
   double sum_a = 0, sum_b = 0, squares_a = 0, squares_b = 0, products = 0;
   for (int y = 0; y < a.rows; y++) {
@@ -34,15 +34,15 @@ bool correlated(const cv::Mat &a, const cv::Mat &b, double min_correlation) {
     }
   }
   const double count = static_cast<double>(a.total());
-  if (count <= 0) return true;
+  if (count <= 0) return -1;
   const double mean_a = sum_a / count, mean_b = sum_b / count;
   const double variance_a = std::max(0.0, squares_a / count - mean_a * mean_a);
   const double variance_b = std::max(0.0, squares_b / count - mean_b * mean_b);
   const bool flat_a = variance_a < kFlatDeviation * kFlatDeviation,
              flat_b = variance_b < kFlatDeviation * kFlatDeviation;
-  if (flat_a || flat_b) return flat_a && flat_b;
+  if (flat_a || flat_b) return flat_a && flat_b ? -1 : 0;
   const double covariance = products / count - mean_a * mean_b;
-  return covariance / std::sqrt(variance_a * variance_b) >= min_correlation;
+  return covariance / std::sqrt(variance_a * variance_b) >= min_correlation ? 1 : 0;
 }
 
 }  // namespace
@@ -127,7 +127,8 @@ bool ShotCutDetector::next(const cv::Mat &picture) {
                             (row + 1) * difference.rows / kRegions - row * difference.rows / kRegions);
       if (region.area() > 0 && cv::mean(difference(region))[0] > config_.min_pixel_change)
         last_changed_pixel_regions_++;
-      if (region.area() > 0 && correlated(previous_->grey(region), current.grey(region), config_.relit_correlation))
+      if (region.area() > 0 &&
+          correlated(previous_->grey(region), current.grey(region), config_.relit_correlation) == 1)
         last_correlated_regions_++;
     }
     cut = last_distance_ >= config_.cut_distance ||

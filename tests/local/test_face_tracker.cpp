@@ -392,6 +392,34 @@ void test_face_uncovered_after_occlusion_is_kept() {
   g_assert_cmpuint(run(1).size(), ==, 2);
 }
 
+// A hand over three quarters of a face for three samples, all at once: the
+// detections there do not look like it, but its own looks come back before
+// another face there is confirmed (half a second): one face, which did
+// not take the hidden samples. Confirming the other face after two samples
+// splits it.
+void test_face_hidden_for_a_moment_is_kept() {
+  auto run = [](unsigned replacement_samples) {
+    TrackerConfig config;
+    config.min_replacement_samples = replacement_samples;
+    FaceTracker tracker(config);
+    Appearance hidden = look(1);
+    const Appearance hand = look(8);
+    std::copy(hand.grey.begin() + hidden.grey.size() / 4, hand.grey.end(),
+              hidden.grey.begin() + hidden.grey.size() / 4);
+    int i = 0;
+    for (; i < 8; i++) tracker.add_sample(i * kStep, {looking(kBigLeft, look(1))});
+    for (int end = i + 3; i < end; i++) tracker.add_sample(i * kStep, {looking(kBigLeft, hidden)});
+    for (int end = i + 8; i < end; i++) tracker.add_sample(i * kStep, {looking(kBigLeft, look(1))});
+    return tracker.faces(i * kStep);
+  };
+  const auto faces = run(TrackerConfig().min_replacement_samples);
+  g_assert_cmpuint(faces.size(), ==, 1);
+  g_assert_cmpuint(faces[0].samples, ==, 16);
+  g_assert_cmpuint(faces[0].start_ns, ==, 0);
+  g_assert_cmpuint(faces[0].end_ns, ==, 19 * kStep);
+  g_assert_cmpuint(run(2).size(), >, 1);
+}
+
 void test_same_faces_and_unmatched() {
   FaceTracker tracker;
   g_assert_true(tracker.same_faces(0, {}));
@@ -477,6 +505,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/local/tracker/face-change-new-id", test_face_change_ends_that_face_only);
   g_test_add_func("/local/tracker/same-face-changing-slowly", test_same_face_changing_slowly_is_kept);
   g_test_add_func("/local/tracker/uncovered-face-kept", test_face_uncovered_after_occlusion_is_kept);
+  g_test_add_func("/local/tracker/hidden-for-a-moment", test_face_hidden_for_a_moment_is_kept);
   g_test_add_func("/local/tracker/iou", test_iou);
   return g_test_run();
 }
