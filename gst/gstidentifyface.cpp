@@ -54,15 +54,16 @@
 #include <optional>
 #include <string>
 
-#include "debug_categories.h"
+#include "base/debug_categories.h"
+#include "base/package_info.h"
 #include "identifyface_enums.h"
 #include "identifyface_frames.h"
 #include "identifyface_private.h"
 #include "identifyface_result.h"
-#include "job.h"
-#include "jwt.h"
-#include "local_engine.h"
-#include "package_info.h"
+#include "job/job.h"
+#include "local/local_engine.h"
+#include "runtime/production_deps.h"
+#include "wire/jwt.h"
 
 GST_DEBUG_CATEGORY(gst_identify_face_debug);
 #define GST_CAT_DEFAULT gst_identify_face_debug
@@ -410,7 +411,7 @@ static void start_job(GstIdentifyFace *self) {
   cfg.stream_id = priv->state.stream_id;
   priv->state.link = link;
   priv->state.job_state = JobState::Running;
-  priv->state.job = idf::Job::start(std::move(cfg), std::move(listener));
+  priv->state.job = idf::Job::start(std::move(cfg), std::move(listener), idf::production_job_deps());
 }
 
 // Streaming thread: waits for the job, released by flush and stop.

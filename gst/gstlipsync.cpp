@@ -27,14 +27,15 @@
 #include <string>
 #include <vector>
 
-#include "audio_probe.h"
-#include "debug_categories.h"
+#include "base/debug_categories.h"
 #include "identifyface_enums.h"
 #include "identifyface_result.h"
-#include "job.h"
-#include "jwt.h"
-#include "lipsync_flow.h"
-#include "lipsync_preflight.h"
+#include "job/job.h"
+#include "job/lipsync_flow.h"
+#include "job/lipsync_preflight.h"
+#include "runtime/audio_probe.h"
+#include "runtime/production_deps.h"
+#include "wire/jwt.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_lipsync_debug);
 #define GST_CAT_DEFAULT gst_lipsync_debug
@@ -509,7 +510,7 @@ static void start_job(GstLipsync *self) {
   if (self->flushing) return;
   *self->link = link;
   self->job_state = JobState::Running;
-  *self->job = idf::Job::start(std::move(cfg), std::move(listener));
+  *self->job = idf::Job::start(std::move(cfg), std::move(listener), idf::production_job_deps());
 }
 
 static void wait_for_job(GstLipsync *self) {

@@ -16,11 +16,11 @@
 
 #include "gstidentifyface.h"
 #include "identifyface_enums.h"
-#include "job.h"
-#include "job_settings.h"
-#include "jwt.h"
+#include "job/job.h"
+#include "job/job_settings.h"
 #include "local/mark_tracks.h"
 #include "local/stream_analysis.h"
+#include "wire/jwt.h"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_identify_face_debug);
 

@@ -6,8 +6,8 @@
 #include <gst/gst.h>
 #include <gst/identifyface/identifyface.h>
 
-#include "provider_flow.h"
-#include "result.h"
+#include "job/provider_flow.h"
+#include "model/result.h"
 
 // Registers the plugin's tags (once; at plugin load).
 void idf_register_tags(void);

@@ -2,7 +2,7 @@
 // clang-format off
 // First: GST_PLUGIN_DEFINE takes the release date from it when it is
 // included before <gst/gst.h>.
-#include "package_info.h"
+#include "base/package_info.h"
 // clang-format on
 #include <gst/gst.h>
 

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "package_info.h"
+#include "base/package_info.h"
 
 const std::vector<PropertyOption> &property_options() {
   static const std::vector<PropertyOption> options = {

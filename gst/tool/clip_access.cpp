@@ -4,8 +4,8 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
-#include "clip_info.h"
-#include "package_info.h"
+#include "base/package_info.h"
+#include "model/clip_info.h"
 
 namespace {
 

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "base/package_info.h"
 #include "clip_access.h"
-#include "package_info.h"
 #include "result_output.h"
 
 bool ClipCheck::accepted() const {

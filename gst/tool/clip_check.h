@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "clip_info.h"
+#include "model/clip_info.h"
 
 struct ClipCheck {
   std::string uri;

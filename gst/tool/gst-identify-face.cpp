@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "base/package_info.h"
 #include "cli_options.h"
 #include "clip_access.h"
 #include "clip_check.h"
 #include "credentials.h"
 #include "identify_run.h"
 #include "lipsync_run.h"
-#include "package_info.h"
 #include "progress_line.h"
 #include "result_output.h"
 #include "timeline.h"

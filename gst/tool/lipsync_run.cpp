@@ -17,7 +17,7 @@
 #include "cli_options.h"
 #include "clip_check.h"
 #include "credentials.h"
-#include "lipsync_request.h"
+#include "wire/lipsync_request.h"
 
 LipsyncOutcome::~LipsyncOutcome() {
   if (result) gst_structure_free(result);

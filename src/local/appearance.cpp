@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "appearance.h"
+#include "local/appearance.h"
 
 #include <algorithm>
 #include <cmath>

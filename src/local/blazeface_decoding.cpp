@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "blazeface_decoding.h"
+#include "local/blazeface_decoding.h"
 
 #include <algorithm>
 #include <cmath>

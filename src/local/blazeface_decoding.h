@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "detection.h"
+#include "local/detection.h"
 
 namespace idf::local {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "concat_layers.h"
+#include "local/concat_layers.h"
 
 #include <opencv2/dnn/all_layers.hpp>
 

@@ -5,8 +5,8 @@
 #include <array>
 #include <cstddef>
 
-#include "appearance.h"
-#include "geometry.h"
+#include "local/appearance.h"
+#include "local/geometry.h"
 
 namespace idf::local {
 

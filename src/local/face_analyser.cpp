@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "face_analyser.h"
+#include "local/face_analyser.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,8 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "face_appearance.h"
-#include "face_detector.h"
+#include "local/face_appearance.h"
+#include "local/face_detector.h"
 
 namespace idf::local {
 

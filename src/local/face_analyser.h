@@ -34,9 +34,9 @@
 #include <string>
 #include <vector>
 
-#include "face_tracker.h"
-#include "frame_view.h"
-#include "shot_cut_detector.h"
+#include "local/face_tracker.h"
+#include "local/frame_view.h"
+#include "local/shot_cut_detector.h"
 
 namespace idf::local {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "face_appearance.h"
+#include "local/face_appearance.h"
 
 #include <algorithm>
 #include <cmath>

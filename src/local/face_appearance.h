@@ -2,9 +2,9 @@
 // The appearance (appearance.h) of a detected face, read from its frame.
 #pragma once
 
-#include "appearance.h"
-#include "detection.h"
-#include "frame_view.h"
+#include "local/appearance.h"
+#include "local/detection.h"
+#include "local/frame_view.h"
 
 namespace idf::local {
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "face_detector.h"
+#include "local/face_detector.h"
 
 #include <opencv2/imgproc.hpp>
 
-#include "concat_layers.h"
+#include "local/concat_layers.h"
 
 namespace idf::local {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "blazeface_decoding.h"
-#include "frame_view.h"
+#include "local/blazeface_decoding.h"
+#include "local/frame_view.h"
 
 namespace idf::local {
 

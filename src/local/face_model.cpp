@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "face_model.h"
+#include "local/face_model.h"
 
 #include <glib.h>
 

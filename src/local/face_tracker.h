@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "detection.h"
-#include "result.h"
+#include "local/detection.h"
+#include "model/result.h"
 
 namespace idf::local {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "frame_view.h"
+#include "local/frame_view.h"
 
 #include <algorithm>
 #include <cmath>

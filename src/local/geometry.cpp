@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "geometry.h"
+#include "local/geometry.h"
 
 #include <algorithm>
 #include <cmath>

@@ -15,7 +15,7 @@
 //
 // The callbacks must not be blocked on a lock that the caller of cancel()
 // holds: cancel() waits for a callback that is already running.
-#include "local_engine.h"
+#include "local/local_engine.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -23,7 +23,7 @@
 
 #include <string>
 
-#include "package_info.h"
+#include "base/package_info.h"
 
 namespace idf {
 
@@ -93,10 +93,10 @@ std::shared_ptr<LocalEngine> LocalEngine::start(LocalEngineOptions options, Prog
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
-#include "face_analyser.h"
-#include "face_image_folders.h"
-#include "face_model.h"
-#include "local_result.h"
+#include "local/face_analyser.h"
+#include "local/face_image_folders.h"
+#include "local/face_model.h"
+#include "local/local_result.h"
 
 namespace idf {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "local_result.h"
+#include "local/local_result.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "face_image_folders.h"
-#include "local_engine.h"
+#include "local/face_image_folders.h"
+#include "local/local_engine.h"
 
 namespace idf::local {
 

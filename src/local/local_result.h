@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "face_analyser.h"
-#include "result.h"
+#include "local/face_analyser.h"
+#include "model/result.h"
 
 namespace idf::local {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "mark_tracks.h"
+#include "local/mark_tracks.h"
 
 #include <cerrno>
 #include <cstdlib>

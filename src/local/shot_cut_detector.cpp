@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "shot_cut_detector.h"
+#include "local/shot_cut_detector.h"
 
 #include <algorithm>
 #include <array>

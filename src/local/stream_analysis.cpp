@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "stream_analysis.h"
+#include "local/stream_analysis.h"
 
 #ifndef IDF_HAVE_LOCAL_ENGINE
 
@@ -48,12 +48,12 @@ uint64_t StreamAnalysis::samples_analysed() const {
 #include <mutex>
 #include <thread>
 
-#include "debug_categories.h"
-#include "face_analyser.h"
-#include "face_image_folders.h"
-#include "face_model.h"
-#include "local_engine.h"
-#include "local_result.h"
+#include "base/debug_categories.h"
+#include "local/face_analyser.h"
+#include "local/face_image_folders.h"
+#include "local/face_model.h"
+#include "local/local_engine.h"
+#include "local/local_result.h"
 
 #define GST_CAT_DEFAULT idf_local_debug
 

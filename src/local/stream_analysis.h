@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "result.h"
+#include "model/result.h"
 
 namespace idf::local {
 

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "answer_fuzz.h"
-#include "answer_limits.h"
-#include "json_util.h"
-#include "kirin_dialect.h"
-#include "kling_dialect.h"
+#include "base/answer_limits.h"
+#include "support/answer_fuzz.h"
+#include "wire/json_util.h"
+#include "wire/kirin_dialect.h"
+#include "wire/kling_dialect.h"
 
 using namespace idf;
 

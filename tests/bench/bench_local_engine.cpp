@@ -31,8 +31,8 @@
 #include <string>
 #include <thread>
 
-#include "local_engine.h"
-#include "test_util.h"
+#include "local/local_engine.h"
+#include "support/test_util.h"
 
 namespace {
 

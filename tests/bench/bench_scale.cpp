@@ -45,7 +45,7 @@
 #include <thread>
 #include <vector>
 
-#include "fake_service.h"
+#include "support/fake_service.h"
 
 namespace {
 

@@ -46,8 +46,8 @@
 #include <string>
 #include <vector>
 
-#include "answer_fuzz.h"
-#include "fake_service.h"
+#include "support/answer_fuzz.h"
+#include "support/fake_service.h"
 
 namespace {
 

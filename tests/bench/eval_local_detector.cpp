@@ -54,7 +54,7 @@
 #include "local/face_appearance.h"
 #include "local/face_detector.h"
 #include "local/face_model.h"
-#include "local_engine.h"
+#include "local/local_engine.h"
 
 namespace {
 

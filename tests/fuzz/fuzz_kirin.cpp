@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "answer_fuzz.h"
-#include "kirin_dialect.h"
+#include "support/answer_fuzz.h"
+#include "wire/kirin_dialect.h"
 
 static void require(const std::string &why, const char *where) {
   if (why.empty()) return;

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "answer_fuzz.h"
-#include "json_util.h"
-#include "kling_dialect.h"
+#include "support/answer_fuzz.h"
+#include "wire/json_util.h"
+#include "wire/kling_dialect.h"
 
 static void require(const std::string &why, const char *where) {
   if (why.empty()) return;

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "lipsync_dialect.h"
-#include "lipsync_fuzz.h"
+#include "support/lipsync_fuzz.h"
+#include "wire/lipsync_dialect.h"
 
 static void require(const std::string &why, const char *where) {
   if (why.empty()) return;

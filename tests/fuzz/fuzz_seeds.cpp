@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <string>
 
-#include "answer_fuzz.h"
-#include "lipsync_fuzz.h"
+#include "support/answer_fuzz.h"
+#include "support/lipsync_fuzz.h"
 
 int main(int argc, char **argv) {
   if (argc < 3) {

@@ -14,9 +14,9 @@
 #include "local/face_analyser.h"
 #include "local/face_appearance.h"
 #include "local/face_model.h"
+#include "local/local_engine.h"
 #include "local/shot_cut_detector.h"
-#include "local_engine.h"
-#include "local_test_util.h"
+#include "support/local_test_util.h"
 
 using namespace idf;
 using namespace idf::local;

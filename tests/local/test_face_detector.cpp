@@ -16,7 +16,7 @@
 #include "local/concat_layers.h"
 #include "local/face_detector.h"
 #include "local/face_model.h"
-#include "local_test_util.h"
+#include "support/local_test_util.h"
 
 using namespace idf;
 using namespace idf::local;

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <thread>
 
-#include "local_engine.h"
-#include "local_test_util.h"
+#include "local/local_engine.h"
+#include "support/local_test_util.h"
 
 using namespace idf;
 using namespace idf::test;

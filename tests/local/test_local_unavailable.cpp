@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "local_engine.h"
+#include "local/local_engine.h"
 
 namespace {
 

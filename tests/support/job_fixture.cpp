@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "job_fixture.h"
+#include "support/job_fixture.h"
 
 namespace jobtest {
 

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "job.h"
-#include "manual_loop.h"
-#include "scripted_transport.h"
+#include "job/job.h"
+#include "support/manual_loop.h"
+#include "support/scripted_transport.h"
 
 namespace jobtest {
 

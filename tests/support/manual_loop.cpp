@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "manual_loop.h"
+#include "support/manual_loop.h"
 
 idf::EventLoop::TimerId ManualLoop::add_timer(unsigned ms, std::function<void()> fn) {
   std::lock_guard<std::mutex> g(lock_);

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <tuple>
 
-#include "event_loop.h"
+#include "base/event_loop.h"
 
 class ManualLoop final : public idf::EventLoop {
  public:

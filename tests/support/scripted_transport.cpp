@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "scripted_transport.h"
+#include "support/scripted_transport.h"
 
 #include <algorithm>
 

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "manual_loop.h"
-#include "transport.h"
+#include "base/transport.h"
+#include "support/manual_loop.h"
 
 struct ScriptedReply {
   idf::HttpResponse response;
