@@ -92,8 +92,15 @@ bool FaceTracker::looks_alike(const Track &track, const Detection &detection) co
                      [&](const Appearance &kept) { return appearance_distance(kept, detection.appearance) <= limit; });
 }
 
-unsigned FaceTracker::samples_to_confirm(const Track &track) const {
-  return track.replaces ? std::max(config_.min_samples, config_.min_replacement_samples) : config_.min_samples;
+// A face that may replace another is confirmed once seen in
+// min_replacement_samples samples, or once the face it replaces would be
+// over anyway (unseen for longer than the gap) with min_samples: samples
+// where the same faces are seen at both ends of a stretch are not looked
+// at, so a face may be seen in few of them.
+bool FaceTracker::confirmable(const Track &track, uint64_t time_ns) const {
+  if (track.samples < config_.min_samples) return false;
+  return !track.replaces || track.samples >= config_.min_replacement_samples ||
+         time_ns >= track.first_seen_ns + config_.max_gap_ns;
 }
 
 void FaceTracker::remember_appearance(Track &track, const Appearance &appearance) const {
@@ -210,7 +217,7 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     track.spells.back().observed.push_back({time_ns, without_appearance(detection)});
     if (detection.box.area() > track.largest.box.area()) track.largest = without_appearance(detection);
     track.best_score = std::max(track.best_score, detection.score);
-    if (!track.id && track.samples >= samples_to_confirm(track)) confirmed_now.push_back(t);
+    if (!track.id && confirmable(track, time_ns)) confirmed_now.push_back(t);
   }
 
   // Open tracks not seen now: remember where they stopped being visible.
@@ -259,7 +266,7 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     keys[d] = tracks_.size();
     if (replaced[d]) tracks_[*replaced[d]].replaced_by = keys[d];
     tracks_.push_back(track);
-    if (samples_to_confirm(tracks_.back()) <= 1) confirmed_now.push_back(keys[d]);
+    if (confirmable(tracks_.back(), time_ns)) confirmed_now.push_back(keys[d]);
   }
 
   // A replacement confirmed: the face it replaces ended where it began.

@@ -54,7 +54,8 @@ struct TrackerConfig {
   size_t kept_appearances = 12;
   // A detection at a face's place that does not look like it starts a
   // face that replaces it once seen in this many samples (a second at 8
-  // samples a second, like the gap a face may be unseen for). Until then
+  // samples a second), or seen for longer than the gap a face may be
+  // unseen for (max_gap_ns). Until then
   // the face it would replace stays open, and takes over again if its own
   // looks come back (something passed in front of it, it turned away for a
   // moment). Ids are given at confirmation, so marks and the result agree
@@ -183,7 +184,7 @@ class FaceTracker {
   // ...and looks like it.
   bool looks_alike(const Track &track, const Detection &detection) const;
   void remember_appearance(Track &track, const Appearance &appearance) const;
-  unsigned samples_to_confirm(const Track &track) const;
+  bool confirmable(const Track &track, uint64_t time_ns) const;
   bool continues(const Track &track, uint64_t time_ns, const Detection &detection, double *cost) const;
   // Indices of the detections that are not a duplicate of a larger one.
   std::vector<size_t> distinct(const std::vector<Detection> &detections) const;
