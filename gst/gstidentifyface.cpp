@@ -268,7 +268,10 @@ void idf::element::fail_stream(GstIdentifyFace *self, const idf::Failure &f, con
   priv->state.changed.notify_all();
 }
 
-// Runs on the worker thread.
+// The answer or failure, posted and kept for the tags. Called by the job's
+// listener on the HTTP worker's thread, and for raw-frame analysis by
+// whichever thread ends it (streaming thread at EOS, the application's at
+// a state change): it takes only the state lock.
 void idf::element::on_job_done(GstIdentifyFace *self, const idf::Outcome &outcome, const char *provider) {
   GstIdentifyFacePrivate *priv = self->priv;
   if (const auto *f = std::get_if<idf::Failure>(&outcome)) {

@@ -110,7 +110,9 @@ struct Link {
   }
 };
 
-enum class JobState { None, Running, Done };
+// Ending: the job has ended and its messages are being posted; the
+// streaming thread still waits for them, and a stop then cancels nothing.
+enum class JobState { None, Running, Ending, Done };
 
 }  // namespace
 
@@ -172,6 +174,13 @@ static GstResourceError resource_error_for(const idf::Failure &f) {
   }
 }
 
+// Before the ending's messages: an application that stops on them is told
+// nothing was cancelled (the task ended; it will not "still finish").
+static void mark_ending(GstLipsync *self) {
+  std::lock_guard<std::mutex> g(*self->lock);
+  if (self->job_state == JobState::Running) self->job_state = JobState::Ending;
+}
+
 // The lipsync-error message, then an ERROR or WARNING (on-error) with the
 // same details. The stream's lip-sync is over.
 static void fail_stream(GstLipsync *self, const idf::Failure &f, const char *provider) {
@@ -180,6 +189,7 @@ static void fail_stream(GstLipsync *self, const idf::Failure &f, const char *pro
     std::lock_guard<std::mutex> g(*self->settings_lock);
     as_error = self->settings->on_error == IDF_ON_ERROR_ERROR;
   }
+  mark_ending(self);
   GstStructure *details = idf_failure_to_structure(f, provider, "");
   gst_structure_set_name(details, LIPSYNC_MESSAGE_ERROR);
   post_structure(self, gst_structure_copy(details));
@@ -235,7 +245,7 @@ static void cancel_job(GstLipsync *self) {
     job = std::move(*self->job);
     link = std::move(*self->link);
     was_running = self->job_state == JobState::Running;
-    if (was_running) self->job_state = JobState::Done;
+    if (was_running || self->job_state == JobState::Ending) self->job_state = JobState::Done;
     self->changed->notify_all();
   }
   if (link) link->detach();
@@ -490,6 +500,7 @@ static void start_job(GstLipsync *self) {
       fail_stream(e, *f, provider_name);
     } else {
       const auto &r = std::get<idf::Result>(outcome);
+      mark_ending(e);
       GstStructure *st = result_structure(r, face_id, insert_ns, session_id, choice_text);
       {
         std::lock_guard<std::mutex> g(*e->lock);
@@ -515,7 +526,9 @@ static void start_job(GstLipsync *self) {
 
 static void wait_for_job(GstLipsync *self) {
   std::unique_lock<std::mutex> lk(*self->lock);
-  self->changed->wait(lk, [self] { return self->job_state != JobState::Running || self->flushing; });
+  self->changed->wait(lk, [self] {
+    return (self->job_state != JobState::Running && self->job_state != JobState::Ending) || self->flushing;
+  });
 }
 
 /* ---- GstBaseTransform ---- */

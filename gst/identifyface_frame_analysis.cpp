@@ -143,6 +143,7 @@ void start_frame_analysis(GstIdentifyFace *self, const Settings &s) {
     priv->state.frames_info = info;
     priv->state.frames_end_ns = 0;
     priv->state.frames_verdict = idf::service_verdict(clip, idf::VideoRef::Url);
+    priv->state.frames_clip_uri = clip.uri;
     priv->state.job_state = JobState::Running;
   }
   post_progress(self, {IDENTIFYFACE_PHASE_ANALYSING,
@@ -185,9 +186,11 @@ void finish_frame_analysis(GstIdentifyFace *self, bool complete) {
   uint64_t end;
   std::string stream_id;
   idf::ServiceVerdict verdict;
+  std::string clip_uri;
   {
     std::lock_guard<std::mutex> g(priv->state.lock);
     frames = std::move(priv->state.frames);
+    clip_uri = priv->state.frames_clip_uri;
     end = priv->state.frames_end_ns;
     stream_id = priv->state.stream_id;
     verdict = priv->state.frames_verdict;
@@ -202,7 +205,7 @@ void finish_frame_analysis(GstIdentifyFace *self, bool complete) {
       s = priv->settings;
     }
     r->provider = "local";
-    r->video_url = !s.video_url.empty() ? s.video_url : priv->clip.uri;  // reported only: the frames were analysed
+    r->video_url = !s.video_url.empty() ? s.video_url : clip_uri;  // reported only: the frames were analysed
     r->stream_id = stream_id;
     r->service_verdict = verdict.verdict;
     r->service_refusal = verdict.refusal;

@@ -112,6 +112,7 @@ struct StreamState {
   // The marked faces as tracks (analytics meta); the streaming thread's.
   std::shared_ptr<idf::local::MarkTracks> frames_tracks;
   idf::ServiceVerdict frames_verdict;  // would the service accept the clip (known at the start)
+  std::string frames_clip_uri;         // upstream's URI at the start, for the result's video-url
 };
 
 }  // namespace idf::element

@@ -91,13 +91,16 @@ GstStructure *idf_result_to_structure(const idf::Result &r) {
 }
 
 GstStructure *idf_failure_to_structure(const idf::Failure &f, const char *provider, const char *stream_id) {
-  return gst_structure_new(IDENTIFYFACE_MESSAGE_ERROR, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, provider,
-                           IDENTIFYFACE_FIELD_KIND, G_TYPE_STRING, idf::failure_kind_name(f.kind),
-                           IDENTIFYFACE_FIELD_CODE, G_TYPE_STRING, f.code.c_str(), IDENTIFYFACE_FIELD_MESSAGE,
-                           G_TYPE_STRING, f.message.c_str(), IDENTIFYFACE_FIELD_HTTP_STATUS, G_TYPE_UINT, f.http_status,
-                           IDENTIFYFACE_FIELD_REQUEST_ID, G_TYPE_STRING, f.request_id.c_str(),
-                           IDENTIFYFACE_FIELD_TASK_ID, G_TYPE_STRING, f.task_id.c_str(), IDENTIFYFACE_FIELD_STREAM_ID,
-                           G_TYPE_STRING, stream_id ? stream_id : "", nullptr);
+  GstStructure *s = gst_structure_new(
+      IDENTIFYFACE_MESSAGE_ERROR, IDENTIFYFACE_FIELD_PROVIDER, G_TYPE_STRING, provider, IDENTIFYFACE_FIELD_KIND,
+      G_TYPE_STRING, idf::failure_kind_name(f.kind), IDENTIFYFACE_FIELD_CODE, G_TYPE_STRING, f.code.c_str(),
+      IDENTIFYFACE_FIELD_MESSAGE, G_TYPE_STRING, f.message.c_str(), IDENTIFYFACE_FIELD_HTTP_STATUS, G_TYPE_UINT,
+      f.http_status, IDENTIFYFACE_FIELD_REQUEST_ID, G_TYPE_STRING, f.request_id.c_str(), IDENTIFYFACE_FIELD_TASK_ID,
+      G_TYPE_STRING, f.task_id.c_str(), IDENTIFYFACE_FIELD_STREAM_ID, G_TYPE_STRING, stream_id ? stream_id : "",
+      nullptr);
+  if (!f.task_status.empty())
+    gst_structure_set(s, IDENTIFYFACE_FIELD_STATUS, G_TYPE_STRING, f.task_status.c_str(), nullptr);
+  return s;
 }
 
 GstTagList *idf_result_to_tags(const idf::Result &r) {

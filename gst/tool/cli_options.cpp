@@ -35,8 +35,8 @@ const std::vector<PropertyOption> &property_options() {
       {"cache-dir", "DIR", "where finished identifications are kept (default: the user's cache dir)"},
       {"max-concurrent", "N", "tasks in flight at once for this account (0: learned from the service)"},
       {"ssl-ca-file", "FILE",
-       "a PEM file of CA certificates to trust besides the system's for the service (a corporate proxy, a test "
-       "server)"},
+       "a PEM file of CA certificates to trust besides the system's, for the service and an https clip (a "
+       "corporate proxy, a test server)"},
   };
   return options;
 }

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "clip_check.h"
 
-#include <gio/gio.h>
-#include <gst/pbutils/pbutils.h>
 #include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 
-#include "base/package_info.h"
-#include "clip_access.h"
+#include "job/clip_reading.h"
 #include "result_output.h"
+#include "runtime/clip_discoverer.h"
+#include "runtime/http_worker.h"
 
 bool ClipCheck::accepted() const {
   for (const auto &l : limits)
@@ -27,113 +30,67 @@ std::string ClipCheck::refusal() const {
   return text;
 }
 
-// The container's short name, as the element derives it: the
-// container-format tag, else the container's caps.
-static std::string container_of(GstDiscovererInfo *info) {
-  const GstTagList *tags = gst_discoverer_info_get_tags(info);
-  gchar *format = nullptr;
-  if (tags && gst_tag_list_get_string(tags, GST_TAG_CONTAINER_FORMAT, &format)) {
-    std::string c = idf::container_from_tag(format);
-    g_free(format);
-    if (!c.empty()) return c;
-  }
-  GstDiscovererStreamInfo *top = gst_discoverer_info_get_stream_info(info);
-  std::string c;
-  if (top && GST_IS_DISCOVERER_CONTAINER_INFO(top)) {
-    GstCaps *caps = gst_discoverer_stream_info_get_caps(top);
-    if (caps && !gst_caps_is_empty(caps)) {
-      GstStructure *s = gst_caps_get_structure(caps, 0);
-      const gchar *variant = gst_structure_get_string(s, "variant");
-      c = idf::container_from_caps(gst_structure_get_name(s), variant ? variant : "");
-    }
-    if (caps) gst_caps_unref(caps);
-  }
-  if (top) gst_discoverer_stream_info_unref(top);
-  return c;
-}
+namespace {
 
-// Content-Length of an http(s) resource, from a HEAD request.
-static std::optional<uint64_t> http_size(const std::string &uri, unsigned timeout_s, const std::string &ca_file) {
-  SoupSession *session = soup_session_new_with_options("timeout", timeout_s, "user-agent", IDF_USER_AGENT, nullptr);
-  SoupMessage *msg = soup_message_new("HEAD", uri.c_str());
-  GTlsDatabase *db = ca_file.empty() ? nullptr : g_tls_file_database_new(ca_file.c_str(), nullptr);
-  std::optional<uint64_t> size;
-  if (msg) {
-    trust_ca_file_in_message(msg, db);
-    GInputStream *body = soup_session_send(session, msg, nullptr, nullptr);
-    if (body) g_object_unref(body);
-    goffset length = soup_message_headers_get_content_length(soup_message_get_response_headers(msg));
-    unsigned status = soup_message_get_status(msg);
-    if (status >= 200 && status < 300 && length > 0) size = (uint64_t)length;
-    g_object_unref(msg);
-  }
-  if (db) g_object_unref(db);
-  g_object_unref(session);
-  return size;
-}
+// One reading, waited for by the command's thread.
+struct Wait {
+  std::mutex lock;
+  std::condition_variable cond;
+  bool done = false;
+  idf::ClipReading reading;
+};
 
-static std::optional<uint64_t> file_size(const std::string &uri) {
-  GFile *file = g_file_new_for_uri(uri.c_str());
-  GFileInfo *fi = g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, nullptr, nullptr);
-  std::optional<uint64_t> size;
-  if (fi) {
-    size = (uint64_t)g_file_info_get_size(fi);
-    g_object_unref(fi);
-  }
-  g_object_unref(file);
-  return size;
-}
+}  // namespace
 
 bool measure_clip(const std::string &uri, unsigned timeout_s, const std::string &ca_file, idf::ClipInfo &clip,
-                  std::string &error) {
-  GError *err = nullptr;
-  GstDiscoverer *dc = gst_discoverer_new((GstClockTime)timeout_s * GST_SECOND, &err);
-  if (!dc) {
-    error = std::string("cannot read clips: ") + err->message;
-    g_error_free(err);
+                  std::string &error, std::string *size_problem) {
+  idf::ClipReadRequest req;
+  req.uri = uri;
+  req.timeout_s = timeout_s;
+  req.ca_file = ca_file;
+  req.requester = "gst-identify-face";
+  // The element's own reading, on the worker that runs the element's.
+  idf::HttpWorker &worker = idf::HttpWorker::get();
+  auto wait = std::make_shared<Wait>();
+  GCancellable *cancellable = g_cancellable_new();
+  worker.post([req, wait, cancellable, &worker] {
+    idf::read_clip(
+        req, &idf::discoverer_prober(), worker, cancellable, [](std::function<void()> fn) { fn(); },
+        [wait](idf::ClipReading reading) {
+          std::lock_guard<std::mutex> g(wait->lock);
+          wait->reading = std::move(reading);
+          wait->done = true;
+          wait->cond.notify_all();
+        });
+  });
+  // The probe and the HEAD are bounded by `timeout_s` each; this, a moment
+  // later, bounds a reader that never reports.
+  bool done;
+  {
+    std::unique_lock<std::mutex> g(wait->lock);
+    done = wait->cond.wait_for(g, std::chrono::seconds(2 * (uint64_t)timeout_s + 5), [&] { return wait->done; });
+  }
+  if (!done) {
+    g_cancellable_cancel(cancellable);
+    g_object_unref(cancellable);
+    error = "reading the clip took more than " + std::to_string(timeout_s) + " s (--request-timeout)";
     return false;
   }
-  GstDiscovererInfo *info = gst_discoverer_discover_uri(dc, uri.c_str(), &err);
-  GstDiscovererResult res = info ? gst_discoverer_info_get_result(info) : GST_DISCOVERER_ERROR;
-  bool ok = res == GST_DISCOVERER_OK;
-  if (!ok) {
-    if (res == GST_DISCOVERER_TIMEOUT)
-      error = "reading the clip took more than " + std::to_string(timeout_s) + " s (--request-timeout)";
-    else if (res == GST_DISCOVERER_MISSING_PLUGINS)
-      error = "GStreamer lacks a plugin to read this clip";
-    else
-      error = err ? err->message : "the clip could not be read";
+  g_object_unref(cancellable);
+  const idf::ClipReading &reading = wait->reading;
+  clip = reading.clip;
+  clip.uri = uri;
+  if (size_problem) *size_problem = reading.size_problem;
+  if (!reading.problem.empty()) {
+    error = reading.problem;
+    return false;
   }
-  g_clear_error(&err);
-  if (ok) {
-    clip.uri = uri;
-    GstClockTime duration = gst_discoverer_info_get_duration(info);
-    if (GST_CLOCK_TIME_IS_VALID(duration) && duration > 0) clip.duration_ns = duration;
-    clip.container = container_of(info);
-    GList *videos = gst_discoverer_info_get_video_streams(info);
-    if (videos) {
-      auto *v = GST_DISCOVERER_VIDEO_INFO(videos->data);
-      if (gst_discoverer_video_info_get_width(v) > 0) {
-        clip.width = (int)gst_discoverer_video_info_get_width(v);
-        clip.height = (int)gst_discoverer_video_info_get_height(v);
-      }
-      if (gst_discoverer_video_info_get_framerate_denom(v) > 0) {
-        clip.fps_n = (int)gst_discoverer_video_info_get_framerate_num(v);
-        clip.fps_d = (int)gst_discoverer_video_info_get_framerate_denom(v);
-      }
-    } else {
-      error = "the clip has no video stream";
-      ok = false;
-    }
-    gst_discoverer_stream_info_list_free(videos);
-    if (idf::uri_is_file(uri))
-      clip.size_bytes = file_size(uri);
-    else if (idf::uri_is_http(uri))
-      clip.size_bytes = http_size(uri, timeout_s, ca_file);
+  if (!reading.has_video || !clip.width) {
+    error = "the clip has no video stream" +
+            (reading.streams.empty() ? std::string() : " (it has " + reading.streams + ")");
+    return false;
   }
-  if (info) gst_discoverer_info_unref(info);
-  g_object_unref(dc);
-  return ok;
+  return true;
 }
 
 ClipCheck check_clip(const std::string &uri, const idf::ClipInfo &clip, bool by_video_id) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// gst-identify-face --check: measures the clip (GstDiscoverer; the file size
-// from the file system or an HTTP HEAD) and applies the core's limits, the
-// same rules the element applies before it sends anything.
+// gst-identify-face --check: reads the clip as the element does before it
+// sends anything (the core's read_clip: GstDiscoverer, then the file size
+// from the file system or an HTTP HEAD with ssl-ca-file and the redirect
+// policy of every request) and applies the core's limits.
 #pragma once
 
 #include <gst/gst.h>
@@ -21,10 +22,11 @@ struct ClipCheck {
 };
 
 // Reads the clip's metadata. On failure returns false and sets `error`.
-// `ca_file` (may be "") is trusted besides the system's CAs for the size of an
-// https clip (HEAD).
+// `ca_file` (may be "") is trusted besides the system's CAs for an https
+// clip. Blocks for at most about 2 x `timeout_s`. `size_problem`, when given,
+// says why the size of an http(s) clip stayed unknown ("" if it did not).
 bool measure_clip(const std::string &uri, unsigned timeout_s, const std::string &ca_file, idf::ClipInfo &clip,
-                  std::string &error);
+                  std::string &error, std::string *size_problem = nullptr);
 
 ClipCheck check_clip(const std::string &uri, const idf::ClipInfo &clip, bool by_video_id);
 

@@ -61,12 +61,14 @@ static int clip_unreadable(GstElement *identifyface, const std::string &uri, con
 // --check: the limits, measured; no request to the service.
 static int run_check(GstElement *identifyface, const CliOptions &options, const std::string &uri) {
   idf::ClipInfo clip;
-  std::string error;
+  std::string error, size_problem;
   // Reading the clip is bounded by --timeout too.
   if (!measure_clip(uri,
                     std::min(uint_property(identifyface, "request-timeout"), uint_property(identifyface, "timeout")),
-                    options.get("ssl-ca-file"), clip, error))
+                    options.get("ssl-ca-file"), clip, error, &size_problem))
     return clip_unreadable(identifyface, uri, error, options);
+  if (!size_problem.empty())
+    g_printerr("gst-identify-face: warning: the clip's size is unknown: %s\n", size_problem.c_str());
   ClipCheck check = check_clip(uri, clip, !options.get("video-id").empty());
   std::string out = options.json ? format_check_json(check) : format_check_table(check);
   fputs(out.c_str(), stdout);
@@ -195,11 +197,17 @@ static int run_identify(GstElement *identifyface, const CliOptions &options, con
   progress.finish();
   // A task the service created was paid for: whatever the ending, say how
   // to collect it (the answer's table shows it already).
+  // A task the service ended failed will never finish: nothing to collect.
   std::string collect;
+  const char *ended = outcome.failure ? gst_structure_get_string(outcome.failure, IDENTIFYFACE_FIELD_STATUS) : nullptr;
   if (!outcome.task_id.empty() && !(outcome.exit_code == kExitResult && outcome.result))
-    collect = "gst-identify-face: kirin task " + outcome.task_id +
-              " was submitted and may still finish: collect it without a new charge with --task-id=" + outcome.task_id +
-              "\n";
+    collect = ended && *ended ? "gst-identify-face: kirin task " + outcome.task_id + " failed (status \"" + ended +
+                                    "\"): the service ended it; it is not resubmitted (a new run submits the clip "
+                                    "again, at a new charge)\n"
+                              : "gst-identify-face: kirin task " + outcome.task_id +
+                                    " was submitted and may still finish: collect it without a new charge with "
+                                    "--task-id=" +
+                                    outcome.task_id + "\n";
 
   if (outcome.exit_code == kExitResult && outcome.result) {
     std::string out;

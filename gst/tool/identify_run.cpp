@@ -10,6 +10,7 @@
 #include "cli_options.h"
 #include "clip_check.h"
 #include "result_output.h"
+#include "runtime/ca_file_trust.h"
 
 RunOutcome::~RunOutcome() {
   if (result) gst_structure_free(result);
@@ -283,6 +284,15 @@ void run_identification(GstElement *identifyface, const std::string &uri, unsign
     return;
   }
   g_object_set(source, "uri", uri.c_str(), nullptr);
+  gchar *ca_file = nullptr;
+  g_object_get(identifyface, "ssl-ca-file", &ca_file, nullptr);
+  if (ca_file && *ca_file)  // an https clip is read with the CAs the service is trusted with
+    g_signal_connect_data(
+        source, "source-setup", G_CALLBACK(+[](GstElement *, GstElement *src, gpointer data) {
+          idf::trust_ca_file_in_source(src, static_cast<const char *>(data));
+        }),
+        g_strdup(ca_file), [](gpointer data, GClosure *) { g_free(data); }, (GConnectFlags)0);
+  g_free(ca_file);
   g_object_set(sink, "sync", FALSE, nullptr);
   // The command wants the answer: hold EOS for it, and stop on a failure.
   g_object_set(identifyface, "hold-eos", TRUE, nullptr);

@@ -17,6 +17,7 @@
 #include "cli_options.h"
 #include "clip_check.h"
 #include "credentials.h"
+#include "runtime/ca_file_trust.h"
 #include "wire/lipsync_request.h"
 
 LipsyncOutcome::~LipsyncOutcome() {
@@ -83,6 +84,8 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer data) {
         run->error_message = gst_structure_copy(s);
         const char *t = gst_structure_get_string(s, IDENTIFYFACE_FIELD_TASK_ID);
         if (t && *t) run->outcome->task_id = t;
+        const char *ended = gst_structure_get_string(s, IDENTIFYFACE_FIELD_STATUS);
+        if (ended && *ended) run->outcome->task_status = ended;
       }
       break;
     case GST_MESSAGE_WARNING: {
@@ -249,18 +252,21 @@ bool download_to_file(const std::string &url, const std::string &path, unsigned 
     return false;
   }
   SoupSession *session = soup_session_new_with_options("timeout", timeout_s, nullptr);
-  if (!ca_file.empty()) {
-    if (GTlsDatabase *db = g_tls_file_database_new(ca_file.c_str(), nullptr)) {
+  std::string ca_problem;
+  if (!ca_file.empty()) {  // besides the system's CAs: the video may be on a public CDN
+    if (GTlsDatabase *db = idf::ca_file_database_new(ca_file, ca_problem)) {
       soup_session_set_tls_database(session, db);
       g_object_unref(db);
     }
   }
   bool ok = false;
   uint64_t total = 0;
-  SoupMessage *msg = soup_message_new("GET", url.c_str());
+  SoupMessage *msg = ca_problem.empty() ? soup_message_new("GET", url.c_str()) : nullptr;
   GError *err = nullptr;
   GInputStream *in = msg ? soup_session_send(session, msg, cancellable, &err) : nullptr;
-  if (!msg) {
+  if (!ca_problem.empty()) {
+    error = "download failed: " + ca_problem;
+  } else if (!msg) {
     error = "the result URL cannot be fetched: " + url;
   } else if (!in) {
     error = std::string("download failed: ") + err->message;
@@ -446,7 +452,12 @@ int lipsync_after_identification(GstElement *identifyface, const CliOptions &opt
   }
   if (outcome.exit_code != kExitResult || !outcome.result) {
     g_printerr("gst-identify-face: %s\n", outcome.failure_text.c_str());
-    if (!outcome.task_id.empty())
+    if (!outcome.task_id.empty() && !outcome.task_status.empty())
+      g_printerr(
+          "gst-identify-face: lip-sync task %s failed (status \"%s\"): the service ended it; it is not resubmitted "
+          "(a new run submits it again, at a new charge)\n",
+          outcome.task_id.c_str(), outcome.task_status.c_str());
+    else if (!outcome.task_id.empty())
       g_printerr(
           "gst-identify-face: lip-sync task %s was submitted and may still finish: it is not resubmitted; collect "
           "it without a new charge with --lipsync-task-id=%s (the lipsync element: task-id=%s)\n",

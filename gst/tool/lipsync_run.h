@@ -17,8 +17,9 @@ struct LipsyncOutcome {
   int exit_code = 1;               // kExit*
   GstStructure *result = nullptr;  // the lipsync message, on success
   std::string failure_text;
-  std::string task_id;  // once submitted, also on failure
-  std::string checked;  // check-only: what would be sent (the checks passed)
+  std::string task_id;      // once submitted, also on failure
+  std::string task_status;  // the status of a task the service ended failed, else ""
+  std::string checked;      // check-only: what would be sent (the checks passed)
   ~LipsyncOutcome();
 };
 

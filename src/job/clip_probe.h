@@ -24,9 +24,11 @@ class ClipProber {
  public:
   using DoneFn = std::function<void(ProbedClip)>;
   virtual ~ClipProber() = default;
-  // Loop thread. Reads `uri` for at most `timeout_s`; `done` runs on the
-  // loop thread exactly once, unless `cancellable` is cancelled first.
-  virtual void probe(const std::string &uri, unsigned timeout_s, GCancellable *cancellable, DoneFn done) = 0;
+  // Loop thread. Reads `uri` for at most `timeout_s`, an https one trusting
+  // `ca_file` (may be "") besides the system's CAs; `done` runs on the loop
+  // thread exactly once, unless `cancellable` is cancelled first.
+  virtual void probe(const std::string &uri, unsigned timeout_s, const std::string &ca_file, GCancellable *cancellable,
+                     DoneFn done) = 0;
 };
 
 }  // namespace idf

@@ -7,6 +7,7 @@
 
 #include "base/debug_categories.h"
 #include "base/url_policy.h"
+#include "job/clip_reading.h"
 #include "job/lipsync_flow.h"
 
 #define GST_CAT_DEFAULT idf_job_debug
@@ -150,35 +151,44 @@ void Job::begin() {
   if (cfg_.lipsync)
     admit();
   else
-    probe_clip();
+    read_clip_metadata();
 }
 
-// What caps, queries and tags left unknown, read from the clip itself.
-void Job::probe_clip() {
-  std::vector<std::string> unknown =
-      unknown_limits(cfg_.clip, cfg_.target.video_id.empty() ? VideoRef::Url : VideoRef::Id);
-  unknown.erase(std::remove(unknown.begin(), unknown.end(), "file size"), unknown.end());  // probe_size's
-  std::string uri = !cfg_.clip.uri.empty() ? cfg_.clip.uri : cfg_.target.video_url;
-  if (cfg_.validation == ValidationMode::Off || unknown.empty() || !deps_.prober ||
-      !(uri_is_file(uri) || uri_is_http(uri))) {
-    probe_size();
-    return;
+// What caps, queries and tags left unknown, read from the clip itself; the
+// file size from the file system or a HEAD when qtdemux sits upstream. An
+// http(s) clip's validators (ETag, Last-Modified) come with the same HEAD:
+// the result cache keys on them.
+void Job::read_clip_metadata() {
+  ClipReadRequest req;
+  req.uri = !cfg_.clip.uri.empty() ? cfg_.clip.uri : cfg_.target.video_url;
+  req.known = cfg_.clip;
+  const bool by_url = cfg_.target.video_id.empty();
+  req.probe = cfg_.validation != ValidationMode::Off && by_url;
+  req.size = cfg_.validation != ValidationMode::Off && by_url;
+  req.validators = deps_.admission && cfg_.cache_ttl_s > 0 && by_url;
+  req.timeout_s = cfg_.request_timeout_s;
+  req.ca_file = cfg_.ca_file;
+  req.requester = cfg_.requester;
+  if (clip_read_probes(req, deps_.prober)) {
+    GST_DEBUG("%s: reading the clip for its unknown limits", cfg_.requester.c_str());
+    progress({IDENTIFYFACE_PHASE_CHECKING, "reading the clip for the limits the stream did not tell"});
   }
-  GST_DEBUG("%s: reading the clip for its unknown limits", cfg_.requester.c_str());
-  progress({IDENTIFYFACE_PHASE_CHECKING, "reading the clip for the limits the stream did not tell"});
   auto self = shared_from_this();
-  deps_.prober->probe(uri, cfg_.request_timeout_s, cancellable_, [self](ProbedClip probed) {
-    self->step([&] {
-      if (!probed.has_video) {
-        self->finish(Failure::validation("the clip has no video stream (it has " + probed.streams +
-                                         "): identifyface identifies faces in video; no request sent"));
-        return;
-      }
-      fill_unknowns(self->cfg_.clip, probed.clip);
-      self->probe_problem_ = probed.problem;
-      self->probe_size();
-    });
-  });
+  read_clip(
+      req, deps_.prober, *deps_.transport, cancellable_, [self](std::function<void()> fn) { self->step(fn); },
+      [self](ClipReading reading) {
+        if (!reading.has_video) {
+          self->finish(Failure::validation("the clip has no video stream (it has " + reading.streams +
+                                           "): identifyface identifies faces in video; no request sent"));
+          return;
+        }
+        self->cfg_.clip = reading.clip;
+        self->probe_problem_ = reading.problem;
+        if (!reading.size_problem.empty())
+          self->probe_problem_ += (self->probe_problem_.empty() ? "" : "; ") + reading.size_problem;
+        if (reading.validators) self->validators_ = *reading.validators;
+        self->validate_and_run();
+      });
 }
 
 void Job::begin_work(bool billable) {
@@ -220,48 +230,6 @@ void Job::on_deadline() {
   // engine stops decoding now, not when the job is dropped.
   flow_->cancel();
   finish(Failure::timeout(text).with_task_id(task_id_));
-}
-
-// The file size is not known when qtdemux sits upstream: ask the source.
-// An http(s) clip's validators (ETag, Last-Modified) come with the same
-// HEAD: the result cache keys on them.
-void Job::probe_size() {
-  ClipInfo &clip = cfg_.clip;
-  bool need_size = !clip.size_bytes && cfg_.validation != ValidationMode::Off && cfg_.target.video_id.empty();
-  bool need_validators = deps_.admission && cfg_.cache_ttl_s > 0 && cfg_.target.video_id.empty();
-  std::string uri = !clip.uri.empty() ? clip.uri : cfg_.target.video_url;
-  if (need_size && uri_is_file(uri)) {
-    GFile *file = g_file_new_for_uri(uri.c_str());
-    GFileInfo *info = g_file_query_info(file, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NONE, nullptr, nullptr);
-    if (info) {
-      clip.size_bytes = (uint64_t)g_file_info_get_size(info);
-      g_object_unref(info);
-    }
-    g_object_unref(file);
-  }
-  if (!uri_is_http(uri) || !(need_size || need_validators)) {
-    validate_and_run();
-    return;
-  }
-  HttpRequest req;
-  req.method = "HEAD";
-  req.url = uri;
-  req.timeout_s = cfg_.request_timeout_s;
-  req.requester = cfg_.requester;
-  req.ca_file = cfg_.ca_file;
-  auto self = shared_from_this();
-  deps_.transport->send(req, cancellable_, [self](HttpResponse resp) {
-    self->step([&] {
-      bool ok = resp.error == HttpResponse::Error::None && resp.status >= 200 && resp.status < 300;
-      if (ok && !self->cfg_.clip.size_bytes && resp.content_length) self->cfg_.clip.size_bytes = resp.content_length;
-      if (ok)
-        self->validators_ = HttpValidators{resp.etag, resp.last_modified, resp.content_length};
-      else
-        GST_DEBUG("%s: HEAD of the clip: status %u, %s", self->cfg_.requester.c_str(), resp.status,
-                  resp.error_text.c_str());
-      self->validate_and_run();
-    });
-  });
 }
 
 void Job::validate_and_run() {

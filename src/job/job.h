@@ -82,8 +82,7 @@ class Job final : public std::enable_shared_from_this<Job>, private FlowHost {
   const LocalEngineFactory &local_engine_factory() const override { return deps_.local_engine; }
 
   void begin();
-  void probe_clip();
-  void probe_size();
+  void read_clip_metadata();
   void validate_and_run();
   // The clip passed: through the cache, a shared request or the queue.
   void admit();

@@ -94,6 +94,9 @@ struct Failure {
   unsigned http_status = 0;
   std::string request_id;
   std::string task_id;
+  // The service's status of a task that ended failed ("failed"): nothing
+  // more will come of it. "" for every other failure.
+  std::string task_status;
   // Technical detail for the debug string of the ERROR/WARNING: status line,
   // URL without its query, the library's error. `message` stays human.
   std::string detail;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "base/debug_categories.h"
+#include "runtime/ca_file_trust.h"
 
 #define GST_CAT_DEFAULT idf_job_debug
 
@@ -131,7 +132,8 @@ void on_discovered(GstDiscoverer *, GstDiscovererInfo *info, GError *err, gpoint
 
 class DiscovererProber final : public ClipProber {
  public:
-  void probe(const std::string &uri, unsigned timeout_s, GCancellable *cancellable, DoneFn done) override {
+  void probe(const std::string &uri, unsigned timeout_s, const std::string &ca_file, GCancellable *cancellable,
+             DoneFn done) override {
     auto d = std::make_shared<Discovery>();
     d->done = std::move(done);
     d->context = g_main_context_ref_thread_default();
@@ -143,6 +145,13 @@ class DiscovererProber final : public ClipProber {
       later(d, [d] { report(d, false); });
       return;
     }
+    if (!ca_file.empty())
+      g_signal_connect_data(
+          d->discoverer, "source-setup", G_CALLBACK(+[](GstDiscoverer *, GstElement *source, gpointer data) {
+            trust_ca_file_in_source(source, *static_cast<std::string *>(data));
+          }),
+          new std::string(ca_file), [](gpointer data, GClosure *) { delete static_cast<std::string *>(data); },
+          (GConnectFlags)0);
     // The signals hold a reference to the discovery until it reports.
     auto *hold = new DiscoveryPtr(d);
     g_signal_connect(d->discoverer, "discovered", G_CALLBACK(on_discovered), d.get());

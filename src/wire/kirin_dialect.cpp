@@ -83,6 +83,7 @@ static Failure task_failure(json::Value task, const std::string &task_id, unsign
   } else {
     text = text_of(err, kMaxServiceTextBytes);
   }
+  f.task_status = "failed";
   f.message = "task " + task_id + " failed";
   if (!f.code.empty()) {
     f.message += ": error " + f.code;

@@ -88,6 +88,7 @@ std::variant<TaskStatus, Failure> kling_task_of(json::Value data, const std::str
         http_status);
     f.request_id = request_id;
     f.task_id = st.task_id;
+    f.task_status = st.status;
     f.detail = http_status_line(http_status);
     st.outcome = f;
   } else if (st.state == TaskState::Completed) {

@@ -25,9 +25,10 @@
 
 static std::string g_tool;
 static std::string g_dir;
-static std::string g_clip;       // 1280x720, 3 s, mp4
-static std::string g_long_clip;  // 1280x720, 75 s, mp4
-static std::string g_mkv_clip;   // 1280x720, 3 s, mkv
+static std::string g_clip;             // 1280x720, 3 s, mp4
+static std::string g_long_clip;        // 1280x720, 75 s, mp4
+static std::string g_mkv_clip;         // 1280x720, 3 s, mkv
+static std::string g_late_index_clip;  // 1280x720, 2 s, 6 MB mp4 with its index (moov) at the end
 
 static const char *kKey = "sk-cli-test-0f1e2d3c4b5a";
 static const char *kKlingPath = "/kling/v1/videos/identify-face";
@@ -384,8 +385,59 @@ static void test_http_uri_is_the_video_url() {
     if (req.method == "POST") g_assert_true(req.body.find(uri) != std::string::npos);
 }
 
+// --check reads the clip as the element does, under the redirect policy of
+// every request: a HEAD redirected more than 4 times leaves the file size
+// unknown for both (libsoup alone follows 20, and --check once reported a
+// size the element never saw, calling a clip fine that the element refuses).
+static void test_check_reads_as_the_element_does() {
+  FakeService svc;
+  svc.script(kKlingRoute, {CannedResponse::json(200, kling_body())});
+  gchar *bytes = nullptr;
+  gsize length = 0;
+  g_assert_true(g_file_get_contents(g_clip.c_str(), &bytes, &length, nullptr));
+  CannedResponse whole = CannedResponse::json(200, std::string(bytes, length));
+  whole.content_type = "video/mp4";
+  g_free(bytes);
+  svc.script("GET /hops/clip.mp4", {whole});
+  svc.serve_file("/hops/end.mp4", g_clip);
+  svc.script("HEAD /hops/clip.mp4", {CannedResponse::redirect(302, svc.url("/hops/1"))});
+  for (int i = 1; i <= 4; i++)
+    svc.script("HEAD /hops/" + std::to_string(i),
+               {CannedResponse::redirect(302, svc.url(i < 4 ? "/hops/" + std::to_string(i + 1) : "/hops/end.mp4"))});
+  std::string uri = svc.url("/hops/clip.mp4");
+
+  ProcessResult r = run_process(tool({"--check", "--json", uri}), 60000);
+  expect_status(r, 0);  // nothing broken
+  JsonNode *root = parse_json(r.out, r);
+  JsonObject *o = json_node_get_object(root);
+  g_assert_cmpstr(json_object_get_string_member(o, "verdict"), ==, "unknown");
+  JsonArray *limits = json_object_get_array_member(o, "limits");
+  for (guint i = 0; i < json_array_get_length(limits); i++) {
+    JsonObject *l = json_array_get_object_element(limits, i);
+    std::string name = json_object_get_string_member(l, "limit");
+    if (name == "file size") {
+      g_assert_cmpstr(json_object_get_string_member(l, "verdict"), ==, "unknown");
+      g_assert_true(json_object_get_null_member(l, "file-size-bytes"));
+    } else if (name == "duration") {  // the clip itself was read
+      g_assert_cmpfloat(std::fabs(json_object_get_double_member(l, "duration-seconds") - 3.0), <, 0.1);
+    }
+  }
+  json_node_unref(root);
+  contains(r.err, "more than 4 redirects", r);  // why the size is unknown
+  g_assert_cmpuint(svc.count("HEAD /hops/4"), ==, 1);
+  g_assert_cmpuint(svc.count("HEAD /hops/end.mp4"), ==, 0);
+
+  // The element, on the same clip, cannot check the size either: refused.
+  r = run_process(tool({"--api-url=" + svc.url(kKlingPath), uri}), 60000);
+  expect_status(r, 1);
+  contains(r.err, "file size unknown", r);
+  contains(r.err, "more than 4 redirects", r);
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 0);
+}
+
 // Behind a private CA (a corporate proxy, a test server): --ssl-ca-file
-// trusts it for the service.
+// trusts it for the service and for reading an https clip (the command's
+// pipeline, the element's own reading, --check), besides the system's CAs.
 static void test_ssl_ca_file() {
   TestCerts certs = make_test_certs();
   FakeServiceOptions tls;
@@ -407,6 +459,35 @@ static void test_ssl_ca_file() {
   expect_status(r, 0);
   contains(r.out, "sess-cli", r);
   g_assert_cmpuint(svc.count(kKlingRoute), ==, 1);
+
+  // The https clip itself: without the CA, a clear error naming the option.
+  for (bool check : {false, true}) {
+    std::vector<std::string> args = {"--api-url=" + svc.url(kKlingPath)};
+    if (check) args.push_back("--check");
+    args.push_back(clip);
+    r = run_process(tool(args), 60000);
+    expect_status(r, 1);
+    contains(r.err, "cannot read the clip", r);
+    contains(r.err, "--ssl-ca-file", r);
+  }
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 1);
+
+  // With it, the clip is read over https and identified.
+  size_t clip_reads = svc.count("GET /media/clip.mp4");
+  r = run_process(tool({"--api-url=" + svc.url(kKlingPath), "--ssl-ca-file=" + certs.ca_pem, clip}), 60000);
+  expect_status(r, 0);
+  contains(r.out, "sess-cli", r);
+  g_assert_cmpuint(svc.count(kKlingRoute), ==, 2);
+  g_assert_cmpuint(svc.count("GET /media/clip.mp4"), >, clip_reads);
+
+  // --check reads it too: its size (HEAD) and what the clip says.
+  r = run_process(tool({"--check", "--ssl-ca-file=" + certs.ca_pem, clip}), 60000);
+  expect_status(r, 0);
+  GStatBuf st;
+  g_assert_cmpint(g_stat(g_clip.c_str(), &st), ==, 0);
+  contains(r.out, ("(" + std::to_string((long long)st.st_size) + " bytes)").c_str(), r);
+  contains(r.out, "1280x720", r);
+  contains(r.out, "within the service's limits", r);
 
   remove_test_certs(certs);
 }
@@ -435,12 +516,25 @@ static void test_service_failure_explained() {
 static void test_clip_read_errors_explained() {
   FakeService svc;
   svc.script(kKlingRoute, {CannedResponse::json(200, kling_body())});
+  // A server that ignores Range: the whole clip, HTTP 200, to every request.
+  // The clip's index is at its end: the demuxer must seek to it.
+  gchar *bytes = nullptr;
+  gsize length = 0;
+  g_assert_true(g_file_get_contents(g_late_index_clip.c_str(), &bytes, &length, nullptr));
+  CannedResponse whole = CannedResponse::json(200, std::string(bytes, length));
+  whole.content_type = "video/mp4";
+  whole.ignore_range = true;
+  svc.script("GET /no-range/clip.mp4", {whole});
+  svc.script("HEAD /no-range/clip.mp4", {whole});
+  g_free(bytes);
   struct Case {
     std::string uri;
     std::vector<const char *> says;
   } cases[] = {
       {refused_url("/clip.mp4"), {"refused the connection", "127.0.0.1:", "what to do:", "port"}},
       {svc.url("/missing/clip.mp4"), {"HTTP 404", "what to do:", "check the URL"}},
+      {svc.url("/no-range/clip.mp4"), {"does not support Range requests", "what to do:", "faststart"}},
+      {"http://clip.invalid/clip.mp4", {"host \"clip.invalid\" not found", "what to do:", "host name"}},
   };
   for (const auto &c : cases) {
     for (bool check : {false, true}) {
@@ -616,6 +710,25 @@ static void test_task_id_collects_without_a_submission() {
   g_assert_cmpuint(svc.requests().size(), ==, 2);
 }
 
+// A Kirin task the service reports failed: the command says it failed and
+// names it, and does not offer to collect what will never finish.
+static void test_failed_task_says_failed() {
+  FakeService svc;
+  svc.script(kKirinRoute, {CannedResponse::json(200, "{\"task_id\":\"cli-task\",\"status\":\"pending\"}")});
+  svc.script(kKirinPoll, {CannedResponse::json(200,
+                                               "{\"task_id\":\"cli-task\",\"status\":\"failed\",\"error\":{"
+                                               "\"code\":\"500\",\"message\":\"the model crashed\"}}")});
+  auto args = kirin_args(svc);
+  args.push_back(g_clip);
+  ProcessResult r = run_process(tool(args));
+  expect_status(r, 1);
+  contains(r.err, "the model crashed", r);
+  contains(r.err, "kirin task cli-task failed", r);
+  lacks(r.err, "may still finish", r);
+  lacks(r.err, "--task-id=cli-task", r);
+  g_assert_cmpuint(svc.count(kKirinRoute), ==, 1);
+}
+
 /* ---- clips without video, and --timeout ---- */
 
 // An encoded audio-only clip, made with GStreamer's encoders.
@@ -638,8 +751,10 @@ static void test_audio_only_clip_fails_at_once() {
     std::vector<std::string> args;
     const char *has;
   } cases[] = {
+#ifdef IDF_HAVE_LOCAL_ENGINE
       {{"--provider=local", mp3}, "audio/mpeg"},
       {{"--provider=local", m4a}, "audio/mpeg"},
+#endif
       {{"--api-url=" + svc.url(kKlingPath), std::string("--video-url=") + kVideoUrl, mp3}, "audio/mpeg"},
       {{"--provider=kirin", "--api-url=" + svc.url(kKirinPath), std::string("--video-url=") + kVideoUrl, m4a},
        "audio/mpeg"},
@@ -848,6 +963,18 @@ int main(int argc, char **argv) {
   ClipSpec mkv;
   mkv.container = "mkv";
   g_mkv_clip = make_clip(g_dir, "clip.mkv", mkv);
+  // Big enough (6 MB) that qtdemux seeks to the index rather than buffer
+  // what comes before it (it buffered a 3 MB one).
+  g_late_index_clip = g_dir + "/late-index.mp4";
+  GstElement *encode = launch(
+      "videotestsrc num-buffers=60 pattern=snow ! video/x-raw,format=I420,width=1280,height=720,framerate=30/1 ! "
+      "x264enc speed-preset=ultrafast tune=zerolatency bitrate=20000 ! h264parse ! mp4mux faststart=false ! "
+      "filesink location=\"" +
+      g_late_index_clip + "\"");
+  BusLog encoded;
+  run_until_done(encode, encoded, 60000);
+  if (!encoded.eos) g_error("could not encode %s", g_late_index_clip.c_str());
+  stop(encode);
 
   g_test_add_func("/cli/table", test_table);
   g_test_add_func("/cli/json-is-the-message", test_json_has_exactly_the_message_fields);
@@ -855,6 +982,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/progress/quiet", test_quiet);
   g_test_add_func("/cli/check/refuses-75-s", test_check_refuses_a_75_s_clip_without_a_request);
   g_test_add_func("/cli/check/accepts-and-json", test_check_accepts_and_json);
+  g_test_add_func("/cli/check/reads-as-the-element-does", test_check_reads_as_the_element_does);
   g_test_add_func("/cli/container/matroska", test_matroska_clip_identified);
   g_test_add_func("/cli/http-uri", test_http_uri_is_the_video_url);
   g_test_add_func("/cli/ssl-ca-file", test_ssl_ca_file);
@@ -866,6 +994,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/keys/access-secret", test_access_and_secret_key_from_environment);
   g_test_add_func("/cli/ctrl-c", test_ctrl_c_cancels_cleanly);
   g_test_add_func("/cli/task-id-collects", test_task_id_collects_without_a_submission);
+  g_test_add_func("/cli/failed-task-says-failed", test_failed_task_says_failed);
   g_test_add_func("/cli/no-video/fails-at-once", test_audio_only_clip_fails_at_once);
   g_test_add_func("/cli/timeout-bounds-reading", test_timeout_bounds_reading_the_clip);
 #ifdef IDF_HAVE_LOCAL_ENGINE

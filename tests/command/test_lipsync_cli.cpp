@@ -151,6 +151,25 @@ void test_ctrl_c_after_submission_then_collect() {
   remove_dir(dir);
 }
 
+// A task the service reports failed: said so (not "may still finish"),
+// with its id, and nothing resubmitted.
+void test_failed_task_says_failed() {
+  FakeService svc;
+  svc.script(std::string("POST ") + kIdentifyPath, {CannedResponse::json(200, kFaces)});
+  FakeLipsyncOptions options;
+  options.task_failure = "the face is too small";
+  install_fake_lipsync(svc, options);
+  ProcessResult r = run_process(spec_for(svc, {"--lipsync", g_wav}));
+  if (r.status != 1) g_error("expected exit 1; the run gave %s", r.describe().c_str());
+  contains(r.err, "the face is too small", r);
+  contains(r.err, "lip-sync task lipsync-1 failed", r);
+  if (r.err.find("may still finish") != std::string::npos)
+    g_error("a failed task was said to be still running; the run gave %s", r.describe().c_str());
+  if (r.err.find("--lipsync-task-id=") != std::string::npos)
+    g_error("collecting a failed task was suggested; the run gave %s", r.describe().c_str());
+  g_assert_cmpuint(svc.count(kLipsyncRoute), ==, 1);
+}
+
 // Ctrl-C in the middle of the download: no half video under the final name,
 // and no temporary file left beside it.
 void test_ctrl_c_during_download_leaves_no_file() {
@@ -245,6 +264,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/lipsync-cli/check-lipsync-uses-the-cache", test_check_lipsync_uses_the_cache);
   g_test_add_func("/lipsync-cli/ctrl-c-after-submission-then-collect", test_ctrl_c_after_submission_then_collect);
   g_test_add_func("/lipsync-cli/ctrl-c-during-download-leaves-no-file", test_ctrl_c_during_download_leaves_no_file);
+  g_test_add_func("/lipsync-cli/failed-task-says-failed", test_failed_task_says_failed);
   int rc = g_test_run();
   remove_dir(g_dir);
   return rc;

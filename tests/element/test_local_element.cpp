@@ -55,6 +55,24 @@ static void test_message_like_the_services() {
   stop(p);
 }
 
+// On raw frames the result names the clip the frames came from, as on the
+// encoded stream: upstream's URI (here filesrc's), video-url left unset.
+static void test_raw_frames_report_the_clip_uri() {
+  std::string desc = "filesrc location=\"" + g_face_clip +
+                     "\" ! qtdemux ! h264parse ! avdec_h264 ! identifyface provider=local face-image-dir=\"" + g_dir +
+                     "/faces-raw\" ! fakesink sync=false";
+  GstElement *p = launch(desc);
+  BusLog log;
+  run_until_done(p, log, 60000);
+  g_assert_true(log.eos);
+  const GstStructure *s = log.element_message("identify-face");
+  g_assert_nonnull(s);
+  std::string clip_uri = file_uri(g_face_clip);
+  g_assert_cmpstr(gst_structure_get_string(s, "video-url"), ==, clip_uri.c_str());
+  g_assert_cmpuint(gst_value_list_get_size(faces_of(s)), ==, 1);
+  stop(p);
+}
+
 static void test_validation_applies_offline() {
   idf::test::FaceClipSpec spec;
   spec.width = 640;
@@ -196,6 +214,7 @@ int main(int argc, char **argv) {
   spec.appearances = {{0, 3, 400, 60, false}};
   g_face_clip = idf::test::make_face_clip(g_dir, "face.mp4", spec);
   g_test_add_func("/local-element/message-like-the-services", test_message_like_the_services);
+  g_test_add_func("/local-element/raw-frames-report-the-clip-uri", test_raw_frames_report_the_clip_uri);
   g_test_add_func("/local-element/validation-applies", test_validation_applies_offline);
   g_test_add_func("/local-element/video-id-is-an-error", test_video_id_is_an_error);
   g_test_add_func("/local-element/wait-for-result-on-raw-refused", test_wait_for_result_on_raw_video_is_refused);

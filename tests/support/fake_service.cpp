@@ -54,6 +54,7 @@ struct Delayed {
 };
 
 void apply(SoupServerMessage *msg, const CannedResponse &r) {
+  if (r.ignore_range) soup_message_headers_remove(soup_server_message_get_request_headers(msg), "Range");
   SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
   for (auto &kv : r.headers) soup_message_headers_append(h, kv.first.c_str(), kv.second.c_str());
   soup_server_message_set_status(msg, r.status, nullptr);

@@ -31,6 +31,9 @@ struct CannedResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   unsigned delay_ms = 0;
   unsigned stream_chunks = 0;  // Stream: `body` this many times, chunked; 0 = until the client goes
+  // Answer a Range request with the whole body, HTTP 200, as a server
+  // without Range support does (SoupServer would otherwise answer 206).
+  bool ignore_range = false;
 
   static CannedResponse json(unsigned status, std::string body, unsigned delay_ms = 0) {
     CannedResponse r;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Issue 11 at the job level, on a manual loop: the result cache (hit,
+// Admission at the job level, on a manual loop: the result cache (hit,
 // changed clip, account, failure, ttl 0), requests shared by two elements,
 // and the account's queue (max-concurrent, the limit learned from 1303,
 // cancellation and the deadline of a queued job). No socket, no sleep but

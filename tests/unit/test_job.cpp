@@ -506,9 +506,11 @@ void test_head_probe_finds_a_clip_too_big() {
 
 struct FakeProber final : ClipProber {
   std::vector<std::string> uris;
+  std::vector<std::string> ca_files;
   DoneFn pending;
-  void probe(const std::string &uri, unsigned, GCancellable *, DoneFn done) override {
+  void probe(const std::string &uri, unsigned, const std::string &ca_file, GCancellable *, DoneFn done) override {
     uris.push_back(uri);
+    ca_files.push_back(ca_file);
     pending = std::move(done);
   }
 };
@@ -533,6 +535,46 @@ void test_probe_fills_only_the_gaps() {
   assert_contains(run.failure().message, "duration 75.00 s");
   g_assert_true(run.failure().message.find("640") == std::string::npos);
   g_assert_cmpuint(run.transport.sent().size(), ==, 0);
+}
+
+// An https clip behind a private CA: the clip's probe and its HEAD trust
+// ssl-ca-file as the service's requests do.
+void test_clip_read_trusts_ssl_ca_file() {
+  Run run;
+  FakeProber prober;
+  run.cfg.clip = ClipInfo();
+  run.cfg.clip.uri = "https://cdn.test/clip.mp4";
+  run.cfg.ca_file = "/etc/corp-ca.pem";
+  run.transport.script("HEAD", {ScriptedReply::http(200, "")});
+  JobListener listener;
+  listener.done = [&](const Outcome &o) { run.outcome = o; };
+  run.job = Job::start(run.cfg, listener, JobDeps{&run.loop, &run.transport, nullptr, &prober});
+  run.loop.run_due();
+  g_assert_cmpuint(prober.ca_files.size(), ==, 1);
+  g_assert_cmpstr(prober.ca_files[0].c_str(), ==, "/etc/corp-ca.pem");
+  prober.pending(ProbedClip{});
+  run.loop.run_due();
+  g_assert_cmpuint(run.transport.count("HEAD"), ==, 1);
+  g_assert_cmpstr(run.transport.sent()[0].request.ca_file.c_str(), ==, "/etc/corp-ca.pem");
+}
+
+// Without ssl-ca-file, an https clip behind a private CA cannot be sized:
+// the refusal says why, naming the property.
+void test_untrusted_clip_names_ssl_ca_file() {
+  Run run;
+  run.cfg.clip.size_bytes.reset();
+  run.cfg.clip.uri = "https://cdn.test/clip.mp4";
+  ScriptedReply untrusted;
+  untrusted.response.error = HttpResponse::Error::Tls;
+  untrusted.response.error_text =
+      "the TLS certificate of cdn.test is not trusted: issued by an unknown or untrusted authority; if a private CA "
+      "signed it, set ssl-ca-file to that CA's certificate";
+  run.transport.script("HEAD", {untrusted});
+  run.start();
+  g_assert_true(run.finish_within_s(1));
+  assert_contains(run.failure().message, "file size unknown");
+  assert_contains(run.failure().message, "set ssl-ca-file");
+  g_assert_cmpuint(run.transport.count("POST"), ==, 0);
 }
 
 void test_unknown_limits_warn_and_local() {
@@ -768,6 +810,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/job/jwt/renewed", test_jwt_is_renewed_before_it_expires);
   g_test_add_func("/job/fuzz/hostile-answers", test_hostile_answers_through_the_job);
   g_test_add_func("/job/probe/fills-only-gaps", test_probe_fills_only_the_gaps);
+  g_test_add_func("/job/probe/trusts-ssl-ca-file", test_clip_read_trusts_ssl_ca_file);
+  g_test_add_func("/job/probe/untrusted-clip-names-ssl-ca-file", test_untrusted_clip_names_ssl_ca_file);
   g_test_add_func("/job/probe/unknowns-under-warn-and-local", test_unknown_limits_warn_and_local);
   g_test_add_func("/job/probe/no-video-refused", test_clip_without_video_is_refused);
   g_test_add_func("/job/cancel/while-reading-the-clip", test_cancel_while_reading_the_clip);
