@@ -23,7 +23,9 @@ std::string AnalyserConfig::fingerprint() const {
       << around_tile_min_side << " iou " << suppression_iou << " zoom " << max_zoom_tiles << " key " << key_interval_ns
       << " tiles " << tiles_per_key << '/' << tile_interval_ns << " sample " << sample_interval_ns << " between "
       << max_samples_between_keys << " crop " << crop_margin << " appearance " << tracker.max_appearance_distance << '/'
-      << tracker.min_appearance_width << '/' << tracker.max_appearance_width_ratio;
+      << tracker.min_appearance_width << '/' << tracker.max_appearance_width_ratio << '/' << tracker.kept_appearances
+      << '/' << tracker.min_replacement_samples << '/' << tracker.return_appearance_share << " relit "
+      << cuts.relit_regions << '/' << cuts.relit_correlation;
   return out.str();
 }
 

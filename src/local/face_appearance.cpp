@@ -11,13 +11,11 @@ namespace {
 
 // The region read around the box (room to turn it upright), and its size
 // once read: the box then covers about kSide * 1.5 pixels, smoothed by
-// the shrinking.
+// the shrinking (the wide picture reaches a sixth of the box beyond it).
 constexpr double kReadMargin = 0.5;
 constexpr int kReadSide = 2 * Appearance::kSide;
 // Of the grey picture, in its pixels (a 24th of the face).
 constexpr double kSmoothing = 1.5;
-// A cell this flat (grey levels) is read as flat, not as its noise.
-constexpr double kMinCellDeviation = 16.0;
 
 }  // namespace
 
@@ -49,35 +47,32 @@ Appearance describe_appearance(const FrameView &frame, const Detection &detectio
     roll = std::atan2(left_eye.y - right_eye.y, left_eye.x - right_eye.x) * 180 / CV_PI;
   const cv::Point2f centre(static_cast<float>((centre_x - inside.x) * scale_x),
                            static_cast<float>((centre_y - inside.y) * scale_y));
+  // The wide picture: the box covers its central kSide pixels.
+  constexpr int kWide = Appearance::kWideSide, kInset = (Appearance::kWideSide - Appearance::kSide) / 2;
   cv::Mat transform = cv::getRotationMatrix2D(centre, roll, Appearance::kSide / (side * scale_x));
-  transform.at<double>(0, 2) += Appearance::kSide / 2.0 - centre.x;
-  transform.at<double>(1, 2) += Appearance::kSide / 2.0 - centre.y;
-  cv::Mat face;
-  cv::warpAffine(read, face, transform, cv::Size(Appearance::kSide, Appearance::kSide), cv::INTER_LINEAR,
-                 cv::BORDER_REPLICATE);
+  transform.at<double>(0, 2) += kWide / 2.0 - centre.x;
+  transform.at<double>(1, 2) += kWide / 2.0 - centre.y;
+  cv::Mat wide;
+  cv::warpAffine(read, wide, transform, cv::Size(kWide, kWide), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  const cv::Mat face = wide(cv::Rect(kInset, kInset, Appearance::kSide, Appearance::kSide));
 
   cv::Mat grey;
-  cv::cvtColor(face, grey, cv::COLOR_RGB2GRAY);
+  cv::cvtColor(wide, grey, cv::COLOR_RGB2GRAY);
   grey.convertTo(grey, CV_32F);
   // Smoothed: the same face found by another pass lines up a pixel or two
   // differently (its box a tenth larger, a little off), which sharp edges
   // (hair, glasses) would take for a change.
   cv::GaussianBlur(grey, grey, cv::Size(0, 0), kSmoothing, kSmoothing, cv::BORDER_REPLICATE);
+  appearance.wide.assign(grey.begin<float>(), grey.end<float>());
   // Normalised cell by cell: what covers or lights one part of the face
   // does not change how the others read.
-  constexpr int kCellSide = Appearance::kSide / Appearance::kCells;
   appearance.grey.resize(Appearance::kSide * Appearance::kSide);
-  for (int row = 0; row < Appearance::kCells; row++)
-    for (int column = 0; column < Appearance::kCells; column++) {
-      const cv::Rect cell(column * kCellSide, row * kCellSide, kCellSide, kCellSide);
-      cv::Scalar mean, deviation;
-      cv::meanStdDev(grey(cell), mean, deviation);
-      const double spread = std::max(deviation[0], kMinCellDeviation);
-      for (int y = cell.y; y < cell.y + kCellSide; y++)
-        for (int x = cell.x; x < cell.x + kCellSide; x++)
-          appearance.grey[y * Appearance::kSide + x] = static_cast<float>((grey.at<float>(y, x) - mean[0]) / spread);
-    }
+  for (int y = 0; y < Appearance::kSide; y++)
+    for (int x = 0; x < Appearance::kSide; x++)
+      appearance.grey[static_cast<size_t>(y * Appearance::kSide + x)] = grey.at<float>(y + kInset, x + kInset);
+  normalise_cells(appearance.grey, &appearance.layout);
 
+  constexpr int kCellSide = Appearance::kSide / Appearance::kCells;
   appearance.chroma.reserve(Appearance::kCells * Appearance::kCells * 2);
   for (int row = 0; row < Appearance::kCells; row++)
     for (int column = 0; column < Appearance::kCells; column++) {

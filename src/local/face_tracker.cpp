@@ -17,6 +17,9 @@ double relative_centre_distance(const Box &a, const Box &b) {
   return std::hypot(a.centre_x() - b.centre_x(), a.centre_y() - b.centre_y()) / size;
 }
 
+// More than any place cost (centre distances of at most a few box sizes).
+constexpr double kReplacementCost = 100;
+
 uint64_t midpoint(uint64_t a, uint64_t b) {
   return a + (b - a) / 2;
 }
@@ -36,7 +39,7 @@ Detection interpolate(const Detection &a, const Detection &b, double f) {
 }
 
 // What the tracker keeps of a detection for marks and the result: its
-// appearance is only needed as the track's latest one.
+// appearance is only needed among the track's kept ones.
 Detection without_appearance(const Detection &detection) {
   Detection kept = detection;
   kept.appearance = Appearance();
@@ -78,11 +81,34 @@ bool FaceTracker::near(const Track &track, uint64_t time_ns, const Box &detectio
 }
 
 bool FaceTracker::looks_alike(const Track &track, const Detection &detection) const {
+  const bool contested = track.replaced_by && tracks_[*track.replaced_by].open && !tracks_[*track.replaced_by].id;
+  const double limit = config_.max_appearance_distance * (contested ? config_.return_appearance_share : 1.0);
   return config_.max_appearance_distance <= 0 ||
          std::min(track.box.width, detection.box.width) < config_.min_appearance_width ||
          std::max(track.box.width, detection.box.width) >
              config_.max_appearance_width_ratio * std::min(track.box.width, detection.box.width) ||
-         appearance_distance(track.appearance, detection.appearance) <= config_.max_appearance_distance;
+         track.appearances.empty() || detection.appearance.empty() ||
+         std::any_of(track.appearances.rbegin(), track.appearances.rend(),
+                     [&](const Appearance &kept) { return appearance_distance(kept, detection.appearance) <= limit; });
+}
+
+// A face that may replace another is confirmed once seen in
+// min_replacement_samples samples, or once the face it replaces would be
+// over anyway (unseen for longer than the gap) with min_samples: samples
+// where the same faces are seen at both ends of a stretch are not looked
+// at, so a face may be seen in few of them.
+bool FaceTracker::confirmable(const Track &track, uint64_t time_ns) const {
+  if (track.samples < config_.min_samples) return false;
+  return !track.replaces || track.samples >= config_.min_replacement_samples ||
+         time_ns >= track.first_seen_ns + config_.max_gap_ns;
+}
+
+void FaceTracker::remember_appearance(Track &track, const Appearance &appearance) const {
+  if (appearance.empty() || config_.kept_appearances == 0) return;
+  if (track.appearances.size() >= config_.kept_appearances)
+    track.appearances.erase(track.appearances.begin(),
+                            track.appearances.end() - static_cast<long>(config_.kept_appearances - 1));
+  track.appearances.push_back(appearance);
 }
 
 bool FaceTracker::continues(const Track &track, uint64_t time_ns, const Detection &detection, double *cost) const {
@@ -120,7 +146,10 @@ std::vector<std::pair<size_t, size_t>> FaceTracker::associate(uint64_t time_ns,
     if (!reachable(tracks_[t], time_ns)) continue;
     for (size_t d : kept) {
       double cost = 0;
-      if (continues(tracks_[t], time_ns, detections[d], &cost)) pairs.emplace_back(cost, t, d);
+      // A face that may replace another comes after the faces it may
+      // replace: where the detection looks like both, it is the first.
+      if (continues(tracks_[t], time_ns, detections[d], &cost))
+        pairs.emplace_back(cost + (tracks_[t].replaces && !tracks_[t].id ? kReplacementCost : 0), t, d);
     }
   }
   std::sort(pairs.begin(), pairs.end());
@@ -138,6 +167,8 @@ void FaceTracker::close(size_t key) {
   Track &track = tracks_[key];
   if (!track.open) return;
   track.open = false;
+  track.appearances.clear();
+  track.appearances.shrink_to_fit();
   if (!track.spells.empty() && !track.spells.back().end_ns && track.first_miss_ns)
     track.spells.back().end_ns = midpoint(track.last_seen_ns, *track.first_miss_ns);
   if (!track.id) discarded_.push_back(key);
@@ -182,11 +213,11 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     track.box = detection.box;
     track.last_seen_ns = time_ns;
     track.samples++;
-    if (!detection.appearance.empty()) track.appearance = detection.appearance;
+    remember_appearance(track, detection.appearance);
     track.spells.back().observed.push_back({time_ns, without_appearance(detection)});
     if (detection.box.area() > track.largest.box.area()) track.largest = without_appearance(detection);
     track.best_score = std::max(track.best_score, detection.score);
-    if (!track.id && track.samples >= config_.min_samples) confirmed_now.push_back(t);
+    if (!track.id && confirmable(track, time_ns)) confirmed_now.push_back(t);
   }
 
   // Open tracks not seen now: remember where they stopped being visible.
@@ -196,16 +227,25 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
       track.first_miss_ns = time_ns;
   }
 
-  // A face whose place a detection took without looking like it was
-  // replaced by another person: it ends (the detection starts a new face).
+  // A face whose place a detection took without looking like it may have
+  // been replaced by another person: the detection starts a face that
+  // replaces it once confirmed. A face that would replace one whose looks
+  // came back is dropped.
+  std::vector<std::optional<size_t>> replaced(detections.size());
   for (size_t d : kept) {
     if (keys[d] != kSuppressed) continue;
-    for (size_t t = 0; t < track_matched.size(); t++) {
-      Track &track = tracks_[t];
-      if (track_matched[t] || !reachable(track, time_ns) || !near(track, time_ns, detections[d].box, nullptr) ||
-          looks_alike(track, detections[d]))
-        continue;
-      if (!track.first_miss_ns) track.first_miss_ns = time_ns;
+    for (size_t t = 0; t < track_matched.size() && !replaced[d]; t++) {
+      const Track &track = tracks_[t];
+      if (!track_matched[t] && reachable(track, time_ns) && near(track, time_ns, detections[d].box, nullptr) &&
+          !looks_alike(track, detections[d]))
+        replaced[d] = t;
+    }
+  }
+  for (size_t t = 0; t < track_matched.size(); t++) {
+    const Track &track = tracks_[t];
+    if (track.open && !track.id && !track_matched[t] && track.replaces && *track.replaces < track_matched.size() &&
+        track_matched[*track.replaces]) {
+      if (!tracks_[t].first_miss_ns) tracks_[t].first_miss_ns = time_ns;
       close(t);
     }
   }
@@ -220,11 +260,23 @@ std::vector<size_t> FaceTracker::add_sample(uint64_t time_ns, const std::vector<
     track.samples = 1;
     track.largest = without_appearance(detections[d]);
     track.best_score = detections[d].score;
-    track.appearance = detections[d].appearance;
+    track.replaces = replaced[d];
+    remember_appearance(track, detections[d].appearance);
     track.spells.push_back({spell_start, std::nullopt, {{time_ns, without_appearance(detections[d])}}});
     keys[d] = tracks_.size();
+    if (replaced[d]) tracks_[*replaced[d]].replaced_by = keys[d];
     tracks_.push_back(track);
-    if (config_.min_samples <= 1) confirmed_now.push_back(keys[d]);
+    if (confirmable(tracks_.back(), time_ns)) confirmed_now.push_back(keys[d]);
+  }
+
+  // A replacement confirmed: the face it replaces ended where it began.
+  for (size_t key : confirmed_now) {
+    const std::optional<size_t> replaced_key = tracks_[key].replaces;
+    if (!replaced_key || !tracks_[*replaced_key].open) continue;
+    Track &old = tracks_[*replaced_key];
+    if (old.last_seen_ns >= tracks_[key].first_seen_ns) continue;  // seen beside it since: not replaced
+    if (!old.first_miss_ns) old.first_miss_ns = tracks_[key].first_seen_ns;
+    close(*replaced_key);
   }
 
   // Ids in order of confirmation; faces confirmed together left to right,

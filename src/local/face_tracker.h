@@ -4,7 +4,8 @@
 // continues while it is unseen for at most `max_gap_ns` (1 s); after a longer
 // gap it comes back as a new face with a new id. A shot cut ends every face;
 // a detection at a face's place that does not look like it (appearance.h)
-// ends that face alone: another person took its place, cut or no cut.
+// ends that face alone once it goes on being seen there (another person took
+// its place, cut or no cut).
 //
 // Ids are given when a face is confirmed (seen in `min_samples` samples), in
 // the order of confirmation, so that an id shown while the clip is still
@@ -41,12 +42,31 @@ struct TrackerConfig {
   // face found twice (IoU, or share of the smaller box inside the larger).
   double duplicate_iou = 0.4;
   double duplicate_containment = 0.7;
-  // A detection whose appearance is further than this from the face's
-  // latest one is another person (chosen with eval-local-detector's
-  // identity clips; 0 turns the check off). Compared with the latest
-  // detection, so that a face changing slowly (turning, lit differently)
-  // stays itself while a swap between two samples does not.
-  double max_appearance_distance = 0.6;
+  // A detection whose appearance is further than this from each of the
+  // face's kept appearances is another person (chosen with
+  // eval-local-detector's identity clips; 0 turns the check off).
+  double max_appearance_distance = 0.75;
+  // The face's appearance as a running model: its latest appearances, this
+  // many at most. Those of the last second or so let a face change slowly
+  // (turning, lit otherwise) and stay itself, and keep how it looked before
+  // something passed in front of it, so that it is recognised once it is
+  // uncovered; a swap between two samples matches none of them.
+  size_t kept_appearances = 12;
+  // A detection at a face's place that does not look like it starts a
+  // face that replaces it once seen in this many samples (a second at 8
+  // samples a second), or seen for longer than the gap a face may be
+  // unseen for (max_gap_ns). Until then
+  // the face it would replace stays open, and takes over again if its own
+  // looks come back (something passed in front of it, it turned away for a
+  // moment). Ids are given at confirmation, so marks and the result agree
+  // either way.
+  unsigned min_replacement_samples = 8;
+  // While another face may replace it, a face takes a detection back only
+  // when it looks this much like one of its kept appearances (a share of
+  // max_appearance_distance): its own looks uncovered again are that near;
+  // the other person, seen again and again meanwhile, must not slip back
+  // into it when one sample happens to read a little nearer.
+  double return_appearance_share = 0.5;
   // Faces narrower than this (frame pixels) are not compared: the
   // detector's box around a small face varies by a fifth or more between
   // passes (the whole frame, a tile), and their pictures differ as much as
@@ -153,7 +173,9 @@ class FaceTracker {
     Detection largest;
     double best_score = 0;
     std::vector<Spell> spells;
-    Appearance appearance;  // of the latest detection that had one
+    std::vector<Appearance> appearances;  // the latest last; kept_appearances at most, none once closed
+    std::optional<size_t> replaces;       // the face it replaces once confirmed
+    std::optional<size_t> replaced_by;    // the latest face that may replace it
   };
 
   Box predict(const Track &track, uint64_t time_ns) const;
@@ -161,6 +183,8 @@ class FaceTracker {
   bool near(const Track &track, uint64_t time_ns, const Box &detection, double *cost) const;
   // ...and looks like it.
   bool looks_alike(const Track &track, const Detection &detection) const;
+  void remember_appearance(Track &track, const Appearance &appearance) const;
+  bool confirmable(const Track &track, uint64_t time_ns) const;
   bool continues(const Track &track, uint64_t time_ns, const Detection &detection, double *cost) const;
   // Indices of the detections that are not a duplicate of a larger one.
   std::vector<size_t> distinct(const std::vector<Detection> &detections) const;

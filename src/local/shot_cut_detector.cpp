@@ -3,12 +3,49 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <opencv2/imgproc.hpp>
 #include <utility>
 
 namespace idf::local {
 
 ShotCutDetector::ShotCutDetector(ShotCutConfig config) : config_(config) {}
+
+namespace {
+
+// Below this deviation (grey levels) a region has no shapes to compare.
+constexpr double kFlatDeviation = 2.5;
+
+// Whether two grey regions show the same shapes, whatever their
+// brightness and contrast: 1 yes, 0 no, -1 flat in both (nothing to tell).
+int correlated(const cv::Mat &a, const cv::Mat &b, double min_correlation) {
+  CV_Assert(a.type() == CV_16S && b.type() == CV_16S && a.size() == b.size());
+  double sum_a = 0, sum_b = 0, squares_a = 0, squares_b = 0, products = 0;
+  for (int y = 0; y < a.rows; y++) {
+    const int16_t *row_a = a.ptr<int16_t>(y), *row_b = b.ptr<int16_t>(y);
+    for (int x = 0; x < a.cols; x++) {
+      const double va = row_a[x], vb = row_b[x];
+      sum_a += va;
+      sum_b += vb;
+      squares_a += va * va;
+      squares_b += vb * vb;
+      products += va * vb;
+    }
+  }
+  const double count = static_cast<double>(a.total());
+  if (count <= 0) return -1;
+  const double mean_a = sum_a / count, mean_b = sum_b / count;
+  const double variance_a = std::max(0.0, squares_a / count - mean_a * mean_a);
+  const double variance_b = std::max(0.0, squares_b / count - mean_b * mean_b);
+  const bool flat_a = variance_a < kFlatDeviation * kFlatDeviation,
+             flat_b = variance_b < kFlatDeviation * kFlatDeviation;
+  if (flat_a || flat_b) return flat_a && flat_b ? -1 : 0;
+  const double covariance = products / count - mean_a * mean_b;
+  return covariance / std::sqrt(variance_a * variance_b) >= min_correlation ? 1 : 0;
+}
+
+}  // namespace
 
 // Soft binning: each channel value is shared between its two nearest bin
 // centres (trilinear over the three channels), so that a small change of
@@ -78,7 +115,7 @@ bool ShotCutDetector::next(const cv::Mat &picture) {
   Histograms current = histograms(picture);
   bool cut = false;
   last_distance_ = 0;
-  last_changed_regions_ = last_changed_pixel_regions_ = 0;
+  last_changed_regions_ = last_changed_pixel_regions_ = last_correlated_regions_ = 0;
   if (previous_ && previous_->grey.size() == current.grey.size()) {
     last_distance_ = distance(previous_->whole, current.whole);
     cv::Mat difference = cv::abs(current.grey - previous_->grey);
@@ -90,12 +127,16 @@ bool ShotCutDetector::next(const cv::Mat &picture) {
                             (row + 1) * difference.rows / kRegions - row * difference.rows / kRegions);
       if (region.area() > 0 && cv::mean(difference(region))[0] > config_.min_pixel_change)
         last_changed_pixel_regions_++;
+      if (region.area() > 0 &&
+          correlated(previous_->grey(region), current.grey(region), config_.relit_correlation) == 1)
+        last_correlated_regions_++;
     }
     cut = last_distance_ >= config_.cut_distance ||
           (last_distance_ >= config_.min_whole_distance && last_changed_regions_ >= config_.min_changed_regions) ||
           (last_changed_pixel_regions_ >= config_.reframed_pixel_regions &&
            last_distance_ >= config_.reframed_whole_distance &&
            last_changed_regions_ >= config_.reframed_changed_regions);
+    if (config_.relit_regions > 0 && last_correlated_regions_ >= config_.relit_regions) cut = false;
   }
   previous_ = std::move(current);
   return cut;

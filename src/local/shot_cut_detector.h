@@ -4,6 +4,9 @@
 // only in some places. Colour histograms (of the whole picture and of 3x3
 // regions) do not mind motion; where the colours stay alike (another
 // framing of the same place), the pixels changing in every region tell.
+// A change of light changes colours everywhere too, but not the shapes: where
+// the grey picture still correlates with the previous one in nearly every
+// region, the shot goes on, lit otherwise.
 #pragma once
 
 #include <array>
@@ -30,6 +33,13 @@ struct ShotCutConfig {
   double min_pixel_change = 25;
   double reframed_whole_distance = 0.2;
   int reframed_changed_regions = 5;
+  // Not a cut, whatever the colours say, when this many regions' grey
+  // pictures still correlate (zero-mean normalised cross-correlation) by
+  // at least `relit_correlation`: the same shapes at the same places, lit
+  // otherwise. A region flat in both does not count: two framings of a
+  // plain wall have nothing to correlate (0 regions turns this off).
+  int relit_regions = 8;
+  double relit_correlation = 0.8;
 };
 
 class ShotCutDetector {
@@ -44,6 +54,7 @@ class ShotCutDetector {
   double last_distance() const { return last_distance_; }
   int last_changed_regions() const { return last_changed_regions_; }
   int last_changed_pixel_regions() const { return last_changed_pixel_regions_; }
+  int last_correlated_regions() const { return last_correlated_regions_; }
   void reset() { previous_.reset(); }
 
   static constexpr int kRegions = 3;
@@ -63,6 +74,7 @@ class ShotCutDetector {
   double last_distance_ = 0;
   int last_changed_regions_ = 0;
   int last_changed_pixel_regions_ = 0;
+  int last_correlated_regions_ = 0;
 };
 
 }  // namespace idf::local
