@@ -19,9 +19,6 @@ bool StreamAnalysis::wants(uint64_t) const {
 uint64_t StreamAnalysis::next_sample_ns() const {
   return 0;
 }
-uint64_t StreamAnalysis::next_sample_ns() const {
-  return impl_->next_sample_ns.value_or(0);
-}
 
 bool StreamAnalysis::push(const RawFrame &, uint64_t) {
   return false;
